@@ -1,0 +1,1 @@
+"""The imperative shell: storage, channels, scheduler and entry points around `domain`."""

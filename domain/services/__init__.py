@@ -1,0 +1,1 @@
+"""The three benefits offered proactively: burial payment, disability and survivor benefits."""

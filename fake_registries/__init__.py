@@ -1,0 +1,1 @@
+"""The simulated state registries the bot watches (population, disability, civil, payments)."""
