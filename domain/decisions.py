@@ -166,18 +166,23 @@ def _decide_survivor(case_file: CaseFile, now: datetime) -> Decision:
     facts = case_file.survivor
     if facts is None:
         return _refuse(case_file, now, (reason(ReasonCode.DATA_MISSING, "survivor p.6"),))
-    count = survivor.count_dependents(facts.dependents, facts.died_on)
+    # Interpretation: the right arises on the date of death.
+    start = survivor.benefit_start(facts.died_on, case_file.consent_on)
+    count = survivor.count_dependents(facts.dependents, facts.died_on, start)
     if count == 0:  # survivor p.7: nobody counts as a dependent
         code = ReasonCode.NO_ELIGIBLE_DEPENDENTS
         return _refuse(case_file, now, (reason(code, "survivor p.7"),))
-    # Interpretation: the right arises on the date of death.
-    start = survivor.benefit_start(facts.died_on, case_file.consent_on)
     amount = survivor.monthly_amount_detail(count, start)
     return _assign(case_file, now, amount, start, Periodicity.MONTHLY)
 
 
 def decide(case_file: CaseFile, now: datetime) -> Decision:
-    """Decide a case from its case file: assign, or refuse with reasons and their bases."""
+    """Decide a case from its case file: assign, or refuse with reasons and their bases.
+
+    Raises ParameterUnavailable when no amount is in force on the start date (before 2024,
+    earlier than any start this order allows): no refusal ground fits, so the shell hands
+    such a case to a reviewer rather than refusing it.
+    """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     if not case_file.consent_in_force:  # App.2/3/4 row 9(3): no consent

@@ -86,12 +86,8 @@ def was_recipient(payments: tuple[PaymentPeriod, ...], died_on: date) -> bool:
 
 def _outcomes(facts: BurialFacts, consent_on: date) -> dict[BurialCheck, bool]:
     died_on = facts.died_on
-    complete = None not in (
-        facts.deceased_iin,
-        died_on,
-        facts.death_record_number,
-        facts.declarant_iin,
-    )
+    # A blank value is as missing as an absent one.
+    complete = all((facts.deceased_iin, died_on, facts.death_record_number, facts.declarant_iin))
     return {
         BurialCheck.DATA_COMPLETE: complete,  # burial p.13(1)
         BurialCheck.NOT_ALREADY_ASSIGNED: not facts.already_assigned,  # burial p.13(2)

@@ -41,9 +41,13 @@ def is_dependent(person: Dependent, died_on: date) -> bool:
     return age < ADULTHOOD or (age < STUDY_LIMIT and person.full_time_study)
 
 
-def count_dependents(people: tuple[Dependent, ...], died_on: date) -> int:
-    """How many of the people count as dependents on the date of death."""
-    return sum(1 for p in people if is_dependent(p, died_on))
+def count_dependents(people: tuple[Dependent, ...], died_on: date, still_on: date) -> int:
+    """How many were dependents on the date of death and still are on `still_on` (p.7).
+
+    The benefit is paid for the time a person remains a dependent: one who was 17 at the
+    death and is 18 and not studying on the start date no longer counts.
+    """
+    return sum(1 for p in people if is_dependent(p, died_on) and is_dependent(p, still_on))
 
 
 def benefit_start(right_arose_on: date, consent_on: date) -> date:
