@@ -578,4 +578,3 @@ def test_any_sequence_of_intents_keeps_the_cases_promises(
             assert before.account is not None
     assert given_consents <= 1
     assert payments <= 1
-
