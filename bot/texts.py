@@ -133,8 +133,8 @@ REASONS: dict[ReasonCode, str] = {
     ReasonCode.DECEASED_NOT_A_RECIPIENT: NOT_A_RECIPIENT,
     ReasonCode.BURIAL_TOO_LATE: TOO_LATE,
     ReasonCode.DISABILITY_NOT_ESTABLISHED: N_(
-        "The central database of persons with disabilities has no record of a disability "
-        "being established."
+        "For the period of the benefit the central database of persons with disabilities "
+        "shows no established disability."
     ),
     ReasonCode.NO_ELIGIBLE_DEPENDENTS: N_(
         "On the date of death the breadwinner had no dependents entitled to the benefit."
