@@ -1,0 +1,125 @@
+"""The registries as a service: the operations the bot may call, with faults applied.
+
+Both transports serve exactly this: the in-process client calls it directly, the HTTP
+server exposes it as JSON. A missing record raises NotFound; an injected fault raises
+RegistryUnavailable.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from datetime import date, datetime
+from typing import TypeVar
+
+from fake_registries import (
+    accounts,
+    civil,
+    clock,
+    disability,
+    education,
+    faults,
+    feed,
+    payments,
+    pensions,
+    population,
+)
+from fake_registries.errors import BadRequest, NotFound
+from fake_registries.models import (
+    Account,
+    BurialFiling,
+    Death,
+    Disability,
+    Event,
+    Kin,
+    Payment,
+    Person,
+    StudyStatus,
+)
+
+FAULTS_REFRESH_SECONDS = 1.0
+T = TypeVar("T")
+
+
+def _found(record: T | None, what: str) -> T:
+    if record is None:
+        raise NotFound(what)
+    return record
+
+
+class RegistryService:
+    """Every read the bot makes of the state, over one registries file."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+        self._injector: faults.FaultInjector | None = None
+        self._loaded_at = float("-inf")
+
+    def _faults(self) -> faults.FaultInjector:
+        """The current rules, re-read at most once a second so testers can change them live."""
+        if time.monotonic() - self._loaded_at > FAULTS_REFRESH_SECONDS or self._injector is None:
+            rules, settings = faults.rules(self._conn), faults.settings(self._conn)
+            self._injector = faults.FaultInjector(rules, settings)
+            self._loaded_at = time.monotonic()
+        return self._injector
+
+    async def _enter(self, registry: str, operation: str) -> None:
+        await self._faults().before(registry, operation, clock.now(self._conn))
+
+    async def now(self) -> datetime:
+        """The simulated clock of the registries."""
+        return clock.now(self._conn)
+
+    async def person(self, iin: str) -> Person:
+        """A person by IIN."""
+        await self._enter("population", "person")
+        return _found(population.get(self._conn, iin), f"no person with IIN {iin}")
+
+    async def person_by_phone(self, phone: str) -> Person:
+        """A person by the phone registered for e-government (E.164)."""
+        await self._enter("population", "person_by_phone")
+        return _found(population.by_phone(self._conn, phone), "no person with this phone")
+
+    async def disability(self, iin: str) -> Disability:
+        """The latest disability established for a person."""
+        await self._enter("disability", "disability")
+        return _found(disability.latest(self._conn, iin), f"no disability for IIN {iin}")
+
+    async def death(self, iin: str) -> Death:
+        """The registered death of a person."""
+        await self._enter("civil", "death")
+        return _found(civil.death_of(self._conn, iin), f"no death registered for IIN {iin}")
+
+    async def kin(self, iin: str) -> list[Kin]:
+        """Children, parents and spouses of a person (empty when none are registered)."""
+        await self._enter("civil", "kin")
+        return civil.kin_of(self._conn, iin)
+
+    async def payments_on(self, iin: str, on: date) -> list[Payment]:
+        """Pensions and benefits a person received on a date (empty when none)."""
+        await self._enter("pensions", "payments_on")
+        return pensions.on(self._conn, iin, on)
+
+    async def burial_filings(self, deceased_iin: str) -> list[BurialFiling]:
+        """Burial applications and assignments for a deceased (empty when none)."""
+        await self._enter("payments", "burial_filings")
+        return payments.burial_filings(self._conn, deceased_iin)
+
+    async def account(self, iin: str) -> Account:
+        """The account on file for a person."""
+        await self._enter("accounts", "account")
+        return _found(accounts.of(self._conn, iin), f"no account on file for IIN {iin}")
+
+    async def education(self, iin: str, on: date) -> StudyStatus:
+        """Whether a person studies full time on a date."""
+        await self._enter("education", "education")
+        return education.status(self._conn, iin, on)
+
+    async def events_after(self, cursor: int, limit: int = 100) -> list[Event]:
+        """Events after the cursor, as the (possibly faulty) feed delivers them."""
+        await self._enter("feed", "events_after")
+        try:
+            events = feed.after(self._conn, cursor, limit)
+        except ValueError as error:
+            raise BadRequest(str(error)) from error
+        return self._faults().deliver(events, cursor)
