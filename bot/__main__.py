@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from importlib.metadata import PackageNotFoundError, version
 from typing import NoReturn
-from zoneinfo import ZoneInfo
 
 from rich.console import Console
 from rich.table import Table
@@ -33,11 +32,11 @@ from bot.texts import (
     render_plural,
     service_name,
 )
+from domain.calendar import ALMATY
 from domain.model import Language, Service
 from domain.parameters import Amount, ParameterUnavailable, all_parameters, parameter
 from domain.services import burial, disability, survivor
 
-TIME_ZONE = ZoneInfo("Asia/Almaty")  # the provider's working time (SPEC: Working days)
 USAGE_ERROR = 2
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 ROMAN = {1: "I", 2: "II", 3: "III"}
@@ -115,7 +114,7 @@ def iso_date(text: str) -> date:
 
 def today() -> date:
     """Today's date in Almaty."""
-    return datetime.now(TIME_ZONE).date()
+    return datetime.now(ALMATY).date()
 
 
 def package_version() -> str:
