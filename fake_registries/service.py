@@ -53,13 +53,19 @@ class RegistryService:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
         self._injector: faults.FaultInjector | None = None
+        self._loaded: tuple[list[faults.FaultRule], faults.FaultSettings] | None = None
         self._loaded_at = float("-inf")
 
     def _faults(self) -> faults.FaultInjector:
-        """The current rules, re-read at most once a second so testers can change them live."""
+        """The current rules, re-read at most once a second so testers can change them live.
+
+        Unchanged rules keep their injector, so its seeded streams run on instead of restarting.
+        """
         if time.monotonic() - self._loaded_at > FAULTS_REFRESH_SECONDS or self._injector is None:
-            rules, settings = faults.rules(self._conn), faults.settings(self._conn)
-            self._injector = faults.FaultInjector(rules, settings)
+            loaded = (faults.rules(self._conn), faults.settings(self._conn))
+            if self._injector is None or loaded != self._loaded:
+                self._injector = faults.FaultInjector(*loaded)
+                self._loaded = loaded
             self._loaded_at = time.monotonic()
         return self._injector
 
@@ -120,6 +126,6 @@ class RegistryService:
         await self._enter("feed", "events_after")
         try:
             events = feed.after(self._conn, cursor, limit)
-        except ValueError as error:
+        except (ValueError, OverflowError) as error:  # OverflowError: a cursor beyond 64 bits
             raise BadRequest(str(error)) from error
         return self._faults().deliver(events, cursor)
