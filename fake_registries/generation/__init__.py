@@ -1,0 +1,1 @@
+"""The deterministic population generator's parts; `fake_registries.generator` runs them."""
