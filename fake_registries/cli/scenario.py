@@ -101,7 +101,7 @@ def register(commands: Commands) -> None:
         "scenario",
         help="load a whole situation from a TOML file, all or nothing",
         description="Set up people, accounts, payments, studies, births, marriages, events "
-        "and faults from one TOML file (see docs/tester-cli.md for the format).",
+        "and faults from one TOML file (the README documents the format).",
     )
     sub = group.add_subparsers(dest="action", required=True, metavar="action")
     parser = add_command(
