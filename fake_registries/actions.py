@@ -69,6 +69,12 @@ def _not_in_future(conn: sqlite3.Connection, day: date, what: str) -> datetime:
     return now
 
 
+def _recorded(conn: sqlite3.Connection, source: str) -> Emitted | None:
+    """The event already recorded under this source id, reported as not created."""
+    earlier = feed.by_source(conn, source)
+    return None if earlier is None else Emitted(event=earlier, created=False)
+
+
 def _record(
     conn: sqlite3.Connection, kind: EventKind, day: date, payload: dict[str, Any], source: str
 ) -> Emitted:
@@ -124,9 +130,8 @@ def emit_disability(
         representative = valid_iin(representative, "representative IIN")
     record = record.model_copy(update={"iin": iin, "representative_iin": representative})
     source = source_event_id or f"disability:{iin}:{record.established_on.isoformat()}"
-    earlier = feed.by_source(conn, source)
-    if earlier is not None:
-        return Emitted(event=earlier, created=False)
+    if (earlier := _recorded(conn, source)) is not None:
+        return earlier
     _check_disability(conn, record)
     payload = record.model_dump(mode="json")
     with transaction(conn):
@@ -152,9 +157,8 @@ def emit_death(
     deceased = valid_iin(deceased_iin, "deceased IIN")
     declarant = valid_iin(declarant_iin, "declarant IIN")
     source = source_event_id or f"death:{deceased}"
-    earlier = feed.by_source(conn, source)
-    if earlier is not None:
-        return Emitted(event=earlier, created=False)
+    if (earlier := _recorded(conn, source)) is not None:
+        return earlier
     person = _alive(conn, deceased, "person")
     if declarant == deceased:
         raise Rejected("a person cannot declare their own death")
@@ -179,9 +183,8 @@ def emit_death(
 def record_birth(conn: sqlite3.Connection, birth: Birth) -> Emitted:
     """Register a birth with its parents (the child is already in the population registry)."""
     source = f"birth:{birth.child_iin}"
-    earlier = feed.by_source(conn, source)
-    if earlier is not None:
-        return Emitted(event=earlier, created=False)
+    if (earlier := _recorded(conn, source)) is not None:
+        return earlier
     _existing(conn, birth.child_iin, "child")
     for parent in (birth.mother_iin, birth.father_iin):
         if parent is not None:
@@ -195,9 +198,8 @@ def record_birth(conn: sqlite3.Connection, birth: Birth) -> Emitted:
 def record_marriage(conn: sqlite3.Connection, marriage: Marriage) -> Emitted:
     """Register a marriage of two living people."""
     source = f"marriage:{marriage.act_number}"
-    earlier = feed.by_source(conn, source)
-    if earlier is not None:
-        return Emitted(event=earlier, created=False)
+    if (earlier := _recorded(conn, source)) is not None:
+        return earlier
     _alive(conn, marriage.spouse_a_iin, "spouse")
     _alive(conn, marriage.spouse_b_iin, "spouse")
     _not_in_future(conn, marriage.married_on, "marriage date")

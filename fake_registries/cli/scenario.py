@@ -108,7 +108,7 @@ def register(commands: Commands) -> None:
         sub,
         "load",
         load,
-        "check every entry of a scenario file, then apply them all (or nothing)",
+        "apply every entry of a scenario file in one transaction: all or nothing",
         "python -m fake_registries scenario load fake_registries/scenarios/example.toml",
         f"Sections, applied in this order: {', '.join(SECTIONS)}. The first bad entry is "
         "reported as section[n] (n from 1) and nothing is written.",
