@@ -1,0 +1,209 @@
+"""Role-named ports the shell depends on; adapters (SQLite, the SMS gateway) implement them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from types import TracebackType
+from typing import Protocol, Self
+
+from bot.records import (
+    CaseRecord,
+    Citizen,
+    ConsentEntry,
+    ConsentRow,
+    InboundMessage,
+    OperatorTask,
+    OutboxMessage,
+    TimerKind,
+)
+from domain.cases import Case
+
+
+class Clock(Protocol):
+    """The time the bot acts at: real, or the simulation's."""
+
+    async def now(self) -> datetime:
+        """The current instant, timezone-aware."""
+
+
+class CaseStore(Protocol):
+    """Cases and their conversations."""
+
+    async def add(self, record: CaseRecord) -> bool:
+        """Add a case; False when one exists for the same (event, service, addressee)."""
+
+    async def get(self, case_id: str) -> CaseRecord | None:
+        """A case by id."""
+
+    async def open_for_phone(self, phone: str) -> list[CaseRecord]:
+        """Cases of a phone still waiting for the citizen (offered, awaiting_account), oldest
+        first."""
+
+    async def for_phone(self, phone: str) -> list[CaseRecord]:
+        """Every case of a phone, newest first."""
+
+    async def save(self, case: Case) -> None:
+        """Store the case's new state (the record's other fields do not change)."""
+
+    async def all(self, limit: int = 1000) -> list[CaseRecord]:
+        """Cases, newest first."""
+
+
+class CitizenStore(Protocol):
+    """Citizens' language and contact."""
+
+    async def get(self, iin: str) -> Citizen | None:
+        """A citizen by IIN."""
+
+    async def by_phone(self, phone: str) -> Citizen | None:
+        """A citizen by phone."""
+
+    async def save(self, citizen: Citizen) -> None:
+        """Insert or replace a citizen."""
+
+
+class ConsentLog(Protocol):
+    """The append-only consent ledger, chained by hash."""
+
+    async def append(self, entry: ConsentEntry) -> ConsentRow:
+        """Append one act, chained to the row before it."""
+
+    async def rows(self, iin: str | None = None) -> list[ConsentRow]:
+        """Rows in order, all or one citizen's."""
+
+
+class Outbox(Protocol):
+    """Messages queued by committed transactions, sent by the dispatcher."""
+
+    async def enqueue(self, message: OutboxMessage) -> OutboxMessage:
+        """Queue a message (idempotent by client reference); the stored row back."""
+
+    async def due(self, now: datetime, limit: int = 100) -> list[OutboxMessage]:
+        """Queued messages whose next attempt is due, oldest first."""
+
+    async def mark_sent(self, message_id: int, provider_id: str, at: datetime) -> None:
+        """The gateway accepted the message."""
+
+    async def mark_retry(self, message_id: int, next_attempt_at: datetime, error: str) -> None:
+        """A temporary failure: try again later."""
+
+    async def mark_failed(self, message_id: int, error: str) -> None:
+        """A permanent failure."""
+
+    async def mark_delivered(self, provider_id: str) -> None:
+        """A delivery receipt said delivered."""
+
+    async def by_provider_id(self, provider_id: str) -> OutboxMessage | None:
+        """The message the gateway knows by this id."""
+
+    async def for_case(self, case_id: str) -> list[OutboxMessage]:
+        """A case's messages in order."""
+
+
+class InboundLog(Protocol):
+    """Inbound messages, logged before handling; each provider id once."""
+
+    async def add(self, message: InboundMessage) -> InboundMessage | None:
+        """Log a message; None when this provider id was logged before."""
+
+    async def pending(self, limit: int = 100) -> list[InboundMessage]:
+        """Logged but not yet handled, oldest first."""
+
+    async def mark_handled(
+        self, message_id: int, case_id: str | None, intent: str, at: datetime
+    ) -> None:
+        """The message was handled: which case it went to and what it meant."""
+
+
+class FeedCursor(Protocol):
+    """How far the bot has read the registries' feed."""
+
+    async def get(self) -> int:
+        """The last event id taken (0 at first)."""
+
+    async def set(self, cursor: int) -> None:
+        """Move the cursor (only forward)."""
+
+
+class Timers(Protocol):
+    """Due times of cases; they live in the database and survive restarts."""
+
+    async def set(self, case_id: str, kind: TimerKind, due_at: datetime) -> None:
+        """Set or replace a case's timer."""
+
+    async def due(self, now: datetime, limit: int = 100) -> list[tuple[str, TimerKind]]:
+        """Timers due at `now`, earliest first."""
+
+    async def clear(self, case_id: str, kind: TimerKind | None = None) -> None:
+        """Remove one timer of a case, or all of them."""
+
+
+class OperatorTasks(Protocol):
+    """Work handed to operators."""
+
+    async def add(self, task: OperatorTask) -> OperatorTask:
+        """Open a task."""
+
+    async def open(self) -> list[OperatorTask]:
+        """Tasks not done, oldest first."""
+
+
+class UnitOfWork(Protocol):
+    """One transaction over every store: rolled back unless `commit()` is called."""
+
+    cases: CaseStore
+    citizens: CitizenStore
+    consents: ConsentLog
+    outbox: Outbox
+    inbound: InboundLog
+    cursor: FeedCursor
+    timers: Timers
+    tasks: OperatorTasks
+
+    async def __aenter__(self) -> Self:
+        """Begin the transaction."""
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Roll back whatever was not committed."""
+
+    async def commit(self) -> None:
+        """Make the transaction's writes durable."""
+
+
+class Storage(Protocol):
+    """Opens units of work over one database."""
+
+    def unit_of_work(self) -> UnitOfWork:
+        """A new unit of work (use with `async with`)."""
+
+    async def close(self) -> None:
+        """Close the database."""
+
+
+class SmsGateway(Protocol):
+    """An SMS provider: submit with a client reference, receipts and replies come back."""
+
+    async def submit(self, client_ref: str, to: str, text: str) -> str:
+        """Submit a message; the provider's id (the same id again for the same reference).
+
+        Raises `SendTemporaryError` or `SendPermanentError`."""
+
+    async def receipts(self) -> Sequence[tuple[str, str]]:
+        """New delivery receipts: (provider id, "delivered" | "temporary" | "permanent")."""
+
+    async def replies(self) -> Sequence[InboundMessage]:
+        """New mobile-originated messages, each once."""
+
+
+class SendTemporaryError(Exception):
+    """The channel could not take the message now; try again later."""
+
+
+class SendPermanentError(Exception):
+    """The channel will never take this message (e.g. an unknown number)."""

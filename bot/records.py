@@ -1,0 +1,151 @@
+"""Rows the bot keeps: what the storage ports take and give back."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from domain.cases import Case
+from domain.model import Language
+
+
+class _Row(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class CaseRecord(_Row):
+    """A case with what the shell needs around it: whom it concerns and how to reach them."""
+
+    case: Case
+    code: str  # 3 digits, unique among the phone's cases: quoted when a phone has two open
+    subject_iin: str  # the person the event is about (the deceased, the disabled person)
+    addressee_iin: str  # the person offered the service (declarant, representative, person)
+    phone: str | None  # the addressee's e-government phone, E.164; None: no_contact
+    event_id: int  # the registry feed event that started the case
+    created_at: datetime
+
+
+LanguageSource = Literal["registry", "reply", "choice"]
+
+
+class Citizen(_Row):
+    """A person the bot talks to, with the language it addresses them in."""
+
+    iin: str
+    phone: str | None = None
+    language: Language | None = None
+    language_source: LanguageSource | None = None
+    nonsense_count: int = 0  # replies in a row that meant nothing
+
+
+class Channel(StrEnum):
+    """How a message travels."""
+
+    SMS = "sms"
+    TELEGRAM = "telegram"
+
+
+class OutboxStatus(StrEnum):
+    """Where an outgoing message stands."""
+
+    QUEUED = "queued"  # committed, waiting to be sent (or re-sent after a temporary failure)
+    SENT = "sent"  # the gateway accepted it; a delivery receipt is awaited
+    DELIVERED = "delivered"
+    FAILED = "failed"  # permanently: operators see it
+
+
+class OutboxMessage(_Row):
+    """A message queued by a committed transaction; sent once per client reference."""
+
+    id: int | None = None
+    client_ref: str
+    case_id: str | None
+    channel: Channel
+    address: str  # phone (E.164) or chat id
+    language: str  # "kk", "ru" or "kk+ru" for a bilingual offer
+    template_id: str
+    text: str
+    encoding: str
+    segments: int
+    status: OutboxStatus = OutboxStatus.QUEUED
+    attempts: int = 0
+    next_attempt_at: datetime
+    provider_id: str | None = None
+    last_error: str | None = None
+    created_at: datetime
+    sent_at: datetime | None = None
+
+
+class ConsentAct(StrEnum):
+    """What a consent ledger row records."""
+
+    OFFERED = "offered"
+    REMINDED = "reminded"
+    GIVEN = "given"
+    REFUSED = "refused"
+    WITHDRAWN = "withdrawn"
+    EXPIRED = "expired"
+
+
+class ConsentEntry(_Row):
+    """One act of the consent ledger, before it is chained."""
+
+    case_id: str
+    iin: str
+    act: ConsentAct
+    text: str  # the exact text shown to the citizen
+    template_id: str
+    template_version: str
+    language: str
+    channel: Channel
+    message_ids: tuple[str, ...] = ()  # outbox client references of the text shown
+    raw_reply: str | None = None
+    intent: str | None = None
+    actor: str  # "citizen", "system", or an operator's name
+    at: datetime  # stored UTC
+
+
+class ConsentRow(_Row):
+    """A chained ledger row: the entry, its sequence number, the text's hash and the chain."""
+
+    seq: int
+    entry: ConsentEntry
+    text_hash: str
+    prev_hash: str
+    hash: str
+
+
+class InboundMessage(_Row):
+    """A message a citizen sent, logged before it is handled."""
+
+    id: int | None = None
+    channel: Channel
+    address: str
+    provider_id: str  # the gateway's id: a message is taken once
+    text: str
+    received_at: datetime
+    case_id: str | None = None
+    intent: str | None = None
+    handled_at: datetime | None = None
+
+
+class TimerKind(StrEnum):
+    """Timers of a case."""
+
+    REMIND = "remind"
+    EXPIRE = "expire"
+    DECIDE = "decide"
+
+
+class OperatorTask(_Row):
+    """Work the law or the conversation leaves to a person."""
+
+    id: int | None = None
+    case_id: str | None
+    kind: Literal["home_visit", "nonsense", "no_contact", "send_failed"]
+    note: str
+    created_at: datetime
+    done_at: datetime | None = None
