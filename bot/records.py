@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Literal
 
@@ -26,6 +27,8 @@ class CaseRecord(_Row):
     phone: str | None  # the addressee's e-government phone, E.164; None: no_contact
     event_id: int  # the registry feed event that started the case
     created_at: datetime
+    amount: Decimal | None = None  # what the offer is about: one-time, or per month
+    monthly: bool = False
 
 
 LanguageSource = Literal["registry", "reply", "choice"]
