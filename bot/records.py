@@ -70,6 +70,7 @@ class OutboxMessage(_Row):
     address: str  # phone (E.164) or chat id
     language: str  # "kk", "ru" or "kk+ru" for a bilingual offer
     template_id: str
+    template_version: str = ""
     text: str
     encoding: str
     segments: int
