@@ -38,6 +38,12 @@ def decision_path(service: Service, cause: str | None = None) -> DecisionPath:
     return DecisionPath(automatic=False, term_working_days=survivor.TERM_WORKING_DAYS)
 
 
+def _self_or_representative(
+    person_iin: str, born: date, representative_iin: str | None, on: date
+) -> str | None:
+    return person_iin if full_years(born, on) >= ADULTHOOD else representative_iin
+
+
 def disability_addressee(
     person_iin: str, born: date, representative_iin: str | None, on: date
 ) -> str | None:
@@ -46,9 +52,19 @@ def disability_addressee(
     SPEC Interpretation: for a child under 18, the legal representative recorded with the
     disability (parent or guardian); None when a child has no representative recorded.
     """
-    if full_years(born, on) >= ADULTHOOD:
-        return person_iin
-    return representative_iin
+    return _self_or_representative(person_iin, born, representative_iin, on)
+
+
+def survivor_addressee(
+    dependent_iin: str, born: date, surviving_parent_iin: str | None, on: date
+) -> str | None:
+    """Who answers for a dependent's survivor benefit: the dependent, or a minor's parent.
+
+    Our interpretation (SPEC is silent): an adult dependent (18-23 in full-time study) is
+    offered personally; a minor's offer goes to the surviving parent on record; None when a
+    minor has none (the case stays visible as no_contact).
+    """
+    return _self_or_representative(dependent_iin, born, surviving_parent_iin, on)
 
 
 def burial_addressee(declarant_iin: str) -> str:

@@ -7,7 +7,13 @@ from datetime import date
 import pytest
 
 from domain.model import Service
-from domain.screening import DecisionPath, burial_addressee, decision_path, disability_addressee
+from domain.screening import (
+    DecisionPath,
+    burial_addressee,
+    decision_path,
+    disability_addressee,
+    survivor_addressee,
+)
 from domain.services.disability import Cause
 
 ADULT, CHILD, PARENT = "900101300018", "150101500015", "880101400012"
@@ -63,3 +69,14 @@ def test_a_child_without_a_recorded_representative_has_nobody_to_offer_to() -> N
 
 def test_the_burial_payment_is_offered_to_the_declarant_of_the_death() -> None:
     assert burial_addressee(PARENT) == PARENT
+
+
+def test_an_adult_dependent_answers_for_the_survivor_benefit_personally() -> None:
+    born = date(2005, 3, 1)
+    assert survivor_addressee(ADULT, born, PARENT, date(2026, 1, 12)) == ADULT
+
+
+def test_a_minor_dependents_survivor_benefit_goes_to_the_surviving_parent() -> None:
+    born = date(2015, 1, 1)
+    assert survivor_addressee(CHILD, born, PARENT, date(2026, 1, 12)) == PARENT
+    assert survivor_addressee(CHILD, born, None, date(2026, 1, 12)) is None
