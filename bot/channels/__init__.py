@@ -1,0 +1,1 @@
+"""Channels the bot talks through: adapters of the `SmsGateway` port and their simulators."""

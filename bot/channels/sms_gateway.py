@@ -1,0 +1,284 @@
+"""A simulated SMS provider (SMSC) in its own SQLite file: submissions, receipts and replies.
+
+It stands for an external provider, so it keeps its own state, shared by the bot process and
+the testers' CLI. Outcomes are scripted by the destination's last digits: "...0001" fails
+temporarily twice per text before one submission is delivered, "...0002" fails permanently.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from bot.ports import Clock, SendPermanentError
+from bot.records import Channel, InboundMessage
+from domain.phone import InvalidPhone, normalize_phone
+from domain.sms import Encoding, encoding, segments
+
+FILE_NAME = "sms_gateway.sqlite3"
+DEFAULT_RECEIPT_DELAY = timedelta(seconds=2)
+MO_MAX_CHARS = 1000  # a citizen's reply longer than this is refused, as a real SMSC limits it
+TEMPORARY_SUFFIX = "0001"  # test numbers whose first submissions of a text fail temporarily
+PERMANENT_SUFFIX = "0002"  # test numbers that never receive anything
+TEMPORARY_FAILURES = 2  # submissions of one text to a "...0001" number failing before delivery
+
+Outcome = Literal["delivered", "temporary", "permanent"]
+Status = Literal["accepted", "delivered", "temporary", "permanent"]
+
+# Numbered migrations; each runs once, in order, recorded in PRAGMA user_version.
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE submission (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        client_ref TEXT NOT NULL UNIQUE,
+        to_phone TEXT NOT NULL,
+        text TEXT NOT NULL,
+        encoding TEXT NOT NULL CHECK (encoding IN ('GSM-7', 'UCS-2')),
+        segments INTEGER NOT NULL CHECK (segments >= 1),
+        submitted_at TEXT NOT NULL,
+        outcome TEXT NOT NULL CHECK (outcome IN ('delivered', 'temporary', 'permanent')),
+        final_at TEXT NOT NULL,
+        reported_at TEXT
+    );
+    CREATE INDEX submission_destination ON submission (to_phone, text);
+    CREATE INDEX submission_unreported ON submission (final_at) WHERE reported_at IS NULL;
+    CREATE TABLE mobile_originated (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        phone TEXT NOT NULL,
+        text TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        taken_at TEXT
+    );
+    CREATE INDEX mobile_originated_untaken ON mobile_originated (id) WHERE taken_at IS NULL;
+    """,
+)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class InboxMessage(_Model):
+    """A message a phone received."""
+
+    provider_id: str
+    client_ref: str
+    text: str
+    encoding: Encoding
+    segments: int
+    submitted_at: datetime
+    delivered_at: datetime
+
+
+class Submission(_Model):
+    """A submitted message as the provider's console shows it."""
+
+    provider_id: str
+    client_ref: str
+    to: str
+    text: str
+    encoding: Encoding
+    segments: int
+    submitted_at: datetime
+    status: Status  # "accepted" until its outcome is due, then the outcome
+    receipt_reported: bool
+
+
+def path_in(data_dir: Path) -> Path:
+    """The gateway's SQLite file inside a data directory."""
+    return data_dir / FILE_NAME
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    """Open (creating if needed) the gateway's file, migrated, in WAL mode, autocommit off."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    try:
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA busy_timeout = 5000")
+        _migrate(conn)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    """Run the migrations the file has not seen yet, each in its own transaction."""
+    version: int = conn.execute("PRAGMA user_version").fetchone()[0]
+    for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+        with _transaction(conn):
+            for statement in script.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {number}")
+
+
+@contextmanager
+def _transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One write transaction (taken at once): committed at the end, rolled back if it raises."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def _to_text(moment: datetime) -> str:
+    """UTC ISO text of fixed width, so stored instants compare as text."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+# Provider ids, formatted by SQLite from the row id: "sim-000123" sent, "mo-000045" received.
+_SIM_ID = "printf('sim-%06d', id)"
+_MO_ID = "printf('mo-%06d', id)"
+
+
+def _check_submission(client_ref: str, to: str, text: str) -> None:
+    """Refuse, permanently, what no provider would accept: the message is stored nowhere."""
+    if not client_ref:
+        raise SendPermanentError("a client reference is required")
+    if not text:
+        raise SendPermanentError("empty message text")
+    try:
+        normal = normalize_phone(to)
+    except InvalidPhone as error:
+        raise SendPermanentError(f"unknown or invalid destination: {error}") from error
+    if normal != to:
+        raise SendPermanentError("destination must be E.164, e.g. +77012345678")
+
+
+def _inbound(row: sqlite3.Row) -> InboundMessage:
+    """A stored mobile-originated message as the bot logs it."""
+    fields = {key: row[key] for key in ("provider_id", "address", "text", "received_at")}
+    return InboundMessage.model_validate({"channel": Channel.SMS, **fields})
+
+
+def _check_mo_text(text: str) -> None:
+    """Refuse an empty or over-long mobile-originated text."""
+    if not text.strip():
+        raise ValueError("an SMS from the phone needs some text")
+    if len(text) > MO_MAX_CHARS:
+        raise ValueError(f"an SMS from the phone is limited to {MO_MAX_CHARS} characters")
+
+
+def _outcome(conn: sqlite3.Connection, to: str, text: str) -> Outcome:
+    """What becomes of a new submission, by the destination's test-number suffix."""
+    if to.endswith(PERMANENT_SUFFIX):
+        return "permanent"
+    if to.endswith(TEMPORARY_SUFFIX):
+        query = "SELECT COUNT(*) FROM submission WHERE to_phone = ? AND text = ?"
+        earlier: int = conn.execute(query, (to, text)).fetchone()[0]
+        return "temporary" if earlier < TEMPORARY_FAILURES else "delivered"
+    return "delivered"
+
+
+class SimulatedSmsGateway:
+    """The `SmsGateway` port over a simulated provider's SQLite file; `close()` when done."""
+
+    def __init__(
+        self, path: Path, clock: Clock, receipt_delay: timedelta = DEFAULT_RECEIPT_DELAY
+    ) -> None:
+        self._conn = _connect(path)
+        self._clock = clock
+        self._receipt_delay = receipt_delay
+
+    def close(self) -> None:
+        """Close the file."""
+        self._conn.close()
+
+    async def _now(self) -> datetime:
+        now = await self._clock.now()
+        if now.tzinfo is None:
+            raise ValueError("the clock must give timezone-aware time")
+        return now.astimezone(UTC)
+
+    async def submit(self, client_ref: str, to: str, text: str) -> str:
+        """Submit a message; the same reference gives the same id and sends nothing new."""
+        _check_submission(client_ref, to, text)
+        now = await self._now()
+        with _transaction(self._conn) as conn:
+            query = f"SELECT {_SIM_ID} FROM submission WHERE client_ref = ?"
+            row = conn.execute(query, (client_ref,)).fetchone()
+            if row is not None:
+                return str(row[0])
+            row = conn.execute(
+                "INSERT INTO submission (client_ref, to_phone, text, encoding, segments,"
+                " submitted_at, outcome, final_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                f" RETURNING {_SIM_ID}",
+                (client_ref, to, text, encoding(text), segments(text), _to_text(now),
+                 _outcome(conn, to, text), _to_text(now + self._receipt_delay)),
+            ).fetchone()  # fmt: skip
+        return str(row[0])
+
+    async def receipts(self) -> list[tuple[str, str]]:
+        """Receipts due by now, not reported before: (provider id, outcome), each once."""
+        now = _to_text(await self._now())
+        with _transaction(self._conn) as conn:
+            rows = conn.execute(
+                f"SELECT id, {_SIM_ID} AS provider_id, outcome FROM submission"
+                " WHERE reported_at IS NULL AND final_at <= ? ORDER BY final_at, id",
+                (now,),
+            ).fetchall()
+            taken = [(now, row["id"]) for row in rows]
+            conn.executemany("UPDATE submission SET reported_at = ? WHERE id = ?", taken)
+        return [(row["provider_id"], row["outcome"]) for row in rows]
+
+    async def replies(self) -> list[InboundMessage]:
+        """Mobile-originated messages not taken before, oldest first, each once."""
+        now = _to_text(await self._now())
+        with _transaction(self._conn) as conn:
+            rows = conn.execute(
+                f"SELECT id, {_MO_ID} AS provider_id, phone AS address, text, received_at"
+                " FROM mobile_originated WHERE taken_at IS NULL ORDER BY id"
+            ).fetchall()
+            taken = [(now, row["id"]) for row in rows]
+            conn.executemany("UPDATE mobile_originated SET taken_at = ? WHERE id = ?", taken)
+        return [_inbound(row) for row in rows]
+
+    async def send_from(self, phone: str, text: str) -> InboundMessage:
+        """A tester plays the citizen's phone: queue a mobile-originated message for the bot."""
+        address = normalize_phone(phone)
+        _check_mo_text(text)
+        now = _to_text(await self._now())
+        with _transaction(self._conn) as conn:
+            row = conn.execute(
+                "INSERT INTO mobile_originated (phone, text, received_at) VALUES (?, ?, ?)"
+                f" RETURNING id, {_MO_ID} AS provider_id, phone AS address, text, received_at",
+                (address, text, now),
+            ).fetchone()
+        return _inbound(row)
+
+    async def inbox(self, phone: str) -> list[InboxMessage]:
+        """What the phone has received by now, oldest first (delivered messages only)."""
+        now = _to_text(await self._now())
+        rows = self._conn.execute(
+            f"SELECT {_SIM_ID} AS provider_id, client_ref, text, encoding, segments,"
+            " submitted_at, final_at AS delivered_at FROM submission"
+            " WHERE to_phone = ? AND outcome = 'delivered' AND final_at <= ?"
+            " ORDER BY final_at, id",
+            (normalize_phone(phone), now),
+        ).fetchall()
+        return [InboxMessage.model_validate(dict(row)) for row in rows]
+
+    async def messages(self, limit: int = 100) -> list[Submission]:
+        """Submitted messages for the console, newest first."""
+        now = _to_text(await self._now())
+        rows = self._conn.execute(
+            f"SELECT {_SIM_ID} AS provider_id, client_ref, to_phone AS 'to', text, encoding,"
+            " segments, submitted_at, CASE WHEN final_at <= ? THEN outcome ELSE 'accepted' END"
+            " AS status, reported_at IS NOT NULL AS receipt_reported"
+            " FROM submission ORDER BY id DESC LIMIT ?",
+            (now, limit),
+        ).fetchall()
+        return [Submission.model_validate(dict(row)) for row in rows]
