@@ -1,0 +1,139 @@
+"""How records become SQLite columns and back: UTC datetime text, JSON, one decoder a table."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import UTC, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from bot.records import (
+    CaseRecord,
+    Citizen,
+    ConsentEntry,
+    ConsentRow,
+    InboundMessage,
+    OperatorTask,
+    OutboxMessage,
+)
+from domain.cases import Case
+
+Column = str | int | float | None
+
+
+def as_utc(at: datetime) -> datetime:
+    """An aware datetime moved to UTC; a naive one is refused (ValueError)."""
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise ValueError(f"a naive datetime cannot be stored: {at!r} (give it a timezone)")
+    return at.astimezone(UTC)
+
+
+def utc_text(at: datetime) -> str:
+    """An aware datetime as fixed-width UTC ISO-8601 text (text order is time order)."""
+    return as_utc(at).isoformat(timespec="microseconds")
+
+
+def from_utc_text(text: str) -> datetime:
+    """Stored UTC text back as an aware datetime in UTC."""
+    at = datetime.fromisoformat(text)
+    if at.tzinfo is None:
+        raise ValueError(f"stored datetime has no timezone: {text!r}")
+    return at.astimezone(UTC)
+
+
+def optional_utc_text(at: datetime | None) -> str | None:
+    """`utc_text`, letting None through."""
+    return None if at is None else utc_text(at)
+
+
+def optional_from_utc_text(text: str | None) -> datetime | None:
+    """`from_utc_text`, letting None through."""
+    return None if text is None else from_utc_text(text)
+
+
+def column(value: object) -> Column:
+    """One Python value as a SQLite column value."""
+    if value is None or isinstance(value, int | float):
+        return value
+    if isinstance(value, datetime):
+        return utc_text(value)
+    if isinstance(value, StrEnum):
+        return value.value
+    if isinstance(value, str):
+        return value
+    raise TypeError(f"no column form for {type(value).__name__}")
+
+
+def _fields(row: sqlite3.Row, times: tuple[str, ...]) -> dict[str, Any]:
+    """A row as a dict, its datetime columns parsed."""
+    fields = dict(zip(row.keys(), tuple(row), strict=True))
+    for name in times:
+        fields[name] = optional_from_utc_text(fields[name])
+    return fields
+
+
+def _case_in_utc(case: Case) -> Case:
+    """A case with its datetimes checked aware and moved to UTC."""
+    moved = {name: as_utc(value) for name, value in case if isinstance(value, datetime)}
+    return case.model_copy(update=moved)
+
+
+def case_to_json(case: Case) -> str:
+    """A case as JSON, its datetimes in UTC."""
+    return _case_in_utc(case).model_dump_json()
+
+
+def case_from_row(row: sqlite3.Row) -> CaseRecord:
+    """A `cases` row as a record."""
+    return CaseRecord(
+        case=_case_in_utc(Case.model_validate_json(row["body"])),
+        code=row["code"],
+        subject_iin=row["subject_iin"],
+        addressee_iin=row["addressee_iin"],
+        phone=row["phone"],
+        event_id=row["event_id"],
+        created_at=from_utc_text(row["created_at"]),
+        amount=None if row["amount"] is None else Decimal(row["amount"]),
+        monthly=bool(row["monthly"]),
+    )
+
+
+def citizen_from_row(row: sqlite3.Row) -> Citizen:
+    """A `citizens` row as a record."""
+    return Citizen.model_validate(dict(zip(row.keys(), tuple(row), strict=True)))
+
+
+def consent_params(row: ConsentRow) -> dict[str, Column]:
+    """A chained ledger row as the `consents` table's named parameters."""
+    entry = row.entry
+    params = {name: column(value) for name, value in entry if name != "message_ids"}
+    params["message_ids"] = json.dumps(list(entry.message_ids), ensure_ascii=False)
+    params.update(seq=row.seq, text_hash=row.text_hash, prev_hash=row.prev_hash, hash=row.hash)
+    return params
+
+
+def consent_from_row(row: sqlite3.Row) -> ConsentRow:
+    """A `consents` row as a chained ledger row."""
+    fields = _fields(row, ("at",))
+    chain = {name: fields.pop(name) for name in ("seq", "text_hash", "prev_hash", "hash")}
+    fields.pop("id", None)
+    fields["message_ids"] = tuple(json.loads(fields["message_ids"]))
+    return ConsentRow(entry=ConsentEntry.model_validate(fields), **chain)
+
+
+def outbox_from_row(row: sqlite3.Row) -> OutboxMessage:
+    """An `outbox` row as a record."""
+    times = ("next_attempt_at", "created_at", "sent_at")
+    return OutboxMessage.model_validate(_fields(row, times))
+
+
+def inbound_from_row(row: sqlite3.Row) -> InboundMessage:
+    """An `inbound` row as a record."""
+    return InboundMessage.model_validate(_fields(row, ("received_at", "handled_at")))
+
+
+def task_from_row(row: sqlite3.Row) -> OperatorTask:
+    """An `operator_tasks` row as a record."""
+    return OperatorTask.model_validate(_fields(row, ("created_at", "done_at")))

@@ -1,0 +1,161 @@
+"""Messages in SQLite: the outbox the dispatcher sends from, the log of inbound replies."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.records import InboundMessage, OutboxMessage, OutboxStatus
+from bot.storage.codec import column, inbound_from_row, outbox_from_row, utc_text
+from bot.storage.session import Session
+
+_OUTBOX_COLUMNS = (
+    "client_ref",
+    "case_id",
+    "channel",
+    "address",
+    "language",
+    "template_id",
+    "template_version",
+    "text",
+    "encoding",
+    "segments",
+    "status",
+    "attempts",
+    "next_attempt_at",
+    "provider_id",
+    "last_error",
+    "created_at",
+    "sent_at",
+)
+_INBOUND_COLUMNS = (
+    "channel",
+    "address",
+    "provider_id",
+    "text",
+    "received_at",
+    "case_id",
+    "intent",
+    "handled_at",
+)
+
+
+def _insert(table: str, columns: tuple[str, ...], conflict: str) -> str:
+    """An INSERT of named parameters that does nothing on a conflict of `conflict`."""
+    names = ", ".join(columns)
+    marks = ", ".join(f":{name}" for name in columns)
+    return f"INSERT INTO {table} ({names}) VALUES ({marks}) ON CONFLICT ({conflict}) DO NOTHING"
+
+
+_INSERT_OUTBOX = _insert("outbox", _OUTBOX_COLUMNS, "client_ref")
+_INSERT_INBOUND = _insert("inbound", _INBOUND_COLUMNS, "channel, provider_id")
+
+
+class SqliteOutbox:
+    """Outgoing messages; one row per client reference."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    async def enqueue(self, message: OutboxMessage) -> OutboxMessage:
+        """Queue a message (idempotent by client reference); the stored row back."""
+        params = {name: column(getattr(message, name)) for name in _OUTBOX_COLUMNS}
+        await self._session.run(_INSERT_OUTBOX, params)
+        row = await self._session.row(
+            "SELECT * FROM outbox WHERE client_ref = ?", (message.client_ref,)
+        )
+        assert row is not None  # inserted now or before
+        return outbox_from_row(row)
+
+    async def due(self, now: datetime, limit: int = 100) -> list[OutboxMessage]:
+        """Queued messages whose next attempt is due, oldest first."""
+        rows = await self._session.rows(
+            "SELECT * FROM outbox WHERE status = ? AND next_attempt_at <= ?"
+            " ORDER BY next_attempt_at, id LIMIT ?",
+            (OutboxStatus.QUEUED.value, utc_text(now), limit),
+        )
+        return [outbox_from_row(row) for row in rows]
+
+    async def mark_sent(self, message_id: int, provider_id: str, at: datetime) -> None:
+        """The gateway accepted the message."""
+        await self._update(
+            message_id,
+            "status = ?, provider_id = ?, sent_at = ?",
+            (OutboxStatus.SENT.value, provider_id, utc_text(at)),
+        )
+
+    async def mark_retry(self, message_id: int, next_attempt_at: datetime, error: str) -> None:
+        """A temporary failure: try again later (one more attempt counted; queued again)."""
+        await self._update(
+            message_id,
+            "status = ?, attempts = attempts + 1, next_attempt_at = ?, last_error = ?",
+            (OutboxStatus.QUEUED.value, utc_text(next_attempt_at), error),
+        )
+
+    async def mark_failed(self, message_id: int, error: str) -> None:
+        """A permanent failure."""
+        await self._update(
+            message_id, "status = ?, last_error = ?", (OutboxStatus.FAILED.value, error)
+        )
+
+    async def mark_delivered(self, provider_id: str) -> None:
+        """A delivery receipt said delivered (a receipt for an unknown id changes nothing)."""
+        await self._session.run(
+            "UPDATE outbox SET status = ? WHERE provider_id = ?",
+            (OutboxStatus.DELIVERED.value, provider_id),
+        )
+
+    async def by_provider_id(self, provider_id: str) -> OutboxMessage | None:
+        """The message the gateway knows by this id."""
+        row = await self._session.row("SELECT * FROM outbox WHERE provider_id = ?", (provider_id,))
+        return None if row is None else outbox_from_row(row)
+
+    async def for_case(self, case_id: str) -> list[OutboxMessage]:
+        """A case's messages in order."""
+        rows = await self._session.rows(
+            "SELECT * FROM outbox WHERE case_id = ? ORDER BY id", (case_id,)
+        )
+        return [outbox_from_row(row) for row in rows]
+
+    async def _update(self, message_id: int, assignments: str, params: tuple[object, ...]) -> None:
+        """Change one message; LookupError when there is no such message."""
+        changed = await self._session.run(
+            f"UPDATE outbox SET {assignments} WHERE id = ?", (*params, message_id)
+        )
+        if changed != 1:
+            raise LookupError(f"no outbox message {message_id}")
+
+
+class SqliteInboundLog:
+    """Inbound messages, each (channel, provider id) once."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    async def add(self, message: InboundMessage) -> InboundMessage | None:
+        """Log a message; None when this provider id was logged before."""
+        params = {name: column(getattr(message, name)) for name in _INBOUND_COLUMNS}
+        new_id = await self._session.insert(_INSERT_INBOUND, params)
+        if new_id is None:
+            return None
+        row = await self._session.row("SELECT * FROM inbound WHERE id = ?", (new_id,))
+        assert row is not None  # just inserted
+        return inbound_from_row(row)
+
+    async def pending(self, limit: int = 100) -> list[InboundMessage]:
+        """Logged but not yet handled, oldest first."""
+        rows = await self._session.rows(
+            "SELECT * FROM inbound WHERE handled_at IS NULL ORDER BY received_at, id LIMIT ?",
+            (limit,),
+        )
+        return [inbound_from_row(row) for row in rows]
+
+    async def mark_handled(
+        self, message_id: int, case_id: str | None, intent: str, at: datetime
+    ) -> None:
+        """The message was handled: which case it went to and what it meant."""
+        changed = await self._session.run(
+            "UPDATE inbound SET case_id = ?, intent = ?, handled_at = ? WHERE id = ?",
+            (case_id, intent, utc_text(at), message_id),
+        )
+        if changed != 1:
+            raise LookupError(f"no inbound message {message_id}")

@@ -1,0 +1,200 @@
+"""The bot's SQLite file: numbered migrations, one connection, one unit of work at a time."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sqlite3
+from contextlib import suppress
+from importlib.resources import files
+from pathlib import Path
+from types import TracebackType
+from typing import Self
+
+import aiosqlite
+
+from bot.ports import (
+    CaseStore,
+    CitizenStore,
+    ConsentLog,
+    FeedCursor,
+    InboundLog,
+    OperatorTasks,
+    Outbox,
+    Timers,
+)
+from bot.storage.cases import SqliteCaseStore, SqliteCitizenStore
+from bot.storage.consents import SqliteConsentLog
+from bot.storage.messages import SqliteInboundLog, SqliteOutbox
+from bot.storage.schedule import SqliteFeedCursor, SqliteOperatorTasks, SqliteTimers
+from bot.storage.session import Session
+
+PRAGMAS = (
+    "PRAGMA journal_mode = WAL",
+    "PRAGMA synchronous = NORMAL",
+    "PRAGMA foreign_keys = ON",
+    "PRAGMA busy_timeout = 5000",
+)
+_MIGRATION_NAME = re.compile(r"(\d{4})_\w+\.sql")
+
+
+def migrations() -> list[str]:
+    """The SQL of bot/storage/migrations/NNNN_name.sql, in order; numbers run 1, 2, 3…"""
+    found = {}
+    for resource in files("bot.storage").joinpath("migrations").iterdir():
+        match = _MIGRATION_NAME.fullmatch(resource.name)
+        if match:
+            found[int(match.group(1))] = resource.read_text(encoding="utf-8")
+    if sorted(found) != list(range(1, len(found) + 1)):
+        raise RuntimeError(f"migrations must be numbered 1..n without gaps: {sorted(found)}")
+    return [found[number] for number in sorted(found)]
+
+
+def statements(script: str) -> list[str]:
+    """A script's statements, split where SQLite itself sees a statement end."""
+    done: list[str] = []
+    pending = ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            done.append(pending.strip())
+            pending = ""
+    leftover = [line for line in pending.splitlines() if not line.strip().startswith("--")]
+    if "".join(leftover).strip():
+        raise ValueError(f"a migration ends inside a statement: {pending.strip()[:60]!r}")
+    return done
+
+
+async def migrate(conn: aiosqlite.Connection) -> None:
+    """Run the migrations the file has not seen, each once, in its own transaction."""
+    scripts = migrations()
+    for number, script in enumerate(scripts, start=1):
+        await conn.execute("BEGIN IMMEDIATE")
+        try:
+            async with conn.execute("PRAGMA user_version") as cursor:
+                version = (await cursor.fetchone() or (0,))[0]
+            if version > len(scripts):
+                raise RuntimeError(f"the file is at version {version}, newer than this code")
+            if version < number:
+                for statement in statements(script):
+                    await conn.execute(statement)
+                await conn.execute(f"PRAGMA user_version = {number}")
+            await conn.execute("COMMIT")
+        except BaseException:
+            await conn.execute("ROLLBACK")
+            raise
+
+
+class Gate:
+    """Lets one unit of work at a time in; refuses one nested in another (it would deadlock)."""
+
+    def __init__(self) -> None:
+        self._lock = asyncio.Lock()
+        self._owner: asyncio.Task[object] | None = None
+
+    async def enter(self) -> None:
+        """Wait for the unit of work in progress to end."""
+        if self._owner is not None and self._owner is asyncio.current_task():
+            raise RuntimeError("a unit of work inside another would wait for itself forever")
+        await self._lock.acquire()
+        self._owner = asyncio.current_task()
+
+    def leave(self) -> None:
+        """Let the next unit of work in."""
+        self._owner = None
+        self._lock.release()
+
+
+class SqliteUnitOfWork:
+    """One `BEGIN IMMEDIATE` transaction over every store; rolled back unless committed."""
+
+    def __init__(self, conn: aiosqlite.Connection, gate: Gate) -> None:
+        self._conn = conn
+        self._gate = gate
+        self._session = Session(conn)
+        self.cases: CaseStore = SqliteCaseStore(self._session)
+        self.citizens: CitizenStore = SqliteCitizenStore(self._session)
+        self.consents: ConsentLog = SqliteConsentLog(self._session)
+        self.outbox: Outbox = SqliteOutbox(self._session)
+        self.inbound: InboundLog = SqliteInboundLog(self._session)
+        self.cursor: FeedCursor = SqliteFeedCursor(self._session)
+        self.timers: Timers = SqliteTimers(self._session)
+        self.tasks: OperatorTasks = SqliteOperatorTasks(self._session)
+
+    async def __aenter__(self) -> Self:
+        """Wait for the storage's other unit of work to end, then begin the transaction."""
+        if self._session.state != "new":
+            raise RuntimeError("a unit of work is entered once: open a new one")
+        await self._gate.enter()
+        try:
+            await self._conn.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            try:
+                await self._rollback()  # a cancelled BEGIN may still run: undo it
+            finally:
+                self._gate.leave()
+            raise
+        self._session.state = "open"
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Roll back whatever was not committed, and let the next unit of work in."""
+        committed = self._session.state == "committed"
+        self._session.state = "closed"
+        try:
+            if not committed:
+                await self._rollback()
+        finally:
+            self._gate.leave()
+
+    async def commit(self) -> None:
+        """Make the transaction's writes durable; the unit of work then takes no more."""
+        if self._session.state != "open":
+            raise RuntimeError(f"cannot commit a unit of work that is {self._session.state}")
+        await self._conn.execute("COMMIT")
+        self._session.state = "committed"
+
+    async def _rollback(self) -> None:
+        """Roll back the open transaction, if there is one."""
+        with suppress(sqlite3.OperationalError, ValueError):  # no transaction; closed
+            await self._conn.execute("ROLLBACK")
+
+
+class SqliteStorage:
+    """The bot's database: a file in WAL mode, migrated on open."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+        self._gate = Gate()
+
+    @classmethod
+    async def open(cls, path: Path) -> SqliteStorage:
+        """Open (creating if needed) and migrate the file at `path`."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = await aiosqlite.connect(path, isolation_level=None)
+        try:
+            conn.row_factory = sqlite3.Row
+            for pragma in PRAGMAS:
+                await conn.execute(pragma)
+            await migrate(conn)
+        except BaseException:
+            await conn.close()
+            raise
+        return cls(conn)
+
+    def unit_of_work(self) -> SqliteUnitOfWork:
+        """A new unit of work (use with `async with`); it waits for the one before it."""
+        return SqliteUnitOfWork(self._conn, self._gate)
+
+    async def close(self) -> None:
+        """Close the database once the unit of work in progress, if any, has ended."""
+        await self._gate.enter()
+        try:
+            await self._conn.close()
+        finally:
+            self._gate.leave()
