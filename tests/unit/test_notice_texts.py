@@ -1,0 +1,581 @@
+"""Behaviour of bot.notice_texts: every notice worded in kk and ru, within the SMS budget."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from bot import notice_texts
+from bot.notice_texts import (
+    BILINGUAL_SEPARATOR,
+    NOTICE_SEGMENTS,
+    OFFER_SEGMENTS,
+    NoticeContext,
+    Rendered,
+    ShellNotice,
+    render_notice,
+    render_offer,
+    render_shell,
+    template_version,
+)
+from bot.texts import UnknownLanguage, format_money, render_plural, translations
+from domain.banking import bank_directory, parse_iban
+from domain.calendar import ALMATY
+from domain.model import BurialCheck, Language, ReasonCode, Service
+from domain.notices import Notice, NoticeKind, ParamValue
+from domain.sms import segments, units
+
+LANGS = [Language.KK, Language.RU]
+ACCOUNT = parse_iban("KZ86125KZT5004100100").masked  # "KZ** **** **** **** 0100"
+KK_BANK = "Қазақстан Халық Жинақ Банкі"
+RU_BANK = "АО «Народный Банк Казахстана»"
+LONGEST_BANK = max(
+    (name for bank in bank_directory().values() for name in (bank.name_kk, bank.name_ru)),
+    key=len,
+)
+EXPIRES = datetime(2026, 11, 28, 13, 30, tzinfo=UTC)  # 18:30 in Almaty
+DUE = datetime(2026, 11, 27, 18, 30, tzinfo=ALMATY)
+BURIAL_AMOUNT = Decimal("224900.00")  # 52 MRP of 2026, the longest realistic one-time amount
+SURVIVOR_AMOUNT = Decimal("152553.00")  # 3.0 subsistence minimums of 2026, six dependents
+DISABILITY_AMOUNT = Decimal("111872.20")  # 2.2 subsistence minimums of 2026, group I
+
+
+def context(service: Service = Service.BURIAL, **changes: Any) -> NoticeContext:
+    """A case's context with the longest realistic values; `changes` override fields."""
+    amounts = {
+        Service.BURIAL: BURIAL_AMOUNT,
+        Service.SURVIVOR: SURVIVOR_AMOUNT,
+        Service.DISABILITY: DISABILITY_AMOUNT,
+    }
+    fields: dict[str, Any] = {
+        "service": service,
+        "code": "417",
+        "amount": amounts[service],
+        "monthly": service is not Service.BURIAL,
+        "bank_name": KK_BANK,
+        "expires_at": EXPIRES,
+        "application_number": "0826-000123456789",
+    }
+    return NoticeContext(**{**fields, **changes})
+
+
+BURIAL = context(Service.BURIAL)
+SURVIVOR = context(Service.SURVIVOR)
+DISABILITY = context(Service.DISABILITY)
+ALL_CHECKS = tuple(check.value for check in BurialCheck)
+THREE_REASONS = (
+    ReasonCode.DATA_MISSING.value,
+    ReasonCode.DATA_INCORRECT.value,
+    ReasonCode.DISABILITY_NOT_ESTABLISHED.value,
+)
+
+
+@dataclass(frozen=True)
+class Example:
+    """A notice with realistic parameters and the case it is sent on."""
+
+    name: str
+    kind: NoticeKind
+    params: dict[str, ParamValue]
+    ctx: NoticeContext
+
+    @property
+    def notice(self) -> Notice:
+        return Notice(kind=self.kind, params=self.params)
+
+
+def examples() -> list[Example]:
+    """Every kind, with the longest realistic values and each variant of its wording."""
+    found = [
+        Example(f"offer {ctx.service}", NoticeKind.OFFER, {}, ctx)
+        for ctx in (BURIAL, SURVIVOR, DISABILITY)
+    ]
+    found += [
+        Example("reminder", NoticeKind.REMINDER, {}, BURIAL),
+        Example("reminder, no date", NoticeKind.REMINDER, {}, context(expires_at=None)),
+        Example("confirm, kk bank", NoticeKind.ASK_ACCOUNT_CONFIRM, {"account": ACCOUNT}, BURIAL),
+        Example(
+            "confirm, ru bank",
+            NoticeKind.ASK_ACCOUNT_CONFIRM,
+            {"account": ACCOUNT},
+            context(bank_name=RU_BANK),
+        ),
+        Example(
+            "confirm, longest bank",
+            NoticeKind.ASK_ACCOUNT_CONFIRM,
+            {"account": ACCOUNT},
+            context(bank_name=LONGEST_BANK),
+        ),
+        Example(
+            "confirm, no bank",
+            NoticeKind.ASK_ACCOUNT_CONFIRM,
+            {"account": ACCOUNT},
+            context(bank_name=None),
+        ),
+        Example("ask iban", NoticeKind.ASK_IBAN, {}, BURIAL),
+    ]
+    found += [
+        Example(f"invalid iban {reason}", NoticeKind.INVALID_IBAN, {"reason": reason}, BURIAL)
+        for reason in ("country", "length", "format", "check_digits")
+    ]
+    found += [
+        Example("accepted", NoticeKind.ACCEPTED, {"due_at": DUE}, BURIAL),
+        Example("accepted, no number", NoticeKind.ACCEPTED, {"due_at": DUE}, DISABILITY),
+        Example(
+            "not accepted, all five", NoticeKind.NOT_ACCEPTED, {"failures": ALL_CHECKS}, BURIAL
+        ),
+        Example(
+            "assigned burial",
+            NoticeKind.ASSIGNED,
+            {"amount": BURIAL_AMOUNT, "start": date(2026, 11, 25)},
+            BURIAL,
+        ),
+        Example(
+            "assigned survivor",
+            NoticeKind.ASSIGNED,
+            {"amount": SURVIVOR_AMOUNT, "start": date(2025, 11, 30)},
+            SURVIVOR,
+        ),
+        Example(
+            "assigned disability",
+            NoticeKind.ASSIGNED,
+            {"amount": DISABILITY_AMOUNT, "start": date(2026, 8, 31)},
+            DISABILITY,
+        ),
+        Example("refused, three", NoticeKind.REFUSED, {"reasons": THREE_REASONS}, DISABILITY),
+        Example("declined", NoticeKind.DECLINED, {}, BURIAL),
+        Example("withdrawn", NoticeKind.WITHDRAWN, {}, BURIAL),
+        Example("expired", NoticeKind.EXPIRED, {}, BURIAL),
+        Example("home visit", NoticeKind.HOME_VISIT_REQUESTED, {}, BURIAL),
+        Example("language changed", NoticeKind.LANGUAGE_CHANGED, {}, BURIAL),
+        Example("unrecognised", NoticeKind.UNRECOGNISED, {}, BURIAL),
+        Example("status", NoticeKind.STATUS, {"due_at": DUE}, BURIAL),
+        Example("status, not yet accepted", NoticeKind.STATUS, {"due_at": None}, BURIAL),
+    ]
+    states = ["offered", "awaiting_account", "registered", "under_review", "assigned"]
+    found += [Example(f"help {s}", NoticeKind.HELP, {"state": s}, BURIAL) for s in states]
+    found += [
+        Example(f"unrecognised {s}", NoticeKind.UNRECOGNISED, {"state": s}, BURIAL)
+        for s in ("offered", "awaiting_account")
+    ]
+    closed = ["not_accepted", "assigned", "refused", "declined", "withdrawn", "expired", ""]
+    found += [Example(f"closed {s}", NoticeKind.CASE_CLOSED, {"state": s}, BURIAL) for s in closed]
+    return found
+
+
+EXAMPLES = examples()
+
+
+def budget(kind: NoticeKind) -> int:
+    return OFFER_SEGMENTS if kind is NoticeKind.OFFER else NOTICE_SEGMENTS
+
+
+def rendered(example: Example, lang: Language) -> Rendered:
+    return render_notice(example.notice, lang, example.ctx)
+
+
+# ---------------------------------------------------------------- coverage and budgets
+
+
+def test_every_notice_kind_has_a_text_so_a_new_kind_without_one_fails() -> None:
+    assert set(notice_texts.RENDERERS) == set(NoticeKind)
+
+
+def test_every_notice_kind_is_among_the_examples() -> None:
+    assert {example.kind for example in EXAMPLES} == set(NoticeKind)
+
+
+def test_every_shell_notice_has_a_text() -> None:
+    assert set(notice_texts.SHELL_RENDERERS) == set(ShellNotice)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda example: example.name)
+def test_every_notice_fits_its_budget_in_both_languages(example: Example, lang: Language) -> None:
+    text = rendered(example, lang).text
+    assert segments(text) <= budget(example.kind), (units(text), text)
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda example: example.name)
+def test_the_kazakh_and_russian_texts_differ(example: Example) -> None:
+    kk, ru = (rendered(example, lang) for lang in LANGS)
+    assert kk.text != ru.text
+    assert (kk.language, ru.language) == ("kk", "ru")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda example: example.name)
+def test_no_placeholder_is_left_unfilled(example: Example, lang: Language) -> None:
+    text = rendered(example, lang).text
+    assert "{" not in text
+    assert "}" not in text
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize(
+    "example",
+    [e for e in EXAMPLES if e.kind is not NoticeKind.LANGUAGE_CHANGED],
+    ids=lambda example: example.name,
+)
+def test_every_case_notice_quotes_the_case_code(example: Example, lang: Language) -> None:
+    assert "417" in rendered(example, lang).text
+
+
+# ---------------------------------------------------------------- the offer
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("ctx", [BURIAL, SURVIVOR, DISABILITY], ids=str)
+def test_the_offer_states_amount_consent_to_personal_data_code_and_1414(
+    ctx: NoticeContext, lang: Language
+) -> None:
+    offer = render_offer(ctx, lang)
+    assert ctx.amount is not None
+    assert format_money(ctx.amount, lang) in offer.text
+    assert "Код 417" in offer.text
+    assert "1414" in offer.text
+    personal_data = {Language.KK: "дербес деректер", Language.RU: "персональных данных"}
+    proactive = {Language.KK: "проактивті қызмет", Language.RU: "проактивную услугу"}
+    assert personal_data[lang] in offer.text
+    assert proactive[lang] in offer.text
+    assert offer.template_id == f"offer.{ctx.service.value}"
+
+
+@pytest.mark.parametrize("ctx", [BURIAL, SURVIVOR, DISABILITY], ids=str)
+def test_the_offer_uses_the_seed_terms_in_kazakh(ctx: NoticeContext) -> None:
+    names = {
+        Service.BURIAL: "Жерлеуге арналған біржолғы төлем",
+        Service.SURVIVOR: "Асыраушысынан айырылу жағдайы бойынша жәрдемақы",
+        Service.DISABILITY: "Мүгедектігі бойынша жәрдемақы",
+    }
+    text = render_offer(ctx, Language.KK).text
+    assert text.startswith(names[ctx.service])
+    assert "келісесіз бе? 1 – иә, 2 – жоқ" in text
+
+
+def test_a_monthly_offer_says_per_month() -> None:
+    assert "айына 152" in render_offer(SURVIVOR, Language.KK).text
+    assert "в месяц" in render_offer(SURVIVOR, Language.RU).text
+    assert "в месяц" not in render_offer(BURIAL, Language.RU).text
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_an_offer_without_a_known_amount_names_the_service_only(lang: Language) -> None:
+    offer = render_offer(context(Service.SURVIVOR, amount=None), lang)
+    assert "₸" not in offer.text
+    assert segments(offer.text) <= OFFER_SEGMENTS
+
+
+@pytest.mark.parametrize("ctx", [BURIAL, SURVIVOR, DISABILITY], ids=str)
+def test_the_offer_to_a_citizen_of_unknown_language_is_kazakh_then_russian(
+    ctx: NoticeContext,
+) -> None:
+    both = render_offer(ctx, None)
+    kk, ru = render_offer(ctx, Language.KK), render_offer(ctx, Language.RU)
+    assert both.text == kk.text + BILINGUAL_SEPARATOR + ru.text
+    assert both.language == "kk+ru"
+    assert both.template_id == kk.template_id
+    kk_part, ru_part = both.text.split(BILINGUAL_SEPARATOR)
+    assert segments(kk_part) <= OFFER_SEGMENTS
+    assert segments(ru_part) <= OFFER_SEGMENTS
+    assert both.template_version not in {kk.template_version, ru.template_version}
+
+
+def test_the_offer_notice_and_render_offer_agree() -> None:
+    via_notice = render_notice(Notice(kind=NoticeKind.OFFER), Language.RU, SURVIVOR)
+    assert via_notice == render_offer(SURVIVOR, Language.RU)
+
+
+# ---------------------------------------------------------------- template versions
+
+
+def test_the_template_version_changes_when_the_wording_changes() -> None:
+    before = template_version("Код {code}. Жауап беріңіз.")
+    after = template_version("Код {code}. Жауап беріңізші.")
+    assert before != after
+    assert len(before) == 12
+    assert int(before, 16) >= 0  # hexadecimal
+
+
+def test_the_template_version_is_stable_and_sees_where_texts_are_split() -> None:
+    assert template_version("a", "b") == template_version("a", "b")
+    assert template_version("a", "b") != template_version("ab")
+
+
+def test_the_version_follows_the_wording_not_the_values() -> None:
+    small = render_offer(context(amount=Decimal("1000.00")), Language.KK)
+    large = render_offer(BURIAL, Language.KK)
+    assert small.text != large.text
+    assert small.template_version == large.template_version
+    assert large.template_version != render_offer(BURIAL, Language.RU).template_version
+
+
+def test_the_version_is_the_hash_of_the_catalog_wording_used() -> None:
+    notice = Notice(kind=NoticeKind.ASK_IBAN)
+    msgstr = translations(Language.RU).gettext(notice_texts.ASK_IBAN)
+    assert render_notice(notice, Language.RU, BURIAL).template_version == template_version(msgstr)
+
+
+# ---------------------------------------------------------------- languages
+
+
+@pytest.mark.parametrize("lang", ["en", "fr", "", "KK"])
+def test_an_unknown_language_raises(lang: str) -> None:
+    notice = Notice(kind=NoticeKind.HELP, params={"state": "offered"})
+    with pytest.raises(UnknownLanguage):
+        render_notice(notice, lang, BURIAL)  # type: ignore[arg-type]
+    with pytest.raises(UnknownLanguage):
+        render_offer(BURIAL, lang)  # type: ignore[arg-type]
+    with pytest.raises(UnknownLanguage):
+        render_shell(ShellNotice.STOPPED, lang, BURIAL)  # type: ignore[arg-type]
+
+
+def test_the_language_changed_notice_names_the_new_language() -> None:
+    notice = Notice(kind=NoticeKind.LANGUAGE_CHANGED)
+    assert "қазақ тілінде" in render_notice(notice, Language.KK, BURIAL).text
+    assert "на русском языке" in render_notice(notice, Language.RU, BURIAL).text
+
+
+# ---------------------------------------------------------------- lists that may not fit
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_not_accepted_with_all_five_checks_names_some_and_counts_the_rest(
+    lang: Language,
+) -> None:
+    notice = Notice(kind=NoticeKind.NOT_ACCEPTED, params={"failures": ALL_CHECKS})
+    text = render_notice(notice, lang, BURIAL).text
+    more = {Language.KK: "тағы ", Language.RU: "и ещё "}
+    assert more[lang] in text
+    assert "1414" in text
+    first = translations(lang).gettext(notice_texts.CHECK_SHORT[BurialCheck.DATA_COMPLETE])
+    assert first in text
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("check", list(BurialCheck))
+def test_a_single_failed_check_is_always_named(check: BurialCheck, lang: Language) -> None:
+    notice = Notice(kind=NoticeKind.NOT_ACCEPTED, params={"failures": (check.value,)})
+    text = render_notice(notice, lang, BURIAL).text
+    assert translations(lang).gettext(notice_texts.CHECK_SHORT[check]) in text
+    assert segments(text) <= NOTICE_SEGMENTS
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("code", list(ReasonCode))
+def test_a_single_refusal_reason_is_always_named_with_the_appeal_right(
+    code: ReasonCode, lang: Language
+) -> None:
+    notice = Notice(kind=NoticeKind.REFUSED, params={"reasons": (code.value,)})
+    text = render_notice(notice, lang, BURIAL).text
+    assert translations(lang).gettext(notice_texts.REASON_SHORT[code]) in text
+    assert translations(lang).gettext(notice_texts.APPEAL_SHORT) in text
+    assert segments(text) <= NOTICE_SEGMENTS
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_refusal_with_three_reasons_keeps_the_appeal_and_says_how_many_more(
+    lang: Language,
+) -> None:
+    notice = Notice(kind=NoticeKind.REFUSED, params={"reasons": THREE_REASONS})
+    text = render_notice(notice, lang, DISABILITY).text
+    appeal = {Language.KK: "уәкілетті органға", Language.RU: "уполномоченный орган"}
+    more = {Language.KK: "тағы 2", Language.RU: "и ещё 2"}
+    assert appeal[lang] in text
+    assert more[lang] in text
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_every_refusal_reason_at_once_still_fits(lang: Language) -> None:
+    reasons = tuple(code.value for code in ReasonCode)
+    text = render_notice(
+        Notice(kind=NoticeKind.REFUSED, params={"reasons": reasons}), lang, BURIAL
+    )
+    assert segments(text.text) <= NOTICE_SEGMENTS
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_refusal_without_known_reasons_still_gives_the_appeal_right(lang: Language) -> None:
+    notice = Notice(kind=NoticeKind.REFUSED, params={"reasons": ("no_such_reason",)})
+    text = render_notice(notice, lang, BURIAL).text
+    assert translations(lang).gettext(notice_texts.APPEAL_SHORT) in text
+
+
+@pytest.mark.parametrize(
+    ("n", "expected"),
+    [(1, "1 причина"), (2, "2 причины"), (5, "5 причин"), (21, "21 причина")],
+)
+def test_russian_counts_of_reasons_take_their_plural_forms(n: int, expected: str) -> None:
+    text = render_plural(notice_texts.REASONS_ELSEWHERE, n, "ru")
+    assert text.startswith(expected)
+
+
+# ---------------------------------------------------------------- the other notices
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_account_question_shows_the_masked_account_and_the_bank(lang: Language) -> None:
+    notice = Notice(kind=NoticeKind.ASK_ACCOUNT_CONFIRM, params={"account": ACCOUNT})
+    text = render_notice(notice, lang, BURIAL).text
+    assert ACCOUNT in text
+    assert KK_BANK in text
+    assert "1" in text
+    assert "2" in text
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_bank_name_too_long_for_the_sms_is_left_out(lang: Language) -> None:
+    notice = Notice(kind=NoticeKind.ASK_ACCOUNT_CONFIRM, params={"account": ACCOUNT})
+    text = render_notice(notice, lang, context(bank_name=LONGEST_BANK)).text
+    assert ACCOUNT in text
+    assert LONGEST_BANK not in text
+    assert "IBAN" in text
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_each_iban_fault_is_explained_differently(lang: Language) -> None:
+    texts = {
+        render_notice(
+            Notice(kind=NoticeKind.INVALID_IBAN, params={"reason": reason}), lang, BURIAL
+        ).text
+        for reason in ("country", "length", "format", "check_digits")
+    }
+    assert len(texts) == 4
+
+
+def test_an_unknown_iban_fault_is_explained_as_a_format_fault() -> None:
+    odd = render_notice(Notice(kind=NoticeKind.INVALID_IBAN), Language.RU, BURIAL)
+    fmt = render_notice(
+        Notice(kind=NoticeKind.INVALID_IBAN, params={"reason": "format"}), Language.RU, BURIAL
+    )
+    assert odd.text == fmt.text
+    assert odd.template_id == "invalid_iban.format"
+
+
+def test_times_are_shown_in_almaty_as_a_numeric_date_and_hh_mm() -> None:
+    text = render_notice(Notice(kind=NoticeKind.REMINDER), Language.RU, BURIAL).text
+    assert "до 18:30 28.11.2026" in text
+    due = datetime(2026, 11, 27, 13, 30, tzinfo=UTC)
+    accepted = Notice(kind=NoticeKind.ACCEPTED, params={"due_at": due})
+    assert "27.11.2026, сағ. 18:30" in render_notice(accepted, Language.KK, BURIAL).text
+
+
+def test_the_application_number_is_shown_when_known() -> None:
+    accepted = Notice(kind=NoticeKind.ACCEPTED, params={"due_at": DUE})
+    assert "№0826-000123456789" in render_notice(accepted, Language.KK, BURIAL).text
+    without = render_notice(accepted, Language.RU, context(application_number=None)).text
+    assert "№" not in without
+
+
+def test_an_assignment_per_month_says_from_when() -> None:
+    notice = Notice(
+        kind=NoticeKind.ASSIGNED,
+        params={"amount": SURVIVOR_AMOUNT, "start": date(2025, 11, 30)},
+    )
+    assert "в месяц с 30.11.2025" in render_notice(notice, Language.RU, SURVIVOR).text
+    assert "30.11.2025 ж. бастап айына" in render_notice(notice, Language.KK, SURVIVOR).text
+
+
+def test_a_one_time_assignment_has_no_start_date() -> None:
+    notice = Notice(
+        kind=NoticeKind.ASSIGNED, params={"amount": BURIAL_AMOUNT, "start": date(2026, 11, 25)}
+    )
+    text = render_notice(notice, Language.RU, BURIAL).text
+    assert "25.11.2026" not in text
+    assert format_money(BURIAL_AMOUNT, "ru") in text
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_help_in_an_offer_lists_every_reply(lang: Language) -> None:
+    text = render_notice(Notice(kind=NoticeKind.HELP, params={"state": "offered"}), lang, BURIAL)
+    home = {Language.KK: "ҮЙ", Language.RU: "ДОМ"}
+    for reply in ("1 ", "2 ", "KZ/RU", "СТОП", home[lang]):
+        assert reply in text.text
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_help_while_the_account_is_awaited_mentions_the_iban(lang: Language) -> None:
+    notice = Notice(kind=NoticeKind.HELP, params={"state": "awaiting_account"})
+    assert "IBAN" in render_notice(notice, lang, BURIAL).text
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("kind", [NoticeKind.DECLINED, NoticeKind.EXPIRED])
+def test_a_closed_offer_says_how_to_apply_otherwise(kind: NoticeKind, lang: Language) -> None:
+    text = render_notice(Notice(kind=kind), lang, BURIAL).text
+    office = {Language.KK: "ХҚКО", Language.RU: "ЦОН"}
+    assert "egov.kz" in text
+    assert office[lang] in text
+    assert "1414" in text
+
+
+def test_a_naive_expiry_is_refused() -> None:
+    with pytest.raises(ValidationError):
+        context(expires_at=datetime(2026, 11, 28, 18, 30))  # noqa: DTZ001 - the point
+
+
+def test_a_code_must_have_three_digits() -> None:
+    with pytest.raises(ValidationError):
+        context(code="41")
+
+
+# ---------------------------------------------------------------- shell notices
+
+THREE_CASES = [("417", Service.BURIAL), ("532", Service.SURVIVOR), ("618", Service.DISABILITY)]
+SHELL_EXAMPLES: list[tuple[ShellNotice, dict[str, object]]] = [
+    (ShellNotice.WHICH_CASE, {"cases": THREE_CASES}),
+    (ShellNotice.WHICH_CASE, {"cases": THREE_CASES[:2]}),
+    (ShellNotice.OPERATOR_HANDOFF, {}),
+    (ShellNotice.STOPPED, {}),
+]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize(("kind", "params"), SHELL_EXAMPLES)
+def test_every_shell_notice_fits_two_segments(
+    kind: ShellNotice, params: dict[str, object], lang: Language
+) -> None:
+    shell = render_shell(kind, lang, BURIAL, **params)
+    assert segments(shell.text) <= NOTICE_SEGMENTS, (units(shell.text), shell.text)
+    assert shell.template_id == kind.value
+    assert shell.language == lang.value
+
+
+@pytest.mark.parametrize(("kind", "params"), SHELL_EXAMPLES)
+def test_shell_notices_differ_between_kazakh_and_russian(
+    kind: ShellNotice, params: dict[str, object]
+) -> None:
+    kk, ru = (render_shell(kind, lang, BURIAL, **params).text for lang in LANGS)
+    assert kk != ru
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_which_case_lists_every_open_code_and_shows_how_to_quote_one(lang: Language) -> None:
+    text = render_shell(ShellNotice.WHICH_CASE, lang, BURIAL, cases=THREE_CASES).text
+    for code, _ in THREE_CASES:
+        assert code in text
+    assert text.endswith("1 417")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_which_case_with_too_many_cases_says_how_many_more(lang: Language) -> None:
+    cases = [*THREE_CASES, ("721", Service.BURIAL), ("845", Service.SURVIVOR)]
+    text = render_shell(ShellNotice.WHICH_CASE, lang, BURIAL, cases=cases).text
+    assert segments(text) <= NOTICE_SEGMENTS
+    assert {Language.KK: "тағы ", Language.RU: "и ещё "}[lang] in text
+
+
+def test_which_case_needs_the_cases() -> None:
+    with pytest.raises(TypeError):
+        render_shell(ShellNotice.WHICH_CASE, Language.KK, BURIAL)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_stopped_and_handoff_point_to_1414(lang: Language) -> None:
+    for kind in (ShellNotice.STOPPED, ShellNotice.OPERATOR_HANDOFF):
+        assert "1414" in render_shell(kind, lang, BURIAL).text
