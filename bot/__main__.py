@@ -13,13 +13,16 @@ import sys
 from collections.abc import Sequence
 from datetime import date, datetime
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 from typing import NoReturn
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from bot.cli import sim
 from bot.i18n_catalog import PROJECT, Layout, project_version
+from bot.settings import Settings
 from bot.texts import (
     N_,
     N_plural,
@@ -54,6 +57,11 @@ EPILOG = """\
 commands still to come:
   demo    the end-to-end demo (arrives with issue 5)
   serve   run the bot: channels, scheduler, storage (arrives with issue 6)
+
+simulation (files in --data-dir; testers fill the registries with python -m fake_registries):
+  python -m bot --data-dir D tick                         run all due work until idle
+  python -m bot --data-dir D sms send --from +77011234567 1
+  python -m bot --data-dir D sms inbox +77011234567
 
 example:
   python -m bot rates --on 2026-01-15 --lang kk"""
@@ -134,7 +142,15 @@ def build_parser() -> Parser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {package_version()}")
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="where the bot, the registries and the SMS gateway keep their files "
+        "(default: $BOT_DATA_DIR or ./data)",
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="command")
+    sim.register(commands)
     rates = commands.add_parser(
         "rates",
         help="show the parameters and benefit amounts in force on a date",
@@ -293,8 +309,11 @@ def rates(on: date, lang: str) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; the exit code."""
     args = build_parser().parse_args(argv)
-    on: date = args.on or today()
-    return rates(on, args.lang)
+    if args.command == "rates":
+        on: date = args.on or today()
+        return rates(on, args.lang)
+    settings = Settings() if args.data_dir is None else Settings(data_dir=args.data_dir)
+    return sim.run(args.run, settings, args)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,104 @@
+"""Composition root: builds the bot from settings; tests pass their own parts.
+
+Nothing connects at import time; `build_app` opens what it needs and `App.close` releases it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from bot.clock import RegistryClock
+from bot.dispatcher import Dispatcher, RateLimit
+from bot.flow import handle_pending, log_inbound
+from bot.intake import intake
+from bot.ports import Clock, SmsGateway, Storage
+from bot.settings import Settings
+from bot.storage.sqlite import SqliteStorage
+from bot.timers import OfferTimers, sweep
+from fake_registries import db as registries_db
+from fake_registries.client import DirectClient, RegistryClient
+from fake_registries.errors import Retriable
+from fake_registries.service import RegistryService
+
+log = logging.getLogger(__name__)
+MAX_ROUNDS = 1000
+
+
+@dataclass
+class App:
+    """The running bot: storage, registries, clock, SMS gateway and the work between them."""
+
+    settings: Settings
+    storage: Storage
+    registries: RegistryClient
+    clock: Clock
+    sms: SmsGateway
+    dispatcher: Dispatcher
+    closers: list[Callable[[], None]] = field(default_factory=list)
+
+    async def round(self) -> int:
+        """One pass over every kind of due work; how much was done."""
+        now = await self.clock.now()
+        done = 0
+        try:
+            done += await intake(self.storage, self.registries, self.clock)
+        except Retriable as error:
+            log.warning("registries did not answer; intake waits for the next tick: %s", error)
+        done += await log_inbound(self.storage, list(await self.sms.replies()))
+        done += await handle_pending(self.storage, now)
+        done += await sweep(self.storage, now)
+        done += await self.dispatcher.dispatch(now)
+        done += await self.dispatcher.receipts(now)
+        return done
+
+    async def tick(self) -> int:
+        """Run due work until nothing is left; the total done."""
+        total = 0
+        for _ in range(MAX_ROUNDS):
+            done = await self.round()
+            total += done
+            if done == 0:
+                return total
+        log.warning("tick stopped after %d rounds with work still coming", MAX_ROUNDS)
+        return total
+
+    async def close(self) -> None:
+        """Release the storage, the registries and the gateway."""
+        await self.registries.close()
+        await self.storage.close()
+        for close in self.closers:
+            close()
+
+
+def _registries(settings: Settings) -> RegistryClient:
+    if settings.registries_url is not None:
+        from fake_registries.http_client import HttpClient  # noqa: PLC0415 (only over HTTP)
+
+        return HttpClient(settings.registries_url, timeout=settings.registry_timeout)
+    conn = registries_db.connect(registries_db.path_in(settings.data_dir))
+    return DirectClient(RegistryService(conn), timeout=settings.registry_timeout)
+
+
+async def build_app(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    sms: SmsGateway | None = None,
+    registries: RegistryClient | None = None,
+) -> App:
+    """The bot wired from settings; any part given replaces the configured one."""
+    from bot.channels.sms_gateway import SimulatedSmsGateway  # noqa: PLC0415
+
+    registries = registries or _registries(settings)
+    clock = clock or RegistryClock(registries)
+    closers: list[Callable[[], None]] = []
+    if sms is None:
+        gateway = SimulatedSmsGateway(settings.sms_database, clock)
+        closers.append(gateway.close)
+        sms = gateway
+    storage = await SqliteStorage.open(settings.database)
+    timers = OfferTimers(remind_after=settings.remind_after, expire_after=settings.expire_after)
+    dispatcher = Dispatcher(storage, sms, RateLimit(settings.sms_rate), timers)
+    return App(settings, storage, registries, clock, sms, dispatcher, closers)

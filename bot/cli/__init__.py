@@ -1,0 +1,1 @@
+"""The bot's command line, one module per group of commands."""

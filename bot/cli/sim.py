@@ -1,0 +1,241 @@
+"""Simulation commands: run due work, move the world clock, play a citizen's phone, read cases."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sqlite3
+import sys
+from collections.abc import Awaitable, Callable, Coroutine
+from datetime import datetime
+from typing import Any
+
+from bot.app import App, build_app
+from bot.channels.sms_gateway import SimulatedSmsGateway
+from bot.clock import RegistryClock
+from bot.ledger import verify_file
+from bot.settings import Settings
+from domain.calendar import ALMATY
+from domain.identity import InvalidIin, parse_iin
+from domain.phone import InvalidPhone, normalize_phone
+from fake_registries import clock as world_clock
+from fake_registries import db as registries_db
+from fake_registries.cli.common import argument, parse_duration, parse_moment
+
+OK, FAILED, INVALID = 0, 1, 2
+Handler = Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]
+
+
+def out(*lines: str) -> None:
+    """Write lines to standard output."""
+    sys.stdout.write("".join(f"{line}\n" for line in lines))
+
+
+def fail(message: str, code: int = INVALID) -> int:
+    """One line on standard error; the exit code."""
+    sys.stderr.write(f"error: {message}\n")
+    return code
+
+
+def local(moment: datetime) -> str:
+    """A moment as Almaty local time."""
+    return moment.astimezone(ALMATY).strftime("%Y-%m-%d %H:%M %Z")
+
+
+async def with_app(settings: Settings, work: Callable[[App], Awaitable[int]]) -> int:
+    """Build the app, run `work`, always close."""
+    app = await build_app(settings)
+    try:
+        return await work(app)
+    finally:
+        await app.close()
+
+
+async def tick(settings: Settings, args: argparse.Namespace) -> int:
+    """Run all due work until idle."""
+
+    async def work(app: App) -> int:
+        done = await app.tick()
+        out(f"tick at {local(await app.clock.now())}: {done} steps done, now idle")
+        return OK
+
+    return await with_app(settings, work)
+
+
+def _registries_conn(settings: Settings) -> sqlite3.Connection:
+    return registries_db.connect(registries_db.path_in(settings.data_dir))
+
+
+async def clock_cmd(settings: Settings, args: argparse.Namespace) -> int:
+    """Show, set or advance the simulated world clock."""
+    if not settings.simulation:
+        return fail("the clock can only be moved in simulation mode")
+    conn = _registries_conn(settings)
+    try:
+        if args.action == "set":
+            world_clock.set_to(conn, args.moment)
+        elif args.action == "advance":
+            world_clock.advance(conn, args.duration)
+        out(local(world_clock.now(conn)))
+    except ValueError as error:
+        return fail(str(error))
+    finally:
+        conn.close()
+    return OK
+
+
+async def _gateway(settings: Settings) -> tuple[SimulatedSmsGateway, Callable[[], None]]:
+    from fake_registries.client import DirectClient  # noqa: PLC0415
+    from fake_registries.service import RegistryService  # noqa: PLC0415
+
+    conn = _registries_conn(settings)
+    clock = RegistryClock(DirectClient(RegistryService(conn)))
+    gateway = SimulatedSmsGateway(settings.sms_database, clock)
+
+    def close() -> None:
+        gateway.close()
+        conn.close()
+
+    return gateway, close
+
+
+async def sms_send(settings: Settings, args: argparse.Namespace) -> int:
+    """A citizen's reply from a phone, as the gateway receives it."""
+    gateway, close = await _gateway(settings)
+    try:
+        message = await gateway.send_from(args.phone, args.text)
+    except ValueError as error:
+        return fail(str(error))
+    finally:
+        close()
+    out(f"received {message.provider_id} from {message.address}; run `tick` to handle it")
+    return OK
+
+
+async def sms_inbox(settings: Settings, args: argparse.Namespace) -> int:
+    """What a phone received."""
+    gateway, close = await _gateway(settings)
+    try:
+        inbox = await gateway.inbox(args.phone)
+    finally:
+        close()
+    if args.json:
+        out(*(m.model_dump_json() for m in inbox))
+        return OK
+    for m in inbox:
+        out(f"--- {local(m.submitted_at)}  {m.encoding}, {m.segments} segment(s)  {m.provider_id}")
+        out(m.text)
+    if not inbox:
+        out("(no messages)")
+    return OK
+
+
+def phone(text: str) -> str:
+    """A Kazakhstan mobile number in E.164."""
+    try:
+        return normalize_phone(text)
+    except InvalidPhone as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def iin(text: str) -> str:
+    """A valid IIN's digits."""
+    try:
+        return parse_iin(text).value
+    except InvalidIin as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+async def consents(settings: Settings, args: argparse.Namespace) -> int:
+    """The consent ledger, one citizen's or all."""
+
+    async def work(app: App) -> int:
+        async with app.storage.unit_of_work() as uow:
+            rows = await uow.consents.rows(args.iin)
+        for row in rows:
+            e = row.entry
+            if args.json:
+                out(json.dumps(row.model_dump(mode="json"), ensure_ascii=False))
+                continue
+            who = parse_iin(e.iin).masked
+            reply = "" if e.raw_reply is None else f" reply {e.raw_reply!r} ({e.intent})"
+            out(f"{row.seq:>5}  {local(e.at)}  {e.act.value:<9} {who} case {e.case_id}{reply}")
+        if not rows and not args.json:
+            out("(no consent acts)")
+        return OK
+
+    return await with_app(settings, work)
+
+
+async def verify_ledger(settings: Settings, args: argparse.Namespace) -> int:
+    """Check the ledger's hash chain; exit 1 when it was tampered with."""
+    if not settings.database.exists():
+        return fail(f"no bot database in {settings.data_dir}")
+    problems = await verify_file(settings.database)
+    if problems:
+        out(*problems)
+        return fail(f"the consent ledger does not verify: {len(problems)} problem(s)", FAILED)
+    out("the consent ledger verifies: every row matches its hash and the chain is unbroken")
+    return OK
+
+
+async def cases(settings: Settings, args: argparse.Namespace) -> int:
+    """Cases, newest first."""
+
+    async def work(app: App) -> int:
+        async with app.storage.unit_of_work() as uow:
+            records = await uow.cases.all(args.limit)
+        for r in records:
+            if args.json:
+                out(r.model_dump_json())
+                continue
+            who = parse_iin(r.addressee_iin).masked
+            out(
+                f"{r.case.id}  {r.code}  {r.case.service.value:<10} {r.case.state.value:<16} {who}"
+            )
+        if not records and not args.json:
+            out("(no cases)")
+        return OK
+
+    return await with_app(settings, work)
+
+
+def register(commands: Any) -> None:  # argparse's subparsers action, of any parser class
+    """Add the simulation commands to the parser."""
+    commands.add_parser("tick", help="run all due work until idle").set_defaults(run=tick)
+    clock = commands.add_parser("clock", help="show, set or advance the simulated clock")
+    moves = clock.add_subparsers(dest="action", required=True, metavar="action")
+    moves.add_parser("show", help="the simulated now").set_defaults(run=clock_cmd)
+    to = moves.add_parser("set", help="set it (ISO 8601 with offset)")
+    to.add_argument("moment", type=argument(parse_moment))
+    to.set_defaults(run=clock_cmd)
+    by = moves.add_parser("advance", help="move it forward, e.g. 25h, 3d")
+    by.add_argument("duration", type=argument(parse_duration))
+    by.set_defaults(run=clock_cmd)
+    sms = commands.add_parser("sms", help="play a citizen's phone")
+    sms_actions = sms.add_subparsers(dest="action", required=True, metavar="action")
+    send = sms_actions.add_parser("send", help="reply from a phone")
+    send.add_argument("--from", dest="phone", required=True, type=phone)
+    send.add_argument("text")
+    send.set_defaults(run=sms_send)
+    inbox = sms_actions.add_parser("inbox", help="what a phone received")
+    inbox.add_argument("phone", type=phone)
+    inbox.add_argument("--json", action="store_true")
+    inbox.set_defaults(run=sms_inbox)
+    ledger = commands.add_parser("consents", help="the consent ledger")
+    ledger.add_argument("--iin", type=iin)
+    ledger.add_argument("--json", action="store_true")
+    ledger.set_defaults(run=consents)
+    commands.add_parser("verify-ledger", help="check the ledger's hash chain").set_defaults(
+        run=verify_ledger
+    )
+    listing = commands.add_parser("cases", help="cases, newest first")
+    listing.add_argument("--json", action="store_true")
+    listing.add_argument("--limit", type=int, default=100)
+    listing.set_defaults(run=cases)
+
+
+def run(handler: Handler, settings: Settings, args: argparse.Namespace) -> int:
+    """Run an async command to its exit code."""
+    return asyncio.run(handler(settings, args))

@@ -1,0 +1,121 @@
+"""The outbox dispatcher: sends what committed transactions queued, once per client reference.
+
+A submission carries the outbox reference plus the attempt number, so a crash between the
+gateway's acceptance and our bookkeeping re-submits the same reference and the gateway,
+idempotent by reference, sends nothing twice. Temporary failures are retried with backoff;
+permanent ones are marked for operators. Each channel is held to its configured rate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import datetime, timedelta
+
+from bot.ports import SendPermanentError, SendTemporaryError, SmsGateway, Storage
+from bot.records import OperatorTask, OutboxMessage
+from bot.timers import OfferTimers, start_offer_timers
+
+MAX_ATTEMPTS = 5
+BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=1))
+
+
+def backoff(attempts: int) -> timedelta:
+    """How long to wait after the `attempts`-th failed attempt (1, 5, 15, then 60 minutes)."""
+    return BACKOFF[min(max(attempts, 1), len(BACKOFF)) - 1]
+
+
+class RateLimit:
+    """At most `per_second` sends a second, spaced evenly (real time: the channel's limit)."""
+
+    def __init__(self, per_second: float) -> None:
+        if per_second <= 0:
+            raise ValueError("a channel's rate must be positive")
+        self._interval = 1.0 / per_second
+        self._next = 0.0
+
+    async def wait(self) -> None:
+        """Wait for the next free slot."""
+        now = time.monotonic()
+        if self._next > now:
+            await asyncio.sleep(self._next - now)
+        self._next = max(now, self._next) + self._interval
+
+
+def submission_ref(message: OutboxMessage) -> str:
+    """The gateway reference of this attempt: the outbox reference and the attempt number."""
+    return f"{message.client_ref}#{message.attempts}"
+
+
+class Dispatcher:
+    """Sends the outbox through the SMS gateway at the channel's rate."""
+
+    def __init__(
+        self, storage: Storage, gateway: SmsGateway, rate: RateLimit, timers: OfferTimers
+    ) -> None:
+        self.storage, self.gateway, self.rate, self.timers = storage, gateway, rate, timers
+
+    async def dispatch(self, now: datetime) -> int:
+        """Send every message due now; the number handed to the gateway."""
+        async with self.storage.unit_of_work() as uow:
+            due = await uow.outbox.due(now, limit=500)
+        for message in due:
+            await self.rate.wait()
+            await self._send(message, now)
+        return len(due)
+
+    async def _send(self, message: OutboxMessage, now: datetime) -> None:
+        ref = submission_ref(message)
+        try:
+            provider_id = await self.gateway.submit(ref, message.address, message.text)
+        except SendTemporaryError as error:
+            await self._retry(message, str(error), now)
+        except SendPermanentError as error:
+            await self._failed(message, str(error), now)
+        else:
+            await self._sent(message, provider_id, now)
+
+    async def receipts(self, now: datetime) -> int:
+        """Apply delivery receipts: delivered, or a temporary / permanent failure."""
+        found = await self.gateway.receipts()
+        for provider_id, outcome in found:
+            async with self.storage.unit_of_work() as uow:
+                message = await uow.outbox.by_provider_id(provider_id)
+                if outcome == "delivered":
+                    await uow.outbox.mark_delivered(provider_id)
+                await uow.commit()
+            if message is None or outcome == "delivered":
+                continue
+            if outcome == "temporary":
+                await self._retry(message, "temporary delivery failure", now)
+            else:
+                await self._failed(message, "permanent delivery failure", now)
+        return len(found)
+
+    async def _sent(self, message: OutboxMessage, provider_id: str, now: datetime) -> None:
+        assert message.id is not None
+        async with self.storage.unit_of_work() as uow:
+            await uow.outbox.mark_sent(message.id, provider_id, now)
+            if message.client_ref.startswith("offer:") and message.case_id:  # intake's offer
+                await start_offer_timers(uow, message.case_id, now, self.timers)
+            await uow.commit()
+
+    async def _retry(self, message: OutboxMessage, error: str, now: datetime) -> None:
+        assert message.id is not None
+        if message.attempts + 1 >= MAX_ATTEMPTS:
+            await self._failed(message, f"{error}; gave up after {MAX_ATTEMPTS} attempts", now)
+            return
+        async with self.storage.unit_of_work() as uow:
+            await uow.outbox.mark_retry(message.id, now + backoff(message.attempts + 1), error)
+            await uow.commit()
+
+    async def _failed(self, message: OutboxMessage, error: str, now: datetime) -> None:
+        assert message.id is not None
+        async with self.storage.unit_of_work() as uow:
+            await uow.outbox.mark_failed(message.id, error)
+            note = f"message {message.client_ref} could not be sent: {error}"
+            task = OperatorTask(
+                case_id=message.case_id, kind="send_failed", note=note, created_at=now
+            )
+            await uow.tasks.add(task)
+            await uow.commit()

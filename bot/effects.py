@@ -1,0 +1,166 @@
+"""Carries out what a conversation step asks, inside the caller's unit of work.
+
+Every message goes to the outbox with a client reference derived from what caused it, so a
+step replayed after a crash queues the same references and the gateway sends nothing twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict
+
+from bot.notice_texts import NoticeContext, Rendered, render_notice, render_offer
+from bot.ports import UnitOfWork
+from bot.records import (
+    CaseRecord,
+    Channel,
+    ConsentAct,
+    ConsentEntry,
+    InboundMessage,
+    OperatorTask,
+    OutboxMessage,
+    TimerKind,
+)
+from domain import effects as fx
+from domain.banking import bank_for
+from domain.cases import Case
+from domain.conversation import EXPIRE_AFTER
+from domain.model import Language
+from domain.sms import encoding, segments
+
+DEFAULT_LANGUAGE = Language.KK  # when neither registry, reply nor choice tells: the state language
+
+
+class Turn(BaseModel):
+    """What caused a step: when, who, and the reply if a citizen wrote."""
+
+    model_config = ConfigDict(frozen=True)
+
+    now: datetime
+    ref: str  # prefix of the client references of the messages this step queues
+    actor: str = "system"
+    inbound: InboundMessage | None = None
+    reply_kind: str | None = None
+
+
+def context(record: CaseRecord, case: Case, lang: Language | None) -> NoticeContext:
+    """What every text of a case may mention, with the bank named in the text's language."""
+    bank = bank_for(case.account_on_file) if case.account_on_file else None
+    bank_name = None
+    if bank is not None:
+        bank_name = bank.name_ru if lang is Language.RU else bank.name_kk
+    return NoticeContext(
+        service=case.service,
+        code=record.code,
+        amount=record.amount,
+        monthly=record.monthly,
+        bank_name=bank_name,
+        expires_at=case.offered_at + EXPIRE_AFTER,
+        application_number=None,
+    )
+
+
+async def language_of(uow: UnitOfWork, iin: str) -> Language | None:
+    """The citizen's language, when the registry, a reply or a choice told it."""
+    citizen = await uow.citizens.get(iin)
+    return None if citizen is None else citizen.language
+
+
+async def queue(
+    uow: UnitOfWork, record: CaseRecord, rendered: Rendered, client_ref: str, now: datetime
+) -> OutboxMessage | None:
+    """Put a rendered text in the outbox for the case's phone (none: nothing is queued)."""
+    if record.phone is None:
+        return None
+    message = OutboxMessage(
+        client_ref=client_ref,
+        case_id=record.case.id,
+        channel=Channel.SMS,
+        address=record.phone,
+        language=rendered.language,
+        template_id=rendered.template_id,
+        template_version=rendered.template_version,
+        text=rendered.text,
+        encoding=encoding(rendered.text),
+        segments=segments(rendered.text),
+        next_attempt_at=now,
+        created_at=now,
+    )
+    return await uow.outbox.enqueue(message)
+
+
+async def offer_shown(uow: UnitOfWork, case_id: str) -> OutboxMessage | None:
+    """The offer message of a case: the text a consent answers."""
+    offers = [m for m in await uow.outbox.for_case(case_id) if m.template_id.startswith("offer")]
+    return offers[0] if offers else None
+
+
+async def record_consent(uow: UnitOfWork, record: CaseRecord, act: ConsentAct, turn: Turn) -> None:
+    """Append the act to the ledger with the exact offer text it concerns."""
+    shown = await offer_shown(uow, record.case.id)
+    inbound = turn.inbound
+    entry = ConsentEntry(
+        case_id=record.case.id,
+        iin=record.addressee_iin,
+        act=act,
+        text="" if shown is None else shown.text,
+        template_id="" if shown is None else shown.template_id,
+        template_version="" if shown is None else shown.template_version,
+        language="" if shown is None else shown.language,
+        channel=Channel.SMS,
+        message_ids=tuple(
+            ([] if shown is None else [shown.client_ref])
+            + ([] if inbound is None else [inbound.provider_id])
+        ),
+        raw_reply=None if inbound is None else inbound.text,
+        intent=turn.reply_kind,
+        actor=turn.actor,
+        at=turn.now,
+    )
+    await uow.consents.append(entry)
+
+
+async def _notice(
+    uow: UnitOfWork, record: CaseRecord, case: Case, effect: fx.SendNotice, ref: str, now: datetime
+) -> None:
+    lang = await language_of(uow, record.addressee_iin)
+    ctx = context(record, case, lang)
+    if effect.notice.kind.value == "offer":
+        rendered = render_offer(ctx, lang)
+    else:
+        rendered = render_notice(effect.notice, lang or DEFAULT_LANGUAGE, ctx)
+    await queue(uow, record, rendered, ref, now)
+
+
+async def carry_out(
+    uow: UnitOfWork, record: CaseRecord, case: Case, effects: Sequence[fx.Effect], turn: Turn
+) -> None:
+    """Store the new case state and carry out each effect, in order."""
+    await uow.cases.save(case)
+    current = record.model_copy(update={"case": case})
+    for number, effect in enumerate(effects, start=1):
+        await _one(uow, current, case, effect, turn, f"{turn.ref}:{number}")
+
+
+async def _one(
+    uow: UnitOfWork, record: CaseRecord, case: Case, effect: fx.Effect, turn: Turn, ref: str
+) -> None:
+    match effect:
+        case fx.SendNotice():
+            await _notice(uow, record, case, effect, ref, turn.now)
+        case fx.RecordConsent():
+            await record_consent(uow, record, ConsentAct(effect.act.value), turn)
+        case fx.RequestHomeVisit():
+            note = "home visit requested: 1414 to call and agree a visit (App.2 row 10)"
+            task = OperatorTask(case_id=case.id, kind="home_visit", note=note, created_at=turn.now)
+            await uow.tasks.add(task)
+        case fx.CancelProcessing():
+            await uow.timers.clear(case.id)
+        case fx.RequestDecision() | fx.OpenReview():
+            await uow.timers.set(case.id, TimerKind.DECIDE, effect.due_at)
+        case (
+            fx.SetAccount() | fx.RegisterApplication() | fx.CheckApplication() | fx.PlacePayment()
+        ):
+            pass  # the case holds the account and state; decisions arrive with issue 5

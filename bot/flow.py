@@ -1,0 +1,185 @@
+"""Inbound: a citizen's message → the case it answers → an intent → `domain.step` → effects.
+
+Each message is logged first (its own transaction), then handled in one transaction with
+everything it causes; a crash in between leaves it pending, and the next tick handles it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.effects import Turn, carry_out, context, language_of, queue
+from bot.notice_texts import ShellNotice, render_notice, render_shell
+from bot.ports import Storage, UnitOfWork
+from bot.records import CaseRecord, Citizen, InboundMessage, LanguageSource, OperatorTask
+from bot.replies import Reply, parse_reply
+from domain import intents
+from domain.conversation import step
+from domain.model import Language
+from domain.notices import Notice, NoticeKind
+
+NONSENSE_LIMIT = 3  # replies in a row that meant nothing before an operator takes over
+NEEDS_NO_CASE = frozenset({"language", "help"})
+
+
+def intent_of(reply: Reply) -> intents.Intent:
+    """The domain intent a parsed reply stands for (an invalid IBAN is handled apart)."""
+    simple: dict[str, intents.Intent] = {
+        "yes": intents.ConsentYes(),
+        "no": intents.ConsentNo(),
+        "stop": intents.Stop(),
+        "help": intents.Help(),
+        "home_visit": intents.HomeVisit(),
+    }
+    if reply.kind in simple:
+        return simple[reply.kind]
+    if reply.kind == "iban" and reply.iban is not None:
+        return intents.GiveIban(iban=reply.iban)
+    if reply.kind == "language" and reply.language is not None:
+        return intents.ChooseLanguage(language=reply.language)
+    return intents.Unknown()
+
+
+async def choose_case(
+    uow: UnitOfWork, phone: str, reply: Reply
+) -> tuple[CaseRecord | None, list[CaseRecord]]:
+    """The case a reply answers: the quoted code, the only open case, or the latest one.
+
+    Returns (case, open cases); the case is None when the phone has several open cases and
+    the reply quoted none of their codes.
+    """
+    open_cases = await uow.cases.open_for_phone(phone)
+    every = await uow.cases.for_phone(phone)
+    if reply.code is not None:
+        quoted = [r for r in every if r.code == reply.code]
+        if quoted:
+            return quoted[0], open_cases
+    if len(open_cases) == 1:
+        return open_cases[0], open_cases
+    if not open_cases:
+        return (every[0] if every else None), open_cases
+    return None, open_cases
+
+
+async def _learn_language(uow: UnitOfWork, citizen: Citizen, reply: Reply) -> Citizen:
+    """Keep the language the reply shows or asks for; a choice outranks the reply's words."""
+    source: LanguageSource | None = None
+    language: Language | None = None
+    if reply.kind == "language" and reply.language is not None:
+        source, language = "choice", reply.language
+    elif reply.wrote_in is not None and citizen.language_source != "choice":
+        source, language = "reply", reply.wrote_in
+    if language is None or source is None:
+        return citizen
+    updated = citizen.model_copy(update={"language": language, "language_source": source})
+    await uow.citizens.save(updated)
+    return updated
+
+
+async def _count_nonsense(uow: UnitOfWork, citizen: Citizen, reply: Reply) -> bool:
+    """Count replies that meant nothing; True once the limit is passed."""
+    meaningless = reply.kind in {"unknown", "empty"}
+    count = citizen.nonsense_count + 1 if meaningless else 0
+    if count != citizen.nonsense_count:
+        await uow.citizens.save(citizen.model_copy(update={"nonsense_count": count}))
+    return count > NONSENSE_LIMIT
+
+
+async def _shell_reply(
+    uow: UnitOfWork, record: CaseRecord, kind: ShellNotice, turn: Turn, **params: object
+) -> None:
+    lang = await language_of(uow, record.addressee_iin) or Language.KK
+    rendered = render_shell(kind, lang, context(record, record.case, lang), **params)
+    await queue(uow, record, rendered, f"{turn.ref}:1", turn.now)
+
+
+async def _which_case(uow: UnitOfWork, open_cases: list[CaseRecord], turn: Turn) -> None:
+    listed = [(r.code, r.case.service) for r in open_cases]
+    await _shell_reply(uow, open_cases[0], ShellNotice.WHICH_CASE, turn, cases=listed)
+
+
+async def _invalid_iban(uow: UnitOfWork, record: CaseRecord, reason: str, turn: Turn) -> None:
+    lang = await language_of(uow, record.addressee_iin) or Language.KK
+    notice = Notice(kind=NoticeKind.INVALID_IBAN, params={"reason": reason})
+    rendered = render_notice(notice, lang, context(record, record.case, lang))
+    await queue(uow, record, rendered, f"{turn.ref}:1", turn.now)
+
+
+async def _handoff(uow: UnitOfWork, record: CaseRecord, turn: Turn) -> None:
+    note = f"replies not understood more than {NONSENSE_LIMIT} times in a row"
+    task = OperatorTask(case_id=record.case.id, kind="nonsense", note=note, created_at=turn.now)
+    await uow.tasks.add(task)
+    await _shell_reply(uow, record, ShellNotice.OPERATOR_HANDOFF, turn)
+
+
+async def _citizen(uow: UnitOfWork, record: CaseRecord) -> Citizen:
+    known = await uow.citizens.get(record.addressee_iin)
+    return known or Citizen(iin=record.addressee_iin, phone=record.phone)
+
+
+async def _answer(uow: UnitOfWork, record: CaseRecord, reply: Reply, turn: Turn) -> str:
+    """Carry out a reply on its case; the intent it was taken for."""
+    citizen = await _learn_language(uow, await _citizen(uow, record), reply)
+    if await _count_nonsense(uow, citizen, reply):
+        await _handoff(uow, record, turn)
+        return "handoff"
+    if (
+        reply.kind == "iban"
+        and reply.iban is None
+        and record.case.state.value == "awaiting_account"
+    ):
+        await _invalid_iban(uow, record, reply.iban_error or "format", turn)
+        return "invalid_iban"
+    intent = intent_of(reply)
+    case, effects = step(record.case, intent, turn.now)
+    await carry_out(uow, record, case, effects, turn)
+    return type(intent).__name__
+
+
+async def handle(
+    uow: UnitOfWork, message: InboundMessage, now: datetime
+) -> tuple[str | None, str]:
+    """Handle one logged message; (the case it went to, what it was taken for)."""
+    reply = parse_reply(message.text)
+    turn = Turn(
+        now=now,
+        ref=f"in:{message.provider_id}",
+        actor="citizen",
+        inbound=message,
+        reply_kind=reply.kind,
+    )
+    record, open_cases = await choose_case(uow, message.address, reply)
+    if record is None and open_cases and reply.kind not in NEEDS_NO_CASE:
+        await _which_case(uow, open_cases, turn)
+        return None, "which_case"
+    if record is None and open_cases:
+        record = open_cases[0]
+    if record is None:
+        return None, "no_case"  # a number the bot never wrote to: logged, not answered
+    return record.case.id, await _answer(uow, record, reply, turn)
+
+
+async def log_inbound(storage: Storage, messages: list[InboundMessage]) -> int:
+    """Log messages before handling them; each provider id once. The number new."""
+    new = 0
+    async with storage.unit_of_work() as uow:
+        for message in messages:
+            new += await uow.inbound.add(message) is not None
+        await uow.commit()
+    return new
+
+
+async def handle_pending(storage: Storage, now: datetime) -> int:
+    """Handle every logged message not yet handled, each in its own transaction."""
+    handled = 0
+    while True:
+        async with storage.unit_of_work() as uow:
+            pending = await uow.inbound.pending(limit=1)
+            if not pending:
+                return handled
+            message = pending[0]
+            assert message.id is not None
+            case_id, taken_as = await handle(uow, message, now)
+            await uow.inbound.mark_handled(message.id, case_id, taken_as, now)
+            await uow.commit()
+        handled += 1
