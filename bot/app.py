@@ -72,12 +72,13 @@ class App:
             close()
 
 
-def _registries(settings: Settings) -> RegistryClient:
+def _registries(settings: Settings, closers: list[Callable[[], None]]) -> RegistryClient:
     if settings.registries_url is not None:
         from fake_registries.http_client import HttpClient  # noqa: PLC0415 (only over HTTP)
 
         return HttpClient(settings.registries_url, timeout=settings.registry_timeout)
     conn = registries_db.connect(registries_db.path_in(settings.data_dir))
+    closers.append(conn.close)
     return DirectClient(RegistryService(conn), timeout=settings.registry_timeout)
 
 
@@ -91,9 +92,9 @@ async def build_app(
     """The bot wired from settings; any part given replaces the configured one."""
     from bot.channels.sms_gateway import SimulatedSmsGateway  # noqa: PLC0415
 
-    registries = registries or _registries(settings)
-    clock = clock or RegistryClock(registries)
     closers: list[Callable[[], None]] = []
+    registries = registries or _registries(settings, closers)
+    clock = clock or RegistryClock(registries)
     if sms is None:
         gateway = SimulatedSmsGateway(settings.sms_database, clock)
         closers.append(gateway.close)

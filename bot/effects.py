@@ -92,9 +92,9 @@ async def queue(
 
 
 async def offer_shown(uow: UnitOfWork, case_id: str) -> OutboxMessage | None:
-    """The offer message of a case: the text a consent answers."""
+    """The latest offer a case's citizen was sent: the text a consent answers."""
     offers = [m for m in await uow.outbox.for_case(case_id) if m.template_id.startswith("offer")]
-    return offers[0] if offers else None
+    return offers[-1] if offers else None
 
 
 async def record_consent(uow: UnitOfWork, record: CaseRecord, act: ConsentAct, turn: Turn) -> None:

@@ -76,13 +76,13 @@ async def _learn_language(uow: UnitOfWork, citizen: Citizen, reply: Reply) -> Ci
     return updated
 
 
-async def _count_nonsense(uow: UnitOfWork, citizen: Citizen, reply: Reply) -> bool:
-    """Count replies that meant nothing; True once the limit is passed."""
+async def _count_nonsense(uow: UnitOfWork, citizen: Citizen, reply: Reply) -> int:
+    """Count replies in a row that meant nothing (0 after one that meant something)."""
     meaningless = reply.kind in {"unknown", "empty"}
     count = citizen.nonsense_count + 1 if meaningless else 0
     if count != citizen.nonsense_count:
         await uow.citizens.save(citizen.model_copy(update={"nonsense_count": count}))
-    return count > NONSENSE_LIMIT
+    return count
 
 
 async def _shell_reply(
@@ -120,9 +120,12 @@ async def _citizen(uow: UnitOfWork, record: CaseRecord) -> Citizen:
 async def _answer(uow: UnitOfWork, record: CaseRecord, reply: Reply, turn: Turn) -> str:
     """Carry out a reply on its case; the intent it was taken for."""
     citizen = await _learn_language(uow, await _citizen(uow, record), reply)
-    if await _count_nonsense(uow, citizen, reply):
+    nonsense = await _count_nonsense(uow, citizen, reply)
+    if nonsense == NONSENSE_LIMIT + 1:
         await _handoff(uow, record, turn)
         return "handoff"
+    if nonsense > NONSENSE_LIMIT + 1:
+        return "ignored_after_handoff"  # an operator has it: no more automatic answers
     if (
         reply.kind == "iban"
         and reply.iban is None
