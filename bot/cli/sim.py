@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import signal
 import sqlite3
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
@@ -58,6 +59,26 @@ async def tick(settings: Settings, args: argparse.Namespace) -> int:
     async def work(app: App) -> int:
         done = await app.tick()
         out(f"tick at {local(await app.clock.now())}: {done} steps done, now idle")
+        return OK
+
+    return await with_app(settings, work)
+
+
+async def run_scheduled(settings: Settings, args: argparse.Namespace) -> int:
+    """Run due work on an interval until interrupted (SIGINT or SIGTERM)."""
+    from bot.scheduler import build_scheduler  # noqa: PLC0415 (only this command needs it)
+
+    async def work(app: App) -> int:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signal_number in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signal_number, stop.set)
+        scheduler = build_scheduler(app, args.interval)
+        scheduler.start()
+        out(f"running due work every {args.interval} s; Ctrl-C stops")
+        await stop.wait()
+        scheduler.shutdown(wait=False)
+        out("stopped")
         return OK
 
     return await with_app(settings, work)
@@ -204,6 +225,9 @@ async def cases(settings: Settings, args: argparse.Namespace) -> int:
 def register(commands: Any) -> None:  # argparse's subparsers action, of any parser class
     """Add the simulation commands to the parser."""
     commands.add_parser("tick", help="run all due work until idle").set_defaults(run=tick)
+    scheduled = commands.add_parser("run", help="run due work on an interval until Ctrl-C")
+    scheduled.add_argument("--interval", type=float, default=5.0, help="seconds (default 5)")
+    scheduled.set_defaults(run=run_scheduled)
     clock = commands.add_parser("clock", help="show, set or advance the simulated clock")
     moves = clock.add_subparsers(dest="action", required=True, metavar="action")
     moves.add_parser("show", help="the simulated now").set_defaults(run=clock_cmd)

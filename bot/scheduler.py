@@ -1,0 +1,42 @@
+"""APScheduler wiring only: an interval job runs the bot's due work; what is due lives in the DB.
+
+The job takes no state of its own: each run is `App.tick()`, which reads the feed cursor,
+the pending replies, the timers and the outbox from the database. One run at a time; a run
+missed while the previous one was busy is coalesced, never stacked.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.app import App
+
+log = logging.getLogger(__name__)
+JOB_ID = "due-work"
+
+
+async def _run(app: App) -> None:
+    done = await app.tick()
+    if done:
+        log.info("due work: %d steps", done)
+
+
+def build_scheduler(app: App, interval_seconds: float) -> AsyncIOScheduler:
+    """A scheduler that runs the bot's due work every `interval_seconds`, starting now."""
+    if interval_seconds <= 0:
+        raise ValueError("the interval must be positive")
+    scheduler = AsyncIOScheduler(timezone=UTC)
+    scheduler.add_job(
+        _run,
+        "interval",
+        args=[app],
+        id=JOB_ID,
+        seconds=interval_seconds,
+        max_instances=1,
+        coalesce=True,
+        next_run_time=datetime.now(UTC),
+    )
+    return scheduler
