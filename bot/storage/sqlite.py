@@ -1,15 +1,24 @@
-"""The bot's SQLite file: numbered migrations, one connection, one unit of work at a time."""
+"""The bot's SQLite file: numbered migrations, one connection, one unit of work at a time.
+
+Crash tests only (off unless set): with `BOT_CRASH_AT_COMMIT=N` in the environment the process
+kills itself with SIGKILL at its N-th unit-of-work commit (migrations do not count), just
+after the COMMIT executes, or just before it with `BOT_CRASH_WHEN=before`. Both are read
+once, when the storage opens; see `CrashAtCommit`.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import os
 import re
+import signal
 import sqlite3
+from collections.abc import Mapping
 from contextlib import suppress
 from importlib.resources import files
 from pathlib import Path
 from types import TracebackType
-from typing import Self
+from typing import Literal, Self
 
 import aiosqlite
 
@@ -85,6 +94,55 @@ async def migrate(conn: aiosqlite.Connection) -> None:
             raise
 
 
+CRASH_AT_COMMIT = "BOT_CRASH_AT_COMMIT"  # N >= 1: SIGKILL at the N-th commit (crash tests)
+CRASH_WHEN = "BOT_CRASH_WHEN"  # "before" or "after" (default) the COMMIT executes
+CrashWhen = Literal["before", "after"]
+
+
+class CrashAtCommit:
+    """A failpoint for crash tests: SIGKILL at the N-th commit, before or after it executes.
+
+    Off (the default) when `BOT_CRASH_AT_COMMIT` is unset or empty. It simulates a crash
+    between two steps of a flow at a chosen point, deterministically: the process dies as
+    if the power went, with no cleanup, rollback or `finally`. Bad values are refused.
+    """
+
+    def __init__(self, at: int | None = None, when: CrashWhen = "after") -> None:
+        if at is not None and at < 1:
+            raise ValueError(f"{CRASH_AT_COMMIT} counts commits from 1, not {at}")
+        self.at, self.when = at, when
+        self.commits = 0  # commits begun so far by this process's storage
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] = os.environ) -> CrashAtCommit:
+        """The failpoint the environment asks for; off when it asks for none."""
+        at_text = environ.get(CRASH_AT_COMMIT, "").strip()
+        when = environ.get(CRASH_WHEN, "").strip() or "after"
+        if when not in ("before", "after"):
+            raise ValueError(f"{CRASH_WHEN} must be 'before' or 'after', not {when!r}")
+        if not at_text:
+            return cls(None)
+        try:
+            at = int(at_text)
+        except ValueError:
+            message = f"{CRASH_AT_COMMIT} must be an integer >= 1, not {at_text!r}"
+            raise ValueError(message) from None
+        return cls(at, "before" if when == "before" else "after")
+
+    def before(self) -> None:
+        """Count a commit about to execute; die if it is the chosen one and `when` is before."""
+        self.commits += 1
+        self._maybe_die("before")
+
+    def after(self) -> None:
+        """The commit executed; die if it was the chosen one and `when` is after."""
+        self._maybe_die("after")
+
+    def _maybe_die(self, moment: CrashWhen) -> None:
+        if self.at is not None and self.commits == self.at and self.when == moment:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+
 class Gate:
     """Lets one unit of work at a time in; refuses one nested in another (it would deadlock)."""
 
@@ -108,9 +166,12 @@ class Gate:
 class SqliteUnitOfWork:
     """One `BEGIN IMMEDIATE` transaction over every store; rolled back unless committed."""
 
-    def __init__(self, conn: aiosqlite.Connection, gate: Gate) -> None:
+    def __init__(
+        self, conn: aiosqlite.Connection, gate: Gate, crash: CrashAtCommit | None = None
+    ) -> None:
         self._conn = conn
         self._gate = gate
+        self._crash = crash or CrashAtCommit()
         self._session = Session(conn)
         self.cases: CaseStore = SqliteCaseStore(self._session)
         self.citizens: CitizenStore = SqliteCitizenStore(self._session)
@@ -156,7 +217,9 @@ class SqliteUnitOfWork:
         """Make the transaction's writes durable; the unit of work then takes no more."""
         if self._session.state != "open":
             raise RuntimeError(f"cannot commit a unit of work that is {self._session.state}")
+        self._crash.before()
         await self._conn.execute("COMMIT")
+        self._crash.after()
         self._session.state = "committed"
 
     async def _rollback(self) -> None:
@@ -168,13 +231,18 @@ class SqliteUnitOfWork:
 class SqliteStorage:
     """The bot's database: a file in WAL mode, migrated on open."""
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: aiosqlite.Connection, crash: CrashAtCommit | None = None) -> None:
         self._conn = conn
         self._gate = Gate()
+        self._crash = crash or CrashAtCommit()
 
     @classmethod
     async def open(cls, path: Path) -> SqliteStorage:
-        """Open (creating if needed) and migrate the file at `path`."""
+        """Open (creating if needed) and migrate the file at `path`.
+
+        Reads the crash-test failpoint (`BOT_CRASH_AT_COMMIT`, `BOT_CRASH_WHEN`) here, once.
+        """
+        crash = CrashAtCommit.from_environment()
         path.parent.mkdir(parents=True, exist_ok=True)
         conn = await aiosqlite.connect(path, isolation_level=None)
         try:
@@ -185,11 +253,11 @@ class SqliteStorage:
         except BaseException:
             await conn.close()
             raise
-        return cls(conn)
+        return cls(conn, crash)
 
     def unit_of_work(self) -> SqliteUnitOfWork:
         """A new unit of work (use with `async with`); it waits for the one before it."""
-        return SqliteUnitOfWork(self._conn, self._gate)
+        return SqliteUnitOfWork(self._conn, self._gate, self._crash)
 
     async def close(self) -> None:
         """Close the database once the unit of work in progress, if any, has ended."""
