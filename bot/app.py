@@ -46,7 +46,9 @@ class App:
             done += await intake(self.storage, self.registries, self.clock)
         except Retriable as error:
             log.warning("registries did not answer; intake waits for the next tick: %s", error)
-        done += await log_inbound(self.storage, list(await self.sms.replies()))
+        replies = list(await self.sms.replies())
+        done += await log_inbound(self.storage, replies)  # idempotent by provider id
+        await self.sms.ack_replies([m.provider_id for m in replies])  # only once committed
         done += await handle_pending(self.storage, now)
         done += await sweep(self.storage, now)
         done += await self.dispatcher.dispatch(now)

@@ -13,7 +13,7 @@ import time
 from datetime import datetime, timedelta
 
 from bot.ports import SendPermanentError, SendTemporaryError, SmsGateway, Storage
-from bot.records import OperatorTask, OutboxMessage
+from bot.records import OperatorTask, OutboxMessage, OutboxStatus
 from bot.timers import OfferTimers, start_offer_timers
 
 MAX_ATTEMPTS = 5
@@ -76,7 +76,11 @@ class Dispatcher:
             await self._sent(message, provider_id, now)
 
     async def receipts(self, now: datetime) -> int:
-        """Apply delivery receipts: delivered, or a temporary / permanent failure."""
+        """Apply delivery receipts: delivered, or a temporary / permanent failure.
+
+        Each is acknowledged to the gateway only once applied; a crash in between hands it
+        over again, and a receipt already applied (the message no longer `sent`) changes
+        nothing the second time."""
         found = await self.gateway.receipts()
         for provider_id, outcome in found:
             async with self.storage.unit_of_work() as uow:
@@ -84,12 +88,12 @@ class Dispatcher:
                 if outcome == "delivered":
                     await uow.outbox.mark_delivered(provider_id)
                 await uow.commit()
-            if message is None or outcome == "delivered":
-                continue
-            if outcome == "temporary":
-                await self._retry(message, "temporary delivery failure", now)
-            else:
-                await self._failed(message, "permanent delivery failure", now)
+            if message is not None and message.status is OutboxStatus.SENT:  # not yet applied
+                if outcome == "temporary":
+                    await self._retry(message, "temporary delivery failure", now)
+                elif outcome == "permanent":
+                    await self._failed(message, "permanent delivery failure", now)
+            await self.gateway.ack_receipts([provider_id])
         return len(found)
 
     async def _sent(self, message: OutboxMessage, provider_id: str, now: datetime) -> None:

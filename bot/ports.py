@@ -195,10 +195,18 @@ class SmsGateway(Protocol):
         Raises `SendTemporaryError` or `SendPermanentError`."""
 
     async def receipts(self) -> Sequence[tuple[str, str]]:
-        """New delivery receipts: (provider id, "delivered" | "temporary" | "permanent")."""
+        """Receipts not yet acknowledged: (provider id, "delivered" | "temporary" | "permanent").
+
+        The same receipt comes again until `ack_receipts`: a crash loses none."""
+
+    async def ack_receipts(self, provider_ids: Sequence[str]) -> None:
+        """These receipts are applied and committed: do not hand them over again."""
 
     async def replies(self) -> Sequence[InboundMessage]:
-        """New mobile-originated messages, each once."""
+        """Mobile-originated messages not yet acknowledged, oldest first; again until acked."""
+
+    async def ack_replies(self, provider_ids: Sequence[str]) -> None:
+        """These replies are logged and committed: do not hand them over again."""
 
 
 class SendTemporaryError(Exception):

@@ -8,7 +8,7 @@ temporarily twice per text before one submission is delivered, "...0002" fails p
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -222,29 +222,40 @@ class SimulatedSmsGateway:
         return str(row[0])
 
     async def receipts(self) -> list[tuple[str, str]]:
-        """Receipts due by now, not reported before: (provider id, outcome), each once."""
+        """Receipts due by now and not acknowledged: (provider id, outcome), again until acked."""
         now = _to_text(await self._now())
-        with _transaction(self._conn) as conn:
-            rows = conn.execute(
-                f"SELECT id, {_SIM_ID} AS provider_id, outcome FROM submission"
-                " WHERE reported_at IS NULL AND final_at <= ? ORDER BY final_at, id",
-                (now,),
-            ).fetchall()
-            taken = [(now, row["id"]) for row in rows]
-            conn.executemany("UPDATE submission SET reported_at = ? WHERE id = ?", taken)
+        rows = self._conn.execute(
+            f"SELECT {_SIM_ID} AS provider_id, outcome FROM submission"
+            " WHERE reported_at IS NULL AND final_at <= ? ORDER BY final_at, id",
+            (now,),
+        ).fetchall()
         return [(row["provider_id"], row["outcome"]) for row in rows]
 
+    async def ack_receipts(self, provider_ids: Sequence[str]) -> None:
+        """The bot applied these receipts: they are not handed over again."""
+        await self._ack("submission", "reported_at", "sim-", provider_ids)
+
     async def replies(self) -> list[InboundMessage]:
-        """Mobile-originated messages not taken before, oldest first, each once."""
-        now = _to_text(await self._now())
-        with _transaction(self._conn) as conn:
-            rows = conn.execute(
-                f"SELECT id, {_MO_ID} AS provider_id, phone AS address, text, received_at"
-                " FROM mobile_originated WHERE taken_at IS NULL ORDER BY id"
-            ).fetchall()
-            taken = [(now, row["id"]) for row in rows]
-            conn.executemany("UPDATE mobile_originated SET taken_at = ? WHERE id = ?", taken)
+        """Mobile-originated messages not acknowledged, oldest first, again until acked."""
+        rows = self._conn.execute(
+            f"SELECT {_MO_ID} AS provider_id, phone AS address, text, received_at"
+            " FROM mobile_originated WHERE taken_at IS NULL ORDER BY id"
+        ).fetchall()
         return [_inbound(row) for row in rows]
+
+    async def ack_replies(self, provider_ids: Sequence[str]) -> None:
+        """The bot logged these replies: they are not handed over again."""
+        await self._ack("mobile_originated", "taken_at", "mo-", provider_ids)
+
+    async def _ack(
+        self, table: str, column: str, prefix: str, provider_ids: Sequence[str]
+    ) -> None:
+        now = _to_text(await self._now())
+        ids = [(now, int(pid.removeprefix(prefix))) for pid in provider_ids]
+        with _transaction(self._conn) as conn:
+            conn.executemany(
+                f"UPDATE {table} SET {column} = ? WHERE id = ? AND {column} IS NULL", ids
+            )
 
     async def send_from(self, phone: str, text: str) -> InboundMessage:
         """A tester plays the citizen's phone: queue a mobile-originated message for the bot."""

@@ -150,6 +150,8 @@ async def test_a_receipt_comes_only_after_the_delay_and_only_once(
     assert await gateway.inbox(PHONE) == []
     clock.advance(0.001)
     assert await gateway.receipts() == [(provider_id, "delivered")]
+    assert await gateway.receipts() == [(provider_id, "delivered")]  # again until acknowledged
+    await gateway.ack_receipts([provider_id])
     assert await gateway.receipts() == []
 
 
@@ -186,6 +188,7 @@ async def test_a_flaky_number_fails_temporarily_twice_then_delivers(
         provider_id = await gateway.submit(f"ref-1/try-{attempt}", FLAKY, "Hello")
         clock.advance(2)
         assert [receipt[0] for receipt in await gateway.receipts()] == [provider_id]
+        await gateway.ack_receipts([provider_id])
         outcomes.append((await gateway.messages(limit=1))[0].status)
     assert outcomes == ["temporary", "temporary", "delivered"]
     assert [message.client_ref for message in await gateway.inbox(FLAKY)] == ["ref-1/try-2"]
@@ -227,6 +230,8 @@ async def test_a_receipt_not_yet_polled_survives_a_reopen(
     clock.advance(2)
     later = reopen()
     assert await later.receipts() == [(provider_id, "delivered")]
+    assert await reopen().receipts() == [(provider_id, "delivered")]  # not acknowledged
+    await later.ack_receipts([provider_id])
     assert await reopen().receipts() == []
 
 
@@ -241,6 +246,10 @@ async def test_replies_come_once_each_in_order(gateway: SimulatedSmsGateway) -> 
     ]
     assert first.provider_id.startswith("mo-") and first.provider_id != second.provider_id
     assert first.received_at == START and first.received_at.tzinfo is not None
+    assert await gateway.replies() == replies  # again until acknowledged
+    await gateway.ack_replies([first.provider_id])
+    assert await gateway.replies() == [second]
+    await gateway.ack_replies([second.provider_id, second.provider_id])
     assert await gateway.replies() == []
 
 
@@ -248,6 +257,8 @@ async def test_replies_not_taken_survive_a_reopen_and_come_once(reopen: Opener) 
     sent = await reopen().send_from(PHONE, "жоқ")
     later = reopen()
     assert await later.replies() == [sent]
+    assert await reopen().replies() == [sent]  # not acknowledged
+    await later.ack_replies([sent.provider_id])
     assert await reopen().replies() == []
 
 
@@ -282,5 +293,5 @@ async def test_the_console_lists_submissions_newest_first_with_status(
         ("ref-1", PHONE, "delivered"),
     ]
     assert not any(m.receipt_reported for m in listed)
-    await gateway.receipts()
+    await gateway.ack_receipts([provider_id for provider_id, _ in await gateway.receipts()])
     assert [m.receipt_reported for m in await gateway.messages()] == [False, True]
