@@ -45,8 +45,13 @@ class Turn(BaseModel):
     reply_kind: str | None = None
 
 
-def context(record: CaseRecord, case: Case, lang: Language | None) -> NoticeContext:
-    """What every text of a case may mention, with the bank named in the text's language."""
+def context(
+    record: CaseRecord, case: Case, lang: Language | None, expires_at: datetime | None = None
+) -> NoticeContext:
+    """What every text of a case may mention, with the bank named in the text's language.
+
+    `expires_at` is the offer's expiry timer once it runs; before, the default term.
+    """
     bank = bank_for(case.account_on_file) if case.account_on_file else None
     bank_name = None
     if bank is not None:
@@ -57,7 +62,7 @@ def context(record: CaseRecord, case: Case, lang: Language | None) -> NoticeCont
         amount=record.amount,
         monthly=record.monthly,
         bank_name=bank_name,
-        expires_at=case.offered_at + EXPIRE_AFTER,
+        expires_at=expires_at or case.offered_at + EXPIRE_AFTER,
         application_number=None,
     )
 
@@ -126,7 +131,8 @@ async def _notice(
     uow: UnitOfWork, record: CaseRecord, case: Case, effect: fx.SendNotice, ref: str, now: datetime
 ) -> None:
     lang = await language_of(uow, record.addressee_iin)
-    ctx = context(record, case, lang)
+    expires_at = await uow.timers.due_at(case.id, TimerKind.EXPIRE)
+    ctx = context(record, case, lang, expires_at)
     if effect.notice.kind.value == "offer":
         rendered = render_offer(ctx, lang)
     else:

@@ -132,6 +132,9 @@ class Timers(Protocol):
     async def set(self, case_id: str, kind: TimerKind, due_at: datetime) -> None:
         """Set or replace a case's timer."""
 
+    async def due_at(self, case_id: str, kind: TimerKind) -> datetime | None:
+        """When a case's timer of this kind falls due; None when it is not set."""
+
     async def due(self, now: datetime, limit: int = 100) -> list[tuple[str, TimerKind]]:
         """Timers due at `now`, earliest first."""
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.records import OperatorTask, TimerKind
-from bot.storage.codec import column, task_from_row, utc_text
+from bot.storage.codec import column, from_utc_text, task_from_row, utc_text
 from bot.storage.session import Session
 
 
@@ -45,6 +45,13 @@ class SqliteTimers:
             " ON CONFLICT (case_id, kind) DO UPDATE SET due_at = excluded.due_at",
             (case_id, kind.value, utc_text(due_at)),
         )
+
+    async def due_at(self, case_id: str, kind: TimerKind) -> datetime | None:
+        """When a case's timer of this kind falls due; None when it is not set."""
+        row = await self._session.row(
+            "SELECT due_at FROM timers WHERE case_id = ? AND kind = ?", (case_id, kind.value)
+        )
+        return None if row is None else from_utc_text(row["due_at"])
 
     async def due(self, now: datetime, limit: int = 100) -> list[tuple[str, TimerKind]]:
         """Timers due at `now`, earliest first."""

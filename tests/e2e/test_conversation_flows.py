@@ -19,6 +19,7 @@ from schwifty import IBAN
 from bot.intake import intake, take_event
 from bot.records import CaseRecord, ConsentAct, ConsentRow, OutboxMessage, OutboxStatus
 from domain.banking import bank_directory, parse_iban
+from domain.calendar import ALMATY
 from domain.cases import CaseState
 from domain.model import Language
 from domain.services.disability import Cause
@@ -221,6 +222,24 @@ async def test_a_declined_offer_stays_declined_and_a_later_yes_only_gets_a_case_
     assert await world.verify_ledger() == []
 
 
+async def test_configured_terms_drive_the_timers_and_the_expiry_the_reminder_states(
+    world: World,
+) -> None:
+    await world.start(remind_after=timedelta(hours=12), expire_after=timedelta(hours=24))
+    iin, record = await offered(world, PHONE)
+    sent = (await the_offer(world, record)).sent_at
+    assert sent is not None
+    world.advance_to(sent + timedelta(hours=12))
+    await world.settle()
+    reminder = next(m for m in await world.outbox(record.case.id) if m.template_id == "reminder")
+    expires = (sent + timedelta(hours=24)).astimezone(ALMATY)
+    assert expires.strftime("%d.%m.%Y") in reminder.text
+    world.advance_to(sent + timedelta(hours=24))
+    await world.settle()
+    assert (await refreshed(world, record)).case.state is CaseState.EXPIRED
+    assert await world.ledger_acts(iin) == ["offered", "reminded", "expired"]
+
+
 async def test_an_unanswered_offer_is_reminded_once_at_48_hours_and_expires_at_72(
     world: World,
 ) -> None:
@@ -238,6 +257,10 @@ async def test_an_unanswered_offer_is_reminded_once_at_48_hours_and_expires_at_7
     templates = await world.templates(record.case.id)
     assert templates.count("reminder") == 1
     assert templates[:2] == [OFFER, "reminder"]
+    reminder = next(m for m in await world.outbox(record.case.id) if m.template_id == "reminder")
+    expires = (sent + timedelta(hours=72)).astimezone(ALMATY)
+    assert expires.strftime("%d.%m.%Y") in reminder.text  # the expiry the timer will keep
+    assert expires.strftime("%H:%M") in reminder.text
     assert (await refreshed(world, record)).case.reminders_sent == 1
     rows = await world.ledger(iin)
     assert await world.ledger_acts(iin) == ["offered", "reminded"]

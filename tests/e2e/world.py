@@ -12,7 +12,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from bot.app import App, build_app
 from bot.channels.sms_gateway import InboxMessage, SimulatedSmsGateway, Submission
@@ -139,10 +139,10 @@ class World:
 
     # ------------------------------------------------------------ the bot
 
-    async def start(self) -> App:
-        """Build the bot on this data directory (once)."""
+    async def start(self, **settings: Any) -> App:
+        """Build the bot on this data directory (once), with any settings changed."""
         assert self.app is None, "the bot is already running"
-        self.app = await build_app(Settings(data_dir=self.data_dir))
+        self.app = await build_app(Settings(data_dir=self.data_dir, **settings))
         return self.app
 
     async def restart(self) -> App:

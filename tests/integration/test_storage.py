@@ -583,3 +583,13 @@ async def test_an_outbox_message_keeps_its_template_version(storage: Storage) ->
         stored = await uow.outbox.enqueue(message(template_version="3f2a9c1d0b7e"))
         await uow.commit()
     assert stored.template_version == "3f2a9c1d0b7e"
+
+
+async def test_a_timers_due_time_is_read_back_and_none_when_unset(storage: Storage) -> None:
+    await with_case(storage, record())
+    due = datetime(2026, 1, 15, 5, 0, tzinfo=UTC)
+    async with storage.unit_of_work() as uow:
+        assert await uow.timers.due_at("c1", TimerKind.EXPIRE) is None
+        await uow.timers.set("c1", TimerKind.EXPIRE, due)
+        assert await uow.timers.due_at("c1", TimerKind.EXPIRE) == due
+        assert await uow.timers.due_at("c1", TimerKind.REMIND) is None
