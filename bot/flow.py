@@ -152,6 +152,12 @@ async def handle(
         reply_kind=reply.kind,
     )
     record, open_cases = await choose_case(uow, message.address, reply)
+    if record is None and reply.kind == "stop":  # STOP without a code stops every open case
+        for each in open_cases:
+            await _answer(
+                uow, each, reply, turn.model_copy(update={"ref": f"{turn.ref}:{each.case.id}"})
+            )
+        return None, "stop_all"
     if record is None and open_cases and reply.kind not in NEEDS_NO_CASE:
         await _which_case(uow, open_cases, turn)
         return None, "which_case"

@@ -441,6 +441,23 @@ async def test_a_reply_without_a_code_on_a_phone_with_two_open_cases_asks_which_
     assert await world.verify_ledger() == []
 
 
+async def test_stop_without_a_code_stops_every_open_case_of_the_phone(world: World) -> None:
+    mother = world.person(phone=PHONE, sex="F", born=date(1990, 2, 1), language="ru")
+    for born in (date(2021, 4, 15), date(2022, 6, 1)):
+        child = world.person(born=born, phone=None, language=None)
+        world.disability(child, cause=Cause.CHILD_UNDER_7, group=None, representative=mother)
+    await world.start()
+    await world.settle()
+    first, second = await world.cases_of(PHONE)
+    await world.reply(PHONE, f"1 {first.code}")
+    await world.reply(PHONE, "СТОП")
+    states = {(await refreshed(world, r)).case.state for r in (first, second)}
+    assert states == {CaseState.WITHDRAWN, CaseState.DECLINED}
+    acts = await world.ledger_acts(mother)
+    assert sorted(acts) == sorted(["offered", "offered", "given", "withdrawn", "refused"])
+    assert await world.verify_ledger() == []
+
+
 async def test_replies_not_understood_four_times_in_a_row_go_to_an_operator_and_a_valid_one_resets(
     world: World,
 ) -> None:
