@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from bot.cli import sim
+from bot.cli import review, sim
 from bot.i18n_catalog import PROJECT, Layout, project_version
 from bot.settings import Settings
 from bot.texts import (
@@ -151,6 +151,7 @@ def build_parser() -> Parser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="command")
     sim.register(commands)
+    review.register(commands)
     rates = commands.add_parser(
         "rates",
         help="show the parameters and benefit amounts in force on a date",

@@ -10,11 +10,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.clock import RegistryClock
+from bot.decide import Decider
 from bot.dispatcher import Dispatcher, RateLimit
 from bot.flow import handle_pending, log_inbound
 from bot.intake import intake
 from bot.ports import Clock, SmsGateway, Storage
 from bot.settings import Settings
+from bot.signing import Signer
 from bot.storage.sqlite import SqliteStorage
 from bot.timers import OfferTimers, sweep
 from fake_registries import db as registries_db
@@ -36,6 +38,7 @@ class App:
     clock: Clock
     sms: SmsGateway
     dispatcher: Dispatcher
+    decider: Decider
     closers: list[Callable[[], None]] = field(default_factory=list)
 
     async def round(self) -> int:
@@ -51,6 +54,7 @@ class App:
         await self.sms.ack_replies([m.provider_id for m in replies])  # only once committed
         done += await handle_pending(self.storage, now)
         done += await sweep(self.storage, now)
+        done += await self.decider.sweep(now)
         done += await self.dispatcher.dispatch(now)
         done += await self.dispatcher.receipts(now)
         return done
@@ -104,4 +108,6 @@ async def build_app(
     storage = await SqliteStorage.open(settings.database)
     timers = OfferTimers(remind_after=settings.remind_after, expire_after=settings.expire_after)
     dispatcher = Dispatcher(storage, sms, RateLimit(settings.sms_rate), timers)
-    return App(settings, storage, registries, clock, sms, dispatcher, closers)
+    signer = Signer.load_or_create(settings.data_dir)
+    decider = Decider(storage, registries, signer, clock)
+    return App(settings, storage, registries, clock, sms, dispatcher, decider, closers)

@@ -6,6 +6,7 @@ step replayed after a crash queues the same references and the gateway sends not
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -21,15 +22,18 @@ from bot.records import (
     InboundMessage,
     OperatorTask,
     OutboxMessage,
+    PaymentOrder,
     TimerKind,
 )
 from domain import effects as fx
 from domain.banking import bank_for
 from domain.cases import Case
 from domain.conversation import EXPIRE_AFTER
+from domain.decisions import Decision
 from domain.model import Language
 from domain.sms import encoding, segments
 
+log = logging.getLogger(__name__)
 DEFAULT_LANGUAGE = Language.KK  # when neither registry, reply nor choice tells: the state language
 
 
@@ -132,7 +136,8 @@ async def _notice(
 ) -> None:
     lang = await language_of(uow, record.addressee_iin)
     expires_at = await uow.timers.due_at(case.id, TimerKind.EXPIRE)
-    ctx = context(record, case, lang, expires_at)
+    number = await uow.journal.number_of(case.id)
+    ctx = context(record, case, lang, expires_at).model_copy(update={"application_number": number})
     if effect.notice.kind.value == "offer":
         rendered = render_offer(ctx, lang)
     else:
@@ -164,9 +169,34 @@ async def _one(
             await uow.tasks.add(task)
         case fx.CancelProcessing():
             await uow.timers.clear(case.id)
-        case fx.RequestDecision() | fx.OpenReview():
-            await uow.timers.set(case.id, TimerKind.DECIDE, effect.due_at)
-        case (
-            fx.SetAccount() | fx.RegisterApplication() | fx.CheckApplication() | fx.PlacePayment()
-        ):
-            pass  # the case holds the account and state; decisions arrive with issue 5
+        case fx.RegisterApplication():
+            await uow.journal.register(case.id, turn.now)  # burial p.16, disability p.20-1
+        case fx.CheckApplication() | fx.RequestDecision():
+            await uow.timers.set(
+                case.id, TimerKind.DECIDE, turn.now
+            )  # at once; due_at is the term
+        case fx.PlacePayment():
+            await _place_payment(uow, record, case, effect.decision, turn.now)
+        case fx.SetAccount() | fx.OpenReview():
+            pass  # the case holds the account; the review queue is the under_review cases
+
+
+async def _place_payment(
+    uow: UnitOfWork, record: CaseRecord, case: Case, decision: Decision, now: datetime
+) -> None:
+    """Place the order in the payments queue (burial p.19-1): once per case, and for the burial
+    payment once per deceased whoever asks."""
+    assert case.account is not None and decision.amount is not None
+    assert decision.start is not None and decision.periodicity is not None
+    order = PaymentOrder(
+        case_id=case.id,
+        service=case.service.value,
+        subject_iin=record.subject_iin,
+        amount=decision.amount,
+        iban=case.account.compact,
+        start=decision.start,
+        periodicity=decision.periodicity.value,
+        created_at=now,
+    )
+    if not await uow.payments.place(order):
+        log.error("payment order refused by the queue: case %s already paid", case.id)

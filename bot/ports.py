@@ -12,12 +12,15 @@ from bot.records import (
     Citizen,
     ConsentEntry,
     ConsentRow,
+    DecisionRecord,
     InboundMessage,
     OperatorTask,
     OutboxMessage,
+    PaymentOrder,
     TimerKind,
 )
 from domain.cases import Case
+from domain.model import Service
 
 
 class Clock(Protocol):
@@ -48,6 +51,9 @@ class CaseStore(Protocol):
 
     async def all(self, limit: int = 1000) -> list[CaseRecord]:
         """Cases, newest first."""
+
+    async def about(self, subject_iin: str, service: Service) -> list[CaseRecord]:
+        """Every case of a service about one person (e.g. one deceased), oldest first."""
 
 
 class CitizenStore(Protocol):
@@ -152,6 +158,48 @@ class OperatorTasks(Protocol):
         """Tasks not done, oldest first."""
 
 
+class Journal(Protocol):
+    """The electronic journal of applications (burial p.16, disability p.20-1)."""
+
+    async def register(self, case_id: str, at: datetime) -> str:
+        """Enter an application; its number (the same number again for the same case)."""
+
+    async def number_of(self, case_id: str) -> str | None:
+        """A case's application number, once registered."""
+
+    async def certify(self, case_id: str, signature: dict[str, object]) -> None:
+        """Keep the authorised body's signature of the acceptance notice."""
+
+
+class Decisions(Protocol):
+    """Signed decisions and their case files."""
+
+    async def save(self, record: DecisionRecord) -> bool:
+        """Keep a case's decision; False when the case was decided before."""
+
+    async def get(self, case_id: str) -> DecisionRecord | None:
+        """A case's decision."""
+
+    async def all(self) -> list[DecisionRecord]:
+        """Every decision, oldest first."""
+
+
+class Payments(Protocol):
+    """The payments queue standing for the payments system (ЦБД / ОДҚ)."""
+
+    async def place(self, order: PaymentOrder) -> bool:
+        """Place an order; False when the case, or for burial the deceased, already has one."""
+
+    async def for_case(self, case_id: str) -> list[PaymentOrder]:
+        """A case's orders (at most one)."""
+
+    async def burial_for(self, subject_iin: str) -> PaymentOrder | None:
+        """The burial payment order for a deceased, if any."""
+
+    async def all(self) -> list[PaymentOrder]:
+        """Every order, oldest first."""
+
+
 class UnitOfWork(Protocol):
     """One transaction over every store: rolled back unless `commit()` is called."""
 
@@ -163,6 +211,9 @@ class UnitOfWork(Protocol):
     cursor: FeedCursor
     timers: Timers
     tasks: OperatorTasks
+    journal: Journal
+    decisions: Decisions
+    payments: Payments
 
     async def __aenter__(self) -> Self:
         """Begin the transaction."""

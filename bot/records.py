@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -153,3 +153,29 @@ class OperatorTask(_Row):
     note: str
     created_at: datetime
     done_at: datetime | None = None
+
+
+class DecisionRecord(_Row):
+    """A signed decision with the case file it rests on."""
+
+    case_id: str
+    outcome: Literal["assign", "refuse"]
+    signed: dict[str, Any]  # bot.signing.SignedDecision as JSON
+    case_file: dict[str, Any]  # the case file snapshot
+    case_file_sha256: str
+    decided_at: datetime
+    decided_by: str  # "automatic" or the reviewer's name
+
+
+class PaymentOrder(_Row):
+    """An order placed in the payments queue (ЦБД / ОДҚ) for an assigned decision."""
+
+    id: int | None = None
+    case_id: str
+    service: str
+    subject_iin: str  # the deceased for the burial payment: one payment per deceased
+    amount: Decimal
+    iban: str
+    start: date
+    periodicity: Literal["one_time", "monthly"]
+    created_at: datetime

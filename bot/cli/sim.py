@@ -16,8 +16,10 @@ from bot.app import App, build_app
 from bot.channels.sms_gateway import SimulatedSmsGateway
 from bot.clock import RegistryClock
 from bot.ledger import verify_file
+from bot.records import CaseRecord
 from bot.settings import Settings
 from domain.calendar import ALMATY
+from domain.cases import PROCESSING
 from domain.identity import InvalidIin, parse_iin
 from domain.phone import InvalidPhone, normalize_phone
 from fake_registries import clock as world_clock
@@ -201,12 +203,21 @@ async def verify_ledger(settings: Settings, args: argparse.Namespace) -> int:
     return OK
 
 
+def _overdue(record: CaseRecord, now: datetime) -> bool:
+    """Registered or under review, and past the term's 18:30 deadline."""
+    due = record.case.due_at
+    return record.case.state in PROCESSING and due is not None and due < now
+
+
 async def cases(settings: Settings, args: argparse.Namespace) -> int:
     """Cases, newest first."""
 
     async def work(app: App) -> int:
         async with app.storage.unit_of_work() as uow:
             records = await uow.cases.all(args.limit)
+        if args.overdue:
+            now = await app.clock.now()
+            records = [r for r in records if _overdue(r, now)]
         for r in records:
             if args.json:
                 out(r.model_dump_json())
@@ -257,6 +268,9 @@ def register(commands: Any) -> None:  # argparse's subparsers action, of any par
     listing = commands.add_parser("cases", help="cases, newest first")
     listing.add_argument("--json", action="store_true")
     listing.add_argument("--limit", type=int, default=100)
+    listing.add_argument(
+        "--overdue", action="store_true", help="only cases past their decision term, undecided"
+    )
     listing.set_defaults(run=cases)
 
 

@@ -6,6 +6,7 @@ from bot.records import CaseRecord, Citizen
 from bot.storage.codec import case_from_row, case_to_json, citizen_from_row, column, utc_text
 from bot.storage.session import Session
 from domain.cases import OPEN, Case
+from domain.model import Service
 
 _OPEN_STATES = tuple(sorted(state.value for state in OPEN))
 _OPEN_MARKS = ", ".join("?" * len(_OPEN_STATES))
@@ -79,6 +80,14 @@ class SqliteCaseStore:
         """Cases, newest first."""
         rows = await self._session.rows(
             "SELECT * FROM cases ORDER BY created_at DESC, rowid DESC LIMIT ?", (limit,)
+        )
+        return [case_from_row(row) for row in rows]
+
+    async def about(self, subject_iin: str, service: Service) -> list[CaseRecord]:
+        """Every case of a service about one person (e.g. one deceased), oldest first."""
+        rows = await self._session.rows(
+            "SELECT * FROM cases WHERE subject_iin = ? AND service = ? ORDER BY created_at, rowid",
+            (subject_iin, service.value),
         )
         return [case_from_row(row) for row in rows]
 

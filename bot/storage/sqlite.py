@@ -26,14 +26,18 @@ from bot.ports import (
     CaseStore,
     CitizenStore,
     ConsentLog,
+    Decisions,
     FeedCursor,
     InboundLog,
+    Journal,
     OperatorTasks,
     Outbox,
+    Payments,
     Timers,
 )
 from bot.storage.cases import SqliteCaseStore, SqliteCitizenStore
 from bot.storage.consents import SqliteConsentLog
+from bot.storage.decisions import SqliteDecisions, SqliteJournal, SqlitePayments
 from bot.storage.messages import SqliteInboundLog, SqliteOutbox
 from bot.storage.schedule import SqliteFeedCursor, SqliteOperatorTasks, SqliteTimers
 from bot.storage.session import Session
@@ -181,6 +185,9 @@ class SqliteUnitOfWork:
         self.cursor: FeedCursor = SqliteFeedCursor(self._session)
         self.timers: Timers = SqliteTimers(self._session)
         self.tasks: OperatorTasks = SqliteOperatorTasks(self._session)
+        self.journal: Journal = SqliteJournal(self._session)
+        self.decisions: Decisions = SqliteDecisions(self._session)
+        self.payments: Payments = SqlitePayments(self._session)
 
     async def __aenter__(self) -> Self:
         """Wait for the storage's other unit of work to end, then begin the transaction."""

@@ -111,7 +111,7 @@ def assert_row(
 # ---------------------------------------------------------------- consent and account
 
 
-async def test_an_offer_consented_with_the_account_on_file_confirmed_is_registered_to_it(
+async def test_an_offer_consented_with_the_account_on_file_confirmed_is_paid_to_it(
     world: World,
 ) -> None:
     iin = world.person(phone=PHONE, language="kk")
@@ -136,11 +136,19 @@ async def test_an_offer_consented_with_the_account_on_file_confirmed_is_register
 
     await world.reply(PHONE, "1")
     record = await refreshed(world, record)
-    assert record.case.state is CaseState.REGISTERED
+    # general illness: registered, accepted and decided automatically at once (p.21-1)
+    assert record.case.state is CaseState.ASSIGNED
     assert record.case.account == on_file
     assert record.case.registered_at is not None
-    # registration sends nothing yet: the decision and its notices arrive with issue 5
-    assert await world.templates(record.case.id) == [OFFER, "ask_account_confirm"]
+    assert await world.templates(record.case.id) == [
+        OFFER,
+        "ask_account_confirm",
+        "accepted",
+        "assigned",
+    ]
+    async with world.bot.storage.unit_of_work() as uow:
+        orders = await uow.payments.for_case(record.case.id)
+    assert [(o.iban, o.periodicity) for o in orders] == [(on_file.compact, "monthly")]
 
     rows = await world.ledger(iin)
     assert await world.ledger_acts(iin) == ["offered", "given"]
@@ -152,7 +160,7 @@ async def test_an_offer_consented_with_the_account_on_file_confirmed_is_register
     assert await world.verify_ledger() == []
 
 
-async def test_a_new_iban_after_an_invalid_one_is_registered_and_the_invalid_one_is_refused(
+async def test_a_new_iban_after_an_invalid_one_is_paid_to_and_the_invalid_one_is_refused(
     world: World,
 ) -> None:
     iin = world.person(phone=PHONE, language="ru")
@@ -177,7 +185,7 @@ async def test_a_new_iban_after_an_invalid_one_is_registered_and_the_invalid_one
 
     await world.reply(PHONE, NEW_ACCOUNT.formatted)  # "KZxx 722x xxxx xxxx xxxx"
     record = await refreshed(world, record)
-    assert record.case.state is CaseState.REGISTERED
+    assert record.case.state is CaseState.ASSIGNED
     assert record.case.account == parse_iban(NEW_ACCOUNT.compact)
     assert record.case.account_on_file == parse_iban(KASPI_ON_FILE)
     assert await world.templates(record.case.id) == [
@@ -185,7 +193,12 @@ async def test_a_new_iban_after_an_invalid_one_is_registered_and_the_invalid_one
         "ask_account_confirm",
         "ask_iban",
         "invalid_iban.check_digits",
+        "accepted",
+        "assigned",
     ]
+    async with world.bot.storage.unit_of_work() as uow:
+        orders = await uow.payments.for_case(record.case.id)
+    assert [o.iban for o in orders] == [NEW_ACCOUNT.compact]  # paid to the account given
     assert await world.ledger_acts(iin) == ["offered", "given"]
     assert all(m.language == "ru" for m in await world.outbox(record.case.id))
     assert await world.verify_ledger() == []

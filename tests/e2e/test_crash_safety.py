@@ -2,17 +2,20 @@
 
 The failpoint in `bot.storage.sqlite` (`BOT_CRASH_AT_COMMIT=N`, `BOT_CRASH_WHEN=before|after`)
 makes a `python -m bot tick` process SIGKILL itself at its N-th commit. Each flow below runs
-two citizens from their registry events to a registered application and crashes `tick` at a
+two citizens from their registry events to an assigned benefit and crashes `tick` at a
 chosen commit of some of its phases; after each crash a `tick` without the failpoint picks up
-where it died. At the end: every case registered, every message delivered exactly once, every
-reply handled once, one `offered` and one `given` per case, and a ledger that verifies.
+where it died. At the end: every case assigned with exactly one payment order and one signed
+decision, every message delivered exactly once, every reply handled once, one `offered` and
+one `given` per case, and a ledger that verifies.
 
 Commits of each phase, in order (two cases, two phones; a tick's rounds end in an empty log):
   offers     1-2 intake (one per event), 3 inbound log, 4-5 dispatch of the offers, 6 log
   reminders  1 log, 2-3 timers (the reminders), 4-7 dispatch (reminder + offer again),
              8-9 receipts of the offers, 10 log
   consent    1 inbound log of the two "1"s, 2-3 handling them, 4-5 dispatch (account?), 6 log
-  account    1 inbound log of the two "1"s, 2-3 handling them (registered), 4-9 receipts, 10 log
+  account    1 inbound log of the two "1"s, 2-3 handling them (registered), then per case the
+             acceptance checks and the decision (signed, payment placed), the dispatch of the
+             acceptance and result notices, receipts, and the log
 
 Only `tick` runs as a process of its own (it is what gets killed); the other commands run
 in-process through the same `python -m bot` entry point, to keep the file fast.
@@ -97,7 +100,8 @@ group = 2
 cause = "general_illness"
 established = 2026-01-05
 """
-MESSAGES_PER_PHONE = 4  # the offer, the reminder, the offer again, "this account?"
+# the offer, the reminder, the offer again, "this account?", accepted, assigned
+MESSAGES_PER_PHONE = 6
 ACTS_PER_CASE = {"offered": 1, "reminded": 1, "given": 1}
 
 Phase = Literal["offers", "reminders", "consent", "account"]
@@ -198,8 +202,10 @@ def run_flow(data_dir: Path, flow: Flow, when: When) -> None:
     replies(data_dir, "1")  # yes to the offer
     step(data_dir, flow, "consent", when)
     bot(data_dir, "clock", "advance", "1m")  # "transfer to this account?" delivered
-    replies(data_dir, "1")  # yes, this account: registered (the receipts of all else due)
+    replies(data_dir, "1")  # yes, this account: registered, decided, paid
     step(data_dir, flow, "account", when)
+    bot(data_dir, "clock", "advance", "1m")  # the acceptance and the result delivered
+    tick(data_dir)
 
 
 # ---------------------------------------------------------------- what the phones and files say
@@ -243,14 +249,19 @@ def outbox_ref(client_ref: str) -> str:
 
 
 def assert_completed(data_dir: Path) -> None:
-    """Registered, each message delivered once, each reply handled once, the ledger sound."""
+    """Assigned and paid once, each message delivered once, each reply handled once, the
+    ledger sound."""
     inbound = bot_rows(data_dir, "SELECT provider_id, intent, handled_at FROM inbound")
     assert len(inbound) == 2 * len(PHONES), [dict(r) for r in inbound]  # no reply lost
     assert all(r["handled_at"] is not None for r in inbound)
 
     cases = json_lines(bot(data_dir, "cases", "--json"))
     assert sorted(c["addressee_iin"] for c in cases) == sorted(PHONES)
-    assert {c["case"]["state"] for c in cases} == {"registered"}, cases
+    assert {c["case"]["state"] for c in cases} == {"assigned"}, cases
+    orders = bot_rows(data_dir, "SELECT case_id FROM payments")
+    assert sorted(r["case_id"] for r in orders) == sorted(c["case"]["id"] for c in cases)
+    decided = bot_rows(data_dir, "SELECT case_id FROM decisions")
+    assert len(decided) == len(cases)
 
     acts = json_lines(bot(data_dir, "consents", "--json"))
     for case_id in (c["case"]["id"] for c in cases):

@@ -1,0 +1,298 @@
+"""Acceptance checks, the case file, the signed decision and its payment order.
+
+A registered case's decision timer fires at once: the acceptance checks run on fresh
+registry data (burial p.13, p.16), then — on the automatic path — the case file is built,
+`domain.decisions.decide` forms the decision, the authorised person's key signs it, and
+`domain.conversation.step` places the payment order and tells the citizen. A registry that
+does not answer is not missing data: the timer is set a minute later and nothing is refused.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from bot.effects import Turn, carry_out
+from bot.ports import Clock, Storage, UnitOfWork
+from bot.records import CaseRecord, DecisionRecord, TimerKind
+from bot.signing import Signer, canonical, digest, sign_decision, sign_notice
+from domain import intents
+from domain.calendar import local_date
+from domain.cases import FINAL, CaseState
+from domain.conversation import step
+from domain.decisions import (
+    DECISION_BASIS,
+    GROUND_BASIS,
+    CaseFile,
+    Decision,
+    Outcome,
+    decide,
+    reason,
+)
+from domain.model import GROUND_OF, ReasonCode, Service
+from domain.services import burial
+from domain.services.burial import BurialFacts, PaymentPeriod
+from domain.services.disability import DisabilityRecord
+from domain.services.survivor import Dependent, SurvivorFacts
+from fake_registries.client import RegistryClient
+from fake_registries.errors import NotFound, Retriable
+
+if TYPE_CHECKING:
+    from bot.app import App
+
+log = logging.getLogger(__name__)
+RETRY_AFTER = timedelta(minutes=1)
+HANDLED_STATES = frozenset({CaseState.REGISTERED, CaseState.UNDER_REVIEW})
+
+
+def final_states() -> frozenset[CaseState]:
+    """The states a case ends in."""
+    return FINAL
+
+
+async def _others_filed(uow: UnitOfWork, record: CaseRecord) -> bool:
+    """Another burial application of ours for the same deceased was registered first."""
+    mine = record.case.registered_at
+    for other in await uow.cases.about(record.subject_iin, Service.BURIAL):
+        theirs = other.case.registered_at
+        rejected = other.case.accepted is False
+        if other.case.id == record.case.id or theirs is None or rejected:
+            continue
+        if mine is None or (theirs, other.case.id) < (mine, record.case.id):
+            return True
+    return False
+
+
+async def burial_facts(
+    uow: UnitOfWork, registries: RegistryClient, record: CaseRecord
+) -> BurialFacts:
+    """What the registries (and our own journal) say about a death, for burial p.13."""
+    try:
+        death = await registries.death(record.subject_iin)
+    except NotFound:
+        return BurialFacts(
+            deceased_iin=record.subject_iin,
+            died_on=None,
+            death_record_number=None,
+            declarant_iin=record.addressee_iin,
+        )
+    paid = await registries.payments_on(death.deceased_iin, death.died_on)
+    filings = await registries.burial_filings(death.deceased_iin)
+    ours = await uow.payments.burial_for(death.deceased_iin)
+    return BurialFacts(
+        deceased_iin=death.deceased_iin,
+        died_on=death.died_on,
+        death_record_number=death.act_number,
+        declarant_iin=record.addressee_iin,
+        payments=tuple(PaymentPeriod(kind=p.kind, start=p.start, end=p.end) for p in paid),
+        already_assigned=ours is not None or any(f.kind == "assignment" for f in filings),
+        already_filed=await _others_filed(uow, record)
+        or any(f.kind == "application" for f in filings),
+    )
+
+
+async def _disability(registries: RegistryClient, iin: str) -> DisabilityRecord | None:
+    try:
+        found = await registries.disability(iin)
+    except NotFound:
+        return None
+    return DisabilityRecord(
+        group=found.group,
+        cause=found.cause,
+        established_on=found.established_on,
+        valid_until=found.valid_until,
+        first_time=found.first_time,
+    )
+
+
+async def _survivor(registries: RegistryClient, deceased: str) -> SurvivorFacts | None:
+    try:
+        death = await registries.death(deceased)
+    except NotFound:
+        return None
+    dependents = []
+    for kin in await registries.kin(deceased):
+        if kin.relation == "child":
+            study = await registries.education(kin.person.iin, death.died_on)
+            dependents.append(
+                Dependent(birth_date=kin.person.birth_date, full_time_study=study.full_time)
+            )
+    return SurvivorFacts(died_on=death.died_on, dependents=tuple(dependents))
+
+
+async def case_file(uow: UnitOfWork, registries: RegistryClient, record: CaseRecord) -> CaseFile:
+    """The case file (ЭІМ / ЭМД): every registry fact the decision rests on."""
+    case = record.case
+    assert case.consent_at is not None  # a registered case was consented to
+    sections: dict[str, Any] = {}
+    if case.service is Service.BURIAL:
+        sections["burial"] = await burial_facts(uow, registries, record)
+    elif case.service is Service.DISABILITY:
+        sections["disability"] = await _disability(registries, record.subject_iin)
+    else:
+        sections["survivor"] = await _survivor(registries, record.subject_iin)
+    return CaseFile(
+        service=case.service,
+        consent_on=local_date(case.consent_at),
+        consent_in_force=case.state in HANDLED_STATES,
+        **sections,
+    )
+
+
+def snapshot(file: CaseFile, decision: Decision, fetched_at: datetime) -> dict[str, Any]:
+    """The case file as kept: facts, when fetched, checks run, parameters with their marks."""
+    checks: list[dict[str, Any]] = []
+    if file.burial is not None:
+        checks = [
+            r.model_dump(mode="json") for r in burial.run_checks(file.burial, file.consent_on)
+        ]
+    return {
+        "facts": file.model_dump(mode="json"),
+        "fetched_at": fetched_at.isoformat(),
+        "source": "state registries through the registry client",
+        "checks": checks,
+        "parameters": [p.model_dump(mode="json") for p in decision.parameters],
+    }
+
+
+async def _check(
+    uow: UnitOfWork, registries: RegistryClient, record: CaseRecord, now: datetime
+) -> None:
+    """Run the acceptance checks and report them to the conversation."""
+    failures: tuple[str, ...] = ()
+    if record.case.service is Service.BURIAL:
+        facts = await burial_facts(uow, registries, record)
+        consent_on = local_date(record.case.consent_at or now)
+        failures = tuple(r.check.value for r in burial.failed_checks(facts, consent_on))
+    turn = Turn(now=now, ref=f"checked:{record.case.id}")
+    case, effects = step(record.case, intents.ApplicationChecked(failures=failures), now)
+    await carry_out(uow, record, case, effects, turn)
+
+
+class Decider:
+    """Checks and decides registered cases, signing with the authorised person's key."""
+
+    def __init__(
+        self, storage: Storage, registries: RegistryClient, signer: Signer, clock: Clock
+    ) -> None:
+        self.storage, self.registries, self.signer, self.clock = storage, registries, signer, clock
+
+    async def decide_now(
+        self,
+        uow: UnitOfWork,
+        record: CaseRecord,
+        now: datetime,
+        decided_by: str = "automatic",
+        override: Decision | None = None,
+    ) -> None:
+        """Build the case file, decide (or take a reviewer's decision), sign, carry it out."""
+        file = await case_file(uow, self.registries, record)
+        decision = override or decide(file, now)
+        kept = snapshot(file, decision, now)
+        signed = sign_decision(self.signer, decision, kept)
+        saved = await uow.decisions.save(
+            DecisionRecord(
+                case_id=record.case.id,
+                outcome=decision.outcome.value,
+                signed=signed.model_dump(mode="json"),
+                case_file=kept,
+                case_file_sha256=digest(canonical(kept)),
+                decided_at=now,
+                decided_by=decided_by,
+            )
+        )
+        if not saved:
+            return  # decided before: nothing more to do
+        turn = Turn(now=now, ref=f"decided:{record.case.id}", actor=decided_by)
+        case, effects = step(record.case, intents.Decided(decision=decision), now)
+        await carry_out(uow, record, case, effects, turn)
+
+    async def _certify_acceptance(self, uow: UnitOfWork, case_id: str) -> None:
+        """Certify the notice of acceptance with the authorised body's key (burial p.16)."""
+        sent = [m for m in await uow.outbox.for_case(case_id) if m.template_id == "accepted"]
+        if sent:
+            signature = sign_notice(self.signer, sent[-1].text, case_id, "accepted")
+            await uow.journal.certify(case_id, signature.model_dump(mode="json"))
+
+    async def on_timer(self, case_id: str, now: datetime) -> None:
+        """The decision timer of a case: check, or decide, or wait for a registry."""
+        async with self.storage.unit_of_work() as uow:
+            record = await uow.cases.get(case_id)
+            await uow.timers.clear(case_id, TimerKind.DECIDE)
+            if record is None or record.case.state not in HANDLED_STATES:
+                await uow.commit()
+                return
+            try:
+                if record.case.accepted is None:
+                    await _check(uow, self.registries, record, now)
+                    await self._certify_acceptance(uow, case_id)
+                elif record.case.automatic and record.case.state is CaseState.REGISTERED:
+                    await self.decide_now(uow, record, now)
+            except Retriable as error:
+                log.warning("a registry did not answer; the case waits a minute: %s", error)
+                await uow.timers.set(case_id, TimerKind.DECIDE, now + RETRY_AFTER)
+            await uow.commit()
+
+    async def sweep(self, now: datetime) -> int:
+        """Fire every decision timer due now; the number fired."""
+        fired = 0
+        while True:
+            async with self.storage.unit_of_work() as uow:
+                due = [c for c, kind in await uow.timers.due(now, 50) if kind is TimerKind.DECIDE]
+            if not due:
+                return fired
+            for case_id in due:
+                await self.on_timer(case_id, now)
+                fired += 1
+
+
+class ReviewRefused(ValueError):
+    """A reviewer's decision the case does not allow; the message says why."""
+
+
+def refusal(case_file: CaseFile, code: ReasonCode, now: datetime) -> Decision:
+    """A reviewer's refusal for one reason, under its ground, with the appeal right."""
+    basis = GROUND_BASIS[GROUND_OF[code]]
+    return Decision(
+        service=case_file.service,
+        outcome=Outcome.REFUSE,
+        decided_at=now,
+        reasons=(reason(code, basis),),
+        basis=DECISION_BASIS[case_file.service],
+    )
+
+
+async def review(
+    decider: Decider, case_id: str, *, assign: bool, code: ReasonCode | None, reviewer: str
+) -> Decision:
+    """A reviewer decides a case under review through the same signing and payment path.
+
+    Assigning takes the amount and start date the law gives for the case file; a case file
+    that supports no assignment is refused with ReviewRefused, naming the reasons.
+    """
+    now = await decider.clock.now()
+    async with decider.storage.unit_of_work() as uow:
+        record = await uow.cases.get(case_id)
+        if record is None or record.case.state is not CaseState.UNDER_REVIEW:
+            raise ReviewRefused(f"case {case_id} is not under review")
+        file = await case_file(uow, decider.registries, record)
+        if assign:
+            decision = decide(file, now)
+            if decision.outcome is not Outcome.ASSIGN:
+                codes = ", ".join(r.code.value for r in decision.reasons)
+                raise ReviewRefused(f"the case file supports no assignment: {codes}")
+        else:
+            if code is None:
+                raise ReviewRefused("a refusal needs a reason code")
+            decision = refusal(file, code, now)
+        await decider.decide_now(uow, record, now, reviewer, decision)
+        await uow.commit()
+    return decision
+
+
+async def review_decide(
+    app: App, case_id: str, *, assign: bool, reason: ReasonCode | None, reviewer: str
+) -> None:
+    """The demo's and the CLI's entry: a reviewer decides one case."""
+    await review(app.decider, case_id, assign=assign, code=reason, reviewer=reviewer)
