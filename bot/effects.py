@@ -68,6 +68,7 @@ def context(
         bank_name=bank_name,
         expires_at=expires_at or case.offered_at + EXPIRE_AFTER,
         application_number=None,
+        account_last4=None if case.account is None else case.account.compact[-4:],
     )
 
 

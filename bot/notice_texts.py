@@ -64,6 +64,7 @@ class NoticeContext(BaseModel):
     bank_name: str | None = None  # of the account on file, in the message's language
     expires_at: datetime | None = None  # when the offer lapses
     application_number: str | None = None
+    account_last4: str | None = None  # of the account the benefit is paid to
 
     @field_validator("expires_at")
     @classmethod
@@ -242,6 +243,9 @@ ASSIGNED_FROM = N_("Assigned (code {code}): {service}, {amount} from {start}.")
 # TRANSLATORS: {code} is the case's 3-digit code; {service} a short benefit name.
 ASSIGNED_NO_AMOUNT = N_("Assigned (code {code}): {service}.")
 MONEY_TO_ACCOUNT = N_("The money will be transferred to your account.")
+# TRANSLATORS: {last4} is the last four characters of the IBAN the money goes to, e.g. 0100;
+# the stars stay: the SMS never shows the whole account.
+MONEY_TO_ACCOUNT_ENDING = N_("The money will be transferred to account ****{last4}.")
 
 # TRANSLATORS: {code} is the case's 3-digit code. The State Corporation's offices are
 # ХҚКО / ЦОН.
@@ -545,13 +549,15 @@ def _assigned(w: _Writer, ctx: NoticeContext, params: Params) -> str:
     else:
         money = w.money(amount, monthly=ctx.monthly)
         head = w(ASSIGNED, code=ctx.code, service=name, amount=money)
+    if ctx.account_last4:
+        return _if_it_fits(w, head, MONEY_TO_ACCOUNT_ENDING, last4=ctx.account_last4)
     return _if_it_fits(w, head, MONEY_TO_ACCOUNT)
 
 
-def _if_it_fits(w: _Writer, text: str, msgid: str) -> str:
+def _if_it_fits(w: _Writer, text: str, msgid: str, **params: str) -> str:
     """`text` followed by the sentence `msgid` when both fit two segments, else `text`."""
     extra = _Writer(w.lang)
-    longer = _sentences(text, extra(msgid))
+    longer = _sentences(text, extra(msgid, **params))
     if segments(longer) > NOTICE_SEGMENTS:
         return text
     w.used.extend(extra.used)

@@ -579,3 +579,21 @@ def test_which_case_needs_the_cases() -> None:
 def test_stopped_and_handoff_point_to_1414(lang: Language) -> None:
     for kind in (ShellNotice.STOPPED, ShellNotice.OPERATOR_HANDOFF):
         assert "1414" in render_shell(kind, lang, BURIAL).text
+
+
+@pytest.mark.parametrize("lang", [Language.KK, Language.RU])
+def test_the_assigned_result_names_the_account_by_its_last_four_characters(lang: Language) -> None:
+    ctx = NoticeContext(
+        service=Service.DISABILITY,
+        code="417",
+        amount=Decimal("111872.20"),
+        monthly=True,
+        account_last4="0100",
+    )
+    notice = Notice(
+        kind=NoticeKind.ASSIGNED,
+        params={"amount": Decimal("111872.20"), "start": date(2026, 1, 5)},
+    )
+    text = render_notice(notice, lang, ctx).text
+    assert "****0100" in text
+    assert segments(text) <= 2
