@@ -92,7 +92,9 @@ async def verify_decision_cmd(settings: Settings, args: argparse.Namespace) -> i
             record = await uow.decisions.get(args.case_id)
         if record is None:
             return fail(f"no decision for case {args.case_id}")
-        problems = verify_decision(SignedDecision.model_validate(record.signed), record.case_file)
+        signed = SignedDecision.model_validate(record.signed)
+        key = app.decider.signer.public_key_hex  # the authorised person's own key, not any
+        problems = verify_decision(signed, record.case_file, public_key_hex=key)
         if problems:
             out(*problems)
             return fail("the decision does not verify", FAILED)
