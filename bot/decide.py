@@ -31,6 +31,7 @@ from domain.decisions import (
     reason,
 )
 from domain.model import GROUND_OF, ReasonCode, Service
+from domain.parameters import ParameterUnavailable
 from domain.services import burial
 from domain.services.burial import BurialFacts, PaymentPeriod
 from domain.services.disability import DisabilityRecord
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 RETRY_AFTER = timedelta(minutes=1)
 HANDLED_STATES = frozenset({CaseState.REGISTERED, CaseState.UNDER_REVIEW})
+CLOSED_UNPAID = frozenset({CaseState.WITHDRAWN, CaseState.REFUSED})
 
 
 def final_states() -> frozenset[CaseState]:
@@ -56,7 +58,8 @@ async def _others_filed(uow: UnitOfWork, record: CaseRecord) -> bool:
     mine = record.case.registered_at
     for other in await uow.cases.about(record.subject_iin, Service.BURIAL):
         theirs = other.case.registered_at
-        rejected = other.case.accepted is False
+        # not accepted, withdrawn or refused: no application of theirs is pending (p.13(3))
+        rejected = other.case.accepted is False or other.case.state in CLOSED_UNPAID
         if other.case.id == record.case.id or theirs is None or rejected:
             continue
         if mine is None or (theirs, other.case.id) < (mine, record.case.id):
@@ -232,6 +235,10 @@ class Decider:
             except Retriable as error:
                 log.warning("a registry did not answer; the case waits a minute: %s", error)
                 await uow.timers.set(case_id, TimerKind.DECIDE, now + RETRY_AFTER)
+            except ParameterUnavailable as error:
+                # domain.decisions.decide: no refusal ground fits; the case stays registered
+                # for a person (`cases --overdue` shows it) and the tick goes on
+                log.error("case %s cannot be decided automatically: %s", case_id, error)
             await uow.commit()
 
     async def sweep(self, now: datetime) -> int:

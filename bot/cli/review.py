@@ -14,6 +14,7 @@ from bot.signing import SignedDecision, verify_decision
 from domain.cases import CaseState
 from domain.identity import parse_iin
 from domain.model import ReasonCode
+from fake_registries.errors import Retriable
 
 REVIEWER = "reviewer"
 
@@ -77,6 +78,8 @@ async def review_decide_cmd(settings: Settings, args: argparse.Namespace) -> int
             )
         except ReviewRefused as error:
             return fail(str(error))
+        except Retriable as error:
+            return fail(f"a registry did not answer; try again: {error}", FAILED)
         await app.tick()
         out(f"case {args.case_id}: {decision.outcome.value} by {args.reviewer}, signed")
         return OK
