@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from bot.cli import review, sim
+from bot.cli import demo, review, sim
 from bot.i18n_catalog import PROJECT, Layout, project_version
 from bot.settings import Settings
 from bot.texts import (
@@ -55,7 +55,6 @@ account by reply, decides and answers by SMS."""
 
 EPILOG = """\
 commands still to come:
-  demo    the end-to-end demo (arrives with issue 5)
   serve   run the bot: channels, scheduler, storage (arrives with issue 6)
 
 simulation (files in --data-dir; testers fill the registries with python -m fake_registries):
@@ -151,6 +150,7 @@ def build_parser() -> Parser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="command")
     sim.register(commands)
+    demo.register(commands)
     review.register(commands)
     rates = commands.add_parser(
         "rates",

@@ -123,7 +123,6 @@ def test_help_says_what_the_product_does_and_which_commands_come_later() -> None
     assert "proactive-service bot" in result.stdout
     assert "rates" in result.stdout
     assert "demo" in result.stdout
-    assert "issue 5" in result.stdout
     assert "serve" in result.stdout
     assert "issue 6" in result.stdout
 

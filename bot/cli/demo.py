@@ -1,0 +1,295 @@
+"""`python -m bot demo`: the whole product on a generated population, in one command.
+
+A fresh data directory (temporary unless `--data-dir` names a new or empty one) gets the
+registries, the bot and the SMS gateway; `bot.demo` plays the citizens and the reviewer; the
+end is a summary per service (one JSON object with `--json`). The directory stays: `python -m
+bot --data-dir D cases|consents|verify-ledger` look at the same world.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from collections import Counter
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+
+from bot import demo as world
+from bot.app import App, build_app
+from bot.cli.sim import FAILED, OK, fail, local, out
+from bot.ledger import verify_file
+from bot.records import CaseRecord, DecisionRecord, OutboxStatus
+from bot.settings import Settings
+from domain.cases import CaseState
+from domain.model import Service
+
+DEMO_SMS_RATE = 1_000_000.0  # simulated hours pass in milliseconds: no real-time throttle
+STAGES = ("offered", "consented", "registered")
+BUCKETS = (  # where a case ended: every state is in exactly one bucket
+    "assigned", "refused", "not_accepted", "declined", "withdrawn", "expired",
+    "under_review", "awaiting_decision", "awaiting_reply", "no_contact",
+)  # fmt: skip
+_WAITING = {"registered": "awaiting_decision", "offered": "awaiting_reply"}
+BUCKET_OF = {s: _WAITING.get(s.value, s.value) for s in CaseState}
+BUCKET_OF[CaseState.AWAITING_ACCOUNT] = "awaiting_reply"
+SENT = frozenset({OutboxStatus.SENT, OutboxStatus.DELIVERED})
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Funnel(_Model):
+    """One service's cases: how far they came, and the one bucket each ended in."""
+
+    offered: int  # every case opened, reachable or not
+    consented: int
+    registered: int
+    end: dict[str, int]  # bucket → cases; the buckets add up to `offered`
+    payments: int
+
+
+class Summary(_Model):
+    """What the demo did; `seconds` and `data_dir` aside, the same seed gives the same one."""
+
+    citizens: int
+    seed: int
+    data_dir: str
+    events: int  # the registries' feed: deaths, disabilities, births, marriages
+    started_at: datetime
+    ended_at: datetime
+    cases: int
+    left_open: int  # neither final nor with operators: visible, never hidden
+    services: dict[str, Funnel]  # per service, and "all"
+    sms: dict[str, dict[str, int]]  # language ("kk", "ru", "kk+ru", "all") → messages, segments
+    median_consent_to_decision_hours: float | None
+    deadline_breaches: int  # decided after the case's due time
+    overdue_undecided: int  # still undecided at the end, past the due time
+    decided_by: dict[str, int]
+    payments: int
+    payment_mismatches: int  # assigned cases without exactly one order, others with any
+    ledger_rows: int
+    ledger_verified: bool
+    behaviours: dict[str, int]  # phones per behaviour
+    seconds: float
+
+
+def funnel(records: list[CaseRecord], payments: Counter[str]) -> Funnel:
+    """The funnel of a group of cases."""
+    ends = Counter(BUCKET_OF[r.case.state] for r in records)
+    return Funnel(
+        offered=len(records),
+        consented=sum(r.case.consent_at is not None for r in records),
+        registered=sum(r.case.registered_at is not None for r in records),
+        end={bucket: ends[bucket] for bucket in BUCKETS},
+        payments=sum(payments[r.case.id] for r in records),
+    )
+
+
+def funnels(records: list[CaseRecord], payments: Counter[str]) -> dict[str, Funnel]:
+    """Per service, then all together."""
+    groups = {s.value: [r for r in records if r.case.service is s] for s in Service}
+    groups["all"] = records
+    return {name: funnel(group, payments) for name, group in groups.items()}
+
+
+def timing(
+    records: list[CaseRecord], decisions: list[DecisionRecord], now: datetime
+) -> tuple[float | None, int, int]:
+    """Median consent-to-decision hours, decisions after the due time, undecided and overdue."""
+    decided = {d.case_id: d.decided_at for d in decisions}
+    hours, late, overdue = [], 0, 0
+    for r in records:
+        at, due = decided.get(r.case.id), r.case.due_at
+        if at is not None and r.case.consent_at is not None:
+            hours.append((at - r.case.consent_at).total_seconds() / 3600)
+        late += at is not None and due is not None and at > due
+        overdue += at is None and due is not None and due < now
+    return (round(statistics.median(hours), 2) if hours else None), late, overdue
+
+
+async def sms_counts(app: App, records: list[CaseRecord]) -> dict[str, dict[str, int]]:
+    """Messages handed to the gateway, by the language of their text."""
+    messages, segments = Counter[str](), Counter[str]()
+    async with app.storage.unit_of_work() as uow:
+        for r in records:
+            for m in await uow.outbox.for_case(r.case.id):
+                if m.status in SENT:
+                    messages[m.language] += 1
+                    segments[m.language] += m.segments
+    languages = [*sorted(messages), "all"]
+    messages["all"], segments["all"] = messages.total(), segments.total()
+    return {lang: {"messages": messages[lang], "segments": segments[lang]} for lang in languages}
+
+
+def mismatches(records: list[CaseRecord], payments: Counter[str]) -> int:
+    """Assigned cases without exactly one payment order, and other cases with any."""
+    assigned = {r.case.id for r in records if r.case.state is CaseState.ASSIGNED}
+    wrong = sum(payments[case_id] != 1 for case_id in assigned)
+    return wrong + sum(n for case_id, n in payments.items() if case_id not in assigned)
+
+
+async def outcomes(app: App, records: list[CaseRecord], now: datetime) -> dict[str, Any]:
+    """The funnels, decisions, their timing and the payment orders."""
+    async with app.storage.unit_of_work() as uow:
+        decisions, orders = await uow.decisions.all(), await uow.payments.all()
+    payments = Counter(order.case_id for order in orders)
+    median, late, overdue = timing(records, decisions, now)
+    return {
+        "services": funnels(records, payments),
+        "median_consent_to_decision_hours": median,
+        "deadline_breaches": late,
+        "overdue_undecided": overdue,
+        "decided_by": dict(sorted(Counter(d.decided_by for d in decisions).items())),
+        "payments": len(orders),
+        "payment_mismatches": mismatches(records, payments),
+    }
+
+
+async def summarize(app: App, citizens: world.Citizens, events: int, args: Any) -> Summary:
+    """Read the demo's outcome back from the bot's storage."""
+    records, now = await world.all_cases(app), await app.clock.now()
+    async with app.storage.unit_of_work() as uow:
+        ledger_rows = len(await uow.consents.rows())
+    behaviours = Counter(p.behaviour for p in citizens.phones.values())
+    return Summary(
+        citizens=args.citizens,
+        seed=args.seed,
+        data_dir=str(app.settings.data_dir),
+        events=events,
+        started_at=world.START,
+        ended_at=now,
+        cases=len(records),
+        left_open=sum(not world.settled(r) for r in records),
+        sms=await sms_counts(app, records),
+        ledger_rows=ledger_rows,
+        ledger_verified=not await verify_file(app.settings.database),
+        behaviours={b.value: behaviours[b] for b in world.MIX},
+        seconds=0.0,
+        **await outcomes(app, records, now),
+    )
+
+
+def funnel_table(summary: Summary) -> Table:
+    """Rows: the funnel's stages and end buckets; columns: the services and all together."""
+    table = Table(title="Cases per service: how far each came, where each ended")
+    table.add_column("")
+    for name in summary.services:
+        table.add_column(name, justify="right")
+    every = summary.services.values()
+    rows = [(stage, [getattr(f, stage) for f in every]) for stage in STAGES]
+    rows += [(f"  {bucket}", [f.end[bucket] for f in every]) for bucket in BUCKETS]
+    for label, values in [*rows, ("payments", [f.payments for f in every])]:
+        table.add_row(label.replace("_", " "), *map(str, values))
+    return table
+
+
+def sms_table(summary: Summary) -> Table:
+    """SMS handed to the gateway and their segments, by language."""
+    table = Table(title="SMS sent")
+    for column in ("language", "messages", "segments"):
+        table.add_column(column, justify="left" if column == "language" else "right")
+    for lang, count in summary.sms.items():
+        table.add_row(lang, str(count["messages"]), str(count["segments"]))
+    return table
+
+
+def facts(summary: Summary) -> list[str]:
+    """The lines under the tables."""
+    median, late = summary.median_consent_to_decision_hours, summary.deadline_breaches
+    ledger = "verifies" if summary.ledger_verified else "DOES NOT VERIFY"
+    mix = ", ".join(f"{name} {n}" for name, n in summary.behaviours.items())
+    deciders = ", ".join(f"{name} {n}" for name, n in summary.decided_by.items()) or "-"
+    return [
+        f"simulated {local(summary.started_at)} → {local(summary.ended_at)}",
+        f"cases left open (not final): {summary.left_open} of {summary.cases}",
+        "median consent → decision: " + ("-" if median is None else f"{median} h"),
+        f"deadline breaches: {late} decided late, {summary.overdue_undecided} overdue undecided",
+        f"decisions by: {deciders}",
+        f"payment orders: {summary.payments} ({summary.payment_mismatches} mismatched)",
+        f"consent ledger: {summary.ledger_rows} rows, {ledger}",
+        f"phones by behaviour: {mix}",
+        f"wall time: {summary.seconds:.1f} s",
+        f"data directory: {summary.data_dir}",
+        f"  python -m bot --data-dir {summary.data_dir} cases|consents|verify-ledger",
+    ]
+
+
+def show(summary: Summary) -> None:
+    """The human summary on standard output."""
+    console = Console(highlight=False)
+    console.print(funnel_table(summary), sms_table(summary), *facts(summary), sep="\n")
+
+
+def target(args: argparse.Namespace) -> Path | str:
+    """The data directory to fill, or why not (a string): one that already holds data."""
+    chosen: Path | None = args.demo_dir or args.data_dir
+    if chosen is None:
+        return Path(tempfile.mkdtemp(prefix="bot-demo-"))
+    if chosen.exists() and (not chosen.is_dir() or any(chosen.iterdir())):
+        return f"{chosen} already holds data; the demo needs a new or empty directory"
+    chosen.mkdir(parents=True, exist_ok=True)
+    return chosen
+
+
+async def play(settings: Settings, args: argparse.Namespace, events: int) -> Summary:
+    """Build the bot on the prepared world, run the simulation, summarize."""
+    console = Console(stderr=True)  # standard output stays clean for --json
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    off = not console.is_terminal
+    with Progress(*columns, console=console, transient=True, disable=off) as bar:
+        task = bar.add_task("simulating", total=None)
+
+        def progress(now: datetime, settled: int, cases: int) -> None:
+            bar.update(task, completed=settled, total=cases, description=f"simulated {local(now)}")
+
+        app = await build_app(settings)
+        try:
+            citizens = await world.simulate(app, args.seed, progress)
+            return await summarize(app, citizens, events, args)
+        finally:
+            await app.close()
+
+
+async def run_demo(settings: Settings, args: argparse.Namespace) -> int:
+    """The `demo` command: exit 0, 1 when the ledger does not verify, 2 for a used directory."""
+    began = time.perf_counter()
+    if args.citizens < 1:
+        return fail(f"--citizens must be at least 1, got {args.citizens}")
+    data_dir = target(args)
+    if isinstance(data_dir, str):
+        return fail(data_dir)
+    rate = max(settings.sms_rate, DEMO_SMS_RATE)
+    changes = {"data_dir": data_dir, "registries_url": None, "simulation": True, "sms_rate": rate}
+    settings = settings.model_copy(update=changes)
+    report = world.prepare(data_dir, args.citizens, args.seed)
+    summary = await play(settings, args, sum(report.events.values()))
+    summary = summary.model_copy(update={"seconds": round(time.perf_counter() - began, 2)})
+    if args.json:
+        out(summary.model_dump_json())
+    else:
+        show(summary)
+    return OK if summary.ledger_verified else FAILED
+
+
+def register(commands: Any) -> None:  # argparse's subparsers action, of any parser class
+    """Add the `demo` command to the parser."""
+    demo = commands.add_parser(
+        "demo",
+        help="the end-to-end demo on a generated population",
+        description=__doc__.splitlines()[0] if __doc__ else None,
+    )
+    demo.add_argument("--citizens", type=int, default=1000, help="people (default 1000)")
+    demo.add_argument("--seed", type=int, default=1, help="the random seed (default 1)")
+    where = "a new or empty directory (default: a fresh temporary one)"
+    demo.add_argument("--data-dir", dest="demo_dir", type=Path, default=None, help=where)
+    demo.add_argument("--json", action="store_true", help="the summary as one JSON object")
+    demo.set_defaults(run=run_demo)

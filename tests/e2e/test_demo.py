@@ -1,0 +1,169 @@
+"""`python -m bot demo` as a fresh process: a small population, seed 1, the summary as JSON.
+
+The demo runs once per module into a temporary directory (and once more into another for the
+same-seed check); the commands that read a data directory then run on the same one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.demo import Behaviour, Phone, message_code, refusal_reason, spoilt
+from domain.model import Language, ReasonCode
+
+ROOT = Path(__file__).resolve().parents[2]
+ENV = {  # the caller's own BOT_* settings must not leak in
+    **{k: v for k, v in os.environ.items() if not k.startswith("BOT_")},
+    "PYTHONIOENCODING": "utf-8",
+    "COLUMNS": "120",
+}
+CITIZENS, SEED = "200", "1"
+OK, INVALID = 0, 2
+SERVICES = ("burial", "disability", "survivor")
+WAITING = ("under_review", "awaiting_decision", "awaiting_reply")
+UNSTABLE = ("seconds", "data_dir")  # differ between two runs of the same seed
+
+Result = subprocess.CompletedProcess[str]
+
+
+def bot(*args: str) -> Result:
+    """`python -m bot ARGS` from the repository root."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=ROOT,
+        env=ENV,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=120,
+        check=False,
+    )
+
+
+def ok(result: Result) -> str:
+    """The output of a command that must succeed."""
+    assert result.returncode == OK, (result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr
+    return result.stdout
+
+
+def demo_json(data_dir: Path, citizens: str = CITIZENS, seed: str = SEED) -> dict[str, Any]:
+    """Run the demo into `data_dir`; its summary."""
+    out = ok(
+        bot("demo", "--citizens", citizens, "--seed", seed, "--data-dir", str(data_dir), "--json")
+    )
+    assert out.count("\n") == 1, "one JSON object, alone on standard output"
+    summary: dict[str, Any] = json.loads(out)
+    return summary
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    """One demo run: its data directory and its summary."""
+    data_dir = tmp_path_factory.mktemp("demo") / "world"
+    return data_dir, demo_json(data_dir)
+
+
+def test_the_summary_describes_the_run(run: tuple[Path, dict[str, Any]]) -> None:
+    data_dir, summary = run
+    assert summary["citizens"] == int(CITIZENS)
+    assert summary["seed"] == int(SEED)
+    assert Path(summary["data_dir"]) == data_dir
+    assert summary["cases"] == summary["services"]["all"]["offered"] > 0
+    assert summary["ended_at"] > summary["started_at"]
+    assert summary["sms"]["all"]["messages"] >= summary["cases"] - no_contact(summary)
+
+
+def no_contact(summary: dict[str, Any]) -> int:
+    """Cases without a phone."""
+    count: int = summary["services"]["all"]["end"]["no_contact"]
+    return count
+
+
+def test_every_offered_case_ends_in_exactly_one_bucket(run: tuple[Path, dict[str, Any]]) -> None:
+    services = run[1]["services"]
+    for name in (*SERVICES, "all"):
+        funnel = services[name]
+        assert sum(funnel["end"].values()) == funnel["offered"], name
+        assert funnel["offered"] >= funnel["consented"] >= funnel["registered"], name
+    for key in ("offered", "consented", "registered", "payments"):
+        assert services["all"][key] == sum(services[s][key] for s in SERVICES), key
+
+
+def test_sms_by_language_add_up(run: tuple[Path, dict[str, Any]]) -> None:
+    sms = run[1]["sms"]
+    languages = [lang for lang in sms if lang != "all"]
+    assert set(languages) <= {"kk", "ru", "kk+ru"}
+    for key in ("messages", "segments"):
+        assert sms["all"][key] == sum(sms[lang][key] for lang in languages)
+
+
+def test_the_ledger_verifies_on_the_same_directory(run: tuple[Path, dict[str, Any]]) -> None:
+    data_dir, summary = run
+    assert summary["ledger_verified"] is True
+    assert "verifies" in ok(bot("--data-dir", str(data_dir), "verify-ledger"))
+    rows = ok(bot("--data-dir", str(data_dir), "consents", "--json")).splitlines()
+    assert len(rows) == summary["ledger_rows"] > 0
+    cases = ok(bot("--data-dir", str(data_dir), "cases", "--json", "--limit", "100000"))
+    assert len(cases.splitlines()) == summary["cases"]
+
+
+def test_every_case_is_decided_in_time_and_paid_once(run: tuple[Path, dict[str, Any]]) -> None:
+    summary = run[1]
+    assert summary["left_open"] == 0
+    for name in SERVICES:
+        funnel = summary["services"][name]
+        assert all(funnel["end"][bucket] == 0 for bucket in WAITING), (name, funnel)
+        assert funnel["payments"] == funnel["end"]["assigned"], name
+    assert summary["deadline_breaches"] == summary["overdue_undecided"] == 0
+    assert summary["payment_mismatches"] == 0
+    assert summary["payments"] == summary["services"]["all"]["end"]["assigned"] > 0
+    assert summary["median_consent_to_decision_hours"] is not None
+
+
+def test_the_same_seed_gives_the_same_summary(
+    run: tuple[Path, dict[str, Any]], tmp_path: Path
+) -> None:
+    again = demo_json(tmp_path / "again")
+    first = {k: v for k, v in run[1].items() if k not in UNSTABLE}
+    assert {k: v for k, v in again.items() if k not in UNSTABLE} == first
+
+
+def test_a_directory_holding_data_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("someone's data\n", encoding="utf-8")
+    result = bot("demo", "--citizens", "10", "--data-dir", str(tmp_path))
+    assert result.returncode == INVALID, (result.stdout, result.stderr)
+    assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1
+    assert "already holds data" in result.stderr
+    assert result.stdout == ""
+    assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
+
+
+def test_the_human_summary_names_the_data_directory(tmp_path: Path) -> None:
+    data_dir = tmp_path / "human"
+    out = ok(bot("--data-dir", str(data_dir), "demo", "--citizens", "60"))
+    assert f"data directory: {data_dir}" in out
+    assert "offered" in out and "no contact" in out and "SMS sent" in out
+
+
+def test_citizens_read_the_code_and_answer_in_their_language() -> None:
+    assert message_code("1 — иә, 2 — жоқ. Код 417. Анықтама: 1414") == "417"
+    assert message_code("Заявление не принято (код 845): ...") == "845"
+    assert message_code("По коду 312 ответ не требуется.") == "312"
+    assert message_code("Справки: 1414") is None
+    phone = Phone("+77011234567", Behaviour.WRONG_IBAN, Language.RU, "KZ517223692764448278")
+    assert phone.answer("417", "offer") == "да"
+    assert phone.answer("417", "ask_account_confirm") == "нет"
+    assert phone.answer("417", "ask_iban") == spoilt(phone.iban) != phone.iban
+    phone.codes.update({"417", "512"})  # several offers: the code is quoted
+    assert phone.answer("417", "invalid_iban") == f"{phone.iban} 417"
+    assert phone.answer("417", "invalid_iban") is None  # each answer once
+    refused = "the case file supports no assignment: no_eligible_dependents"
+    assert refusal_reason(refused) is ReasonCode.NO_ELIGIBLE_DEPENDENTS
