@@ -222,7 +222,7 @@ async def _kinds(app: App, phone: str) -> dict[str, str]:
 
 def settled(record: CaseRecord) -> bool:
     """The case is final, or operators have it (no phone to write to)."""
-    return record.case.state in final_states() or record.case.state is CaseState.NO_CONTACT
+    return record.case.state in final_states()  # no_contact too: final for the bot
 
 
 def review_time(now: datetime) -> bool:

@@ -29,8 +29,11 @@ class CaseState(StrEnum):
 
 OPEN = frozenset({CaseState.OFFERED, CaseState.AWAITING_ACCOUNT})  # a question is pending
 PROCESSING = frozenset({CaseState.REGISTERED, CaseState.UNDER_REVIEW})
+# Nothing more happens to these by the bot's hand; a no_contact case is final for the bot
+# too (no channel reaches the person), and operators see it.
 FINAL = frozenset(
     {
+        CaseState.NO_CONTACT,
         CaseState.NOT_ACCEPTED,
         CaseState.ASSIGNED,
         CaseState.REFUSED,
