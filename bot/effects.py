@@ -69,6 +69,7 @@ def context(
         expires_at=expires_at or case.offered_at + EXPIRE_AFTER,
         application_number=None,
         account_last4=None if case.account is None else case.account.compact[-4:],
+        for_child=record.subject_iin != record.addressee_iin,
     )
 
 

@@ -65,6 +65,7 @@ class NoticeContext(BaseModel):
     expires_at: datetime | None = None  # when the offer lapses
     application_number: str | None = None
     account_last4: str | None = None  # of the account the benefit is paid to
+    for_child: bool = False  # offered to a representative for the child it is about
 
     @field_validator("expires_at")
     @classmethod
@@ -108,6 +109,8 @@ SHORT_NAMES: dict[Service, str] = {
     Service.DISABILITY: N_("disability benefit"),
     Service.SURVIVOR: N_("benefit in case of loss of a breadwinner"),
 }
+# TRANSLATORS: the disability benefit offered to a parent or guardian for their child.
+CHILD_DISABILITY = N_("disability benefit for your child")
 # What each service is about, in a word or two: to list several open cases in one SMS.
 BRIEF_NAMES: dict[Service, str] = {
     Service.BURIAL: N_("burial"),
@@ -437,7 +440,8 @@ def _codes(params: Params, name: str) -> tuple[str, ...]:
 
 
 def _offer(w: _Writer, ctx: NoticeContext, params: Params) -> str:
-    name = capitalized(w(SHORT_NAMES[ctx.service]))
+    for_child = ctx.for_child and ctx.service is Service.DISABILITY
+    name = capitalized(w(CHILD_DISABILITY if for_child else SHORT_NAMES[ctx.service]))
     if ctx.amount is None:
         head = w(OFFER_HEAD_NO_AMOUNT, service=name)
     else:

@@ -597,3 +597,19 @@ def test_the_assigned_result_names_the_account_by_its_last_four_characters(lang:
     text = render_notice(notice, lang, ctx).text
     assert "****0100" in text
     assert segments(text) <= 2
+
+
+@pytest.mark.parametrize(("lang", "word"), [(Language.KK, "Балаңызға"), (Language.RU, "ребёнка")])
+def test_a_disability_offer_to_a_representative_says_it_is_for_their_child(
+    lang: Language, word: str
+) -> None:
+    ctx = NoticeContext(
+        service=Service.DISABILITY,
+        code="417",
+        amount=Decimal("111872.20"),
+        monthly=True,
+        for_child=True,
+    )
+    text = render_offer(ctx, lang).text
+    assert word in text
+    assert segments(text) <= 3
