@@ -130,7 +130,11 @@ class HttpClient:
         try:
             return adapter.validate_json(body)
         except ValidationError as error:
-            raise RegistryUnavailable(f"{what} answered what is no record: {error}") from error
+            # the error's text would quote the body, personal data included: count, not quote
+            problems = error.error_count()
+            raise RegistryUnavailable(
+                f"{what} answered what is no record ({problems} problems)"
+            ) from error
 
     async def now(self) -> datetime:
         """The registries' clock."""
