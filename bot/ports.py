@@ -19,7 +19,7 @@ from bot.records import (
     PaymentOrder,
     TimerKind,
 )
-from domain.cases import Case
+from domain.cases import Case, CaseState
 from domain.model import Service
 
 
@@ -51,6 +51,9 @@ class CaseStore(Protocol):
 
     async def all(self, limit: int = 1000) -> list[CaseRecord]:
         """Cases, newest first."""
+
+    async def in_states(self, states: frozenset[CaseState]) -> list[CaseRecord]:
+        """Every case in one of these states, oldest first."""
 
     async def about(self, subject_iin: str, service: Service) -> list[CaseRecord]:
         """Every case of a service about one person (e.g. one deceased), oldest first."""

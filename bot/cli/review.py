@@ -24,9 +24,7 @@ async def review_list(settings: Settings, args: argparse.Namespace) -> int:
 
     async def work(app: App) -> int:
         async with app.storage.unit_of_work() as uow:
-            found = [
-                r for r in await uow.cases.all(100_000) if r.case.state is CaseState.UNDER_REVIEW
-            ]
+            found = await uow.cases.in_states(frozenset({CaseState.UNDER_REVIEW}))
         for r in found:
             due = "-" if r.case.due_at is None else local(r.case.due_at)
             who = parse_iin(r.addressee_iin).masked

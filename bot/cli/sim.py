@@ -214,10 +214,11 @@ async def cases(settings: Settings, args: argparse.Namespace) -> int:
 
     async def work(app: App) -> int:
         async with app.storage.unit_of_work() as uow:
-            records = await uow.cases.all(args.limit)
-        if args.overdue:
-            now = await app.clock.now()
-            records = [r for r in records if _overdue(r, now)]
+            if args.overdue:
+                now = await app.clock.now()
+                records = [r for r in await uow.cases.in_states(PROCESSING) if _overdue(r, now)]
+            else:
+                records = await uow.cases.all(args.limit)
         for r in records:
             if args.json:
                 out(r.model_dump_json())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.records import CaseRecord, Citizen
 from bot.storage.codec import case_from_row, case_to_json, citizen_from_row, column, utc_text
 from bot.storage.session import Session
-from domain.cases import OPEN, Case
+from domain.cases import OPEN, Case, CaseState
 from domain.model import Service
 
 _OPEN_STATES = tuple(sorted(state.value for state in OPEN))
@@ -80,6 +80,15 @@ class SqliteCaseStore:
         """Cases, newest first."""
         rows = await self._session.rows(
             "SELECT * FROM cases ORDER BY created_at DESC, rowid DESC LIMIT ?", (limit,)
+        )
+        return [case_from_row(row) for row in rows]
+
+    async def in_states(self, states: frozenset[CaseState]) -> list[CaseRecord]:
+        """Every case in one of these states, oldest first (the state column is indexed)."""
+        names = sorted(state.value for state in states)
+        marks = ", ".join("?" for _ in names)
+        rows = await self._session.rows(
+            f"SELECT * FROM cases WHERE state IN ({marks}) ORDER BY created_at, rowid", names
         )
         return [case_from_row(row) for row in rows]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -99,3 +100,15 @@ async def test_nothing_in_the_queue_says_so(
     await world.stop()
     assert await cli(world, "review", "list") == 0
     assert "no case under review" in capsys.readouterr().out
+
+
+async def test_a_case_past_its_term_undecided_is_listed_as_overdue(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    case_id = await under_review(world)
+    capsys.readouterr()
+    assert await cli(world, "cases", "--overdue") == 0
+    assert case_id not in capsys.readouterr().out  # due 21 January 18:30: not yet
+    world.advance(timedelta(days=10))  # 22 January: seven working days have passed
+    assert await cli(world, "cases", "--overdue") == 0
+    assert case_id in capsys.readouterr().out

@@ -593,3 +593,12 @@ async def test_a_timers_due_time_is_read_back_and_none_when_unset(storage: Stora
         await uow.timers.set("c1", TimerKind.EXPIRE, due)
         assert await uow.timers.due_at("c1", TimerKind.EXPIRE) == due
         assert await uow.timers.due_at("c1", TimerKind.REMIND) is None
+
+
+async def test_cases_in_given_states_come_oldest_first(storage: Storage) -> None:
+    first = record("c1")
+    second = record("c2", event_id=2)
+    await with_case(storage, first, second)
+    async with storage.unit_of_work() as uow:
+        assert [r.case.id for r in await uow.cases.in_states(frozenset(CaseState))] == ["c1", "c2"]
+        assert await uow.cases.in_states(frozenset({CaseState.ASSIGNED})) == []
