@@ -135,9 +135,21 @@ async def _open(
 async def take_event(
     storage: Storage, registries: RegistryClient, event: Event, now: datetime
 ) -> None:
-    """Open the cases of one event and move the cursor past it, in one transaction."""
-    found = await proposals(registries, event, local_date(now))
-    people = [await addressee(registries, p.addressee_iin) for p in found]
+    """Open the cases of one event and move the cursor past it, in one transaction.
+
+    When a registry answers that a record the event names does not exist, the event offers
+    nothing: it is passed (and logged without personal data), never retried for ever.
+    """
+    try:
+        found = await proposals(registries, event, local_date(now))
+        people = [await addressee(registries, p.addressee_iin) for p in found]
+    except NotFound:
+        log.warning(
+            "event %d (%s) names a record the registries do not hold: passed",
+            event.id,
+            event.kind.value,
+        )
+        found, people = [], []
     async with storage.unit_of_work() as uow:
         if event.id <= await uow.cursor.get():
             return  # delivered twice: already taken

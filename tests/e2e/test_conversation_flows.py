@@ -21,11 +21,13 @@ from bot.records import CaseRecord, ConsentAct, ConsentRow, OutboxMessage, Outbo
 from domain.banking import bank_directory, parse_iban
 from domain.calendar import ALMATY
 from domain.cases import CaseState
+from domain.identity import make_iin
 from domain.model import Language
 from domain.services.disability import Cause
-from fake_registries import faults, service
+from fake_registries import faults, feed, service
 from fake_registries.faults import FaultRule, FaultSettings
-from tests.e2e.world import World, open_world
+from fake_registries.models import EventKind
+from tests.e2e.world import START, World, open_world
 
 ON_FILE = "KZ86125KZT5004100100"  # National Bank (125): an account on file
 KASPI_ON_FILE = IBAN.generate("KZ", bank_code="722", account_code="0000000012345").compact
@@ -651,3 +653,23 @@ async def test_a_temporary_failure_is_retried_with_backoff_and_a_dead_number_goe
     assert len(await world.tasks()) == 1
     assert await world.ledger_acts(flaky) == ["offered"]
     assert await world.verify_ledger() == []
+
+
+async def test_an_event_naming_a_record_the_registries_lack_is_passed_and_intake_goes_on(
+    world: World,
+) -> None:
+    ghost = make_iin(date(1970, 1, 1), "M", 77)
+    assert ghost is not None
+    feed.append(
+        world.conn,
+        EventKind.DISABILITY_ESTABLISHED,
+        date(2026, 1, 5),
+        START,
+        {"iin": ghost.value},
+        "disability:ghost",
+    )
+    iin, record = await offered(world, PHONE)  # a real event after the ghost's
+    assert record.case.state is CaseState.OFFERED
+    async with world.bot.storage.unit_of_work() as uow:
+        assert len(await uow.cases.all()) == 1
+        assert await uow.cursor.get() == 2
