@@ -34,7 +34,6 @@ import sys
 from collections import Counter
 from contextlib import closing, redirect_stdout
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -42,6 +41,7 @@ import pytest
 
 from bot.__main__ import main as bot_main
 from bot.channels.sms_gateway import SimulatedSmsGateway, Submission, path_in
+from bot.clock import FixedClock
 from bot.storage.sqlite import CRASH_AT_COMMIT, CRASH_WHEN
 from fake_registries import clock as world_clock
 from fake_registries import db as registries_db
@@ -209,17 +209,6 @@ def run_flow(data_dir: Path, flow: Flow, when: When) -> None:
 
 
 # ---------------------------------------------------------------- what the phones and files say
-
-
-class FixedClock:
-    """The world's simulated now, read once."""
-
-    def __init__(self, now: datetime) -> None:
-        self._now = now
-
-    async def now(self) -> datetime:
-        """The moment read."""
-        return self._now
 
 
 def submissions(data_dir: Path) -> list[Submission]:
