@@ -14,6 +14,7 @@ from bot.ports import Storage, UnitOfWork
 from bot.records import CaseRecord, Citizen, InboundMessage, LanguageSource, OperatorTask
 from bot.replies import Reply, parse_reply
 from domain import intents
+from domain.cases import OPEN
 from domain.conversation import step
 from domain.model import Language
 from domain.notices import Notice, NoticeKind
@@ -48,8 +49,8 @@ async def choose_case(
     Returns (case, open cases); the case is None when the phone has several open cases and
     the reply quoted none of their codes.
     """
-    open_cases = await uow.cases.open_for_phone(phone)
-    every = await uow.cases.for_phone(phone)
+    every = await uow.cases.for_phone(phone)  # newest first
+    open_cases = [r for r in reversed(every) if r.case.state in OPEN]  # oldest first
     if reply.code is not None:
         quoted = [r for r in every if r.code == reply.code]
         if quoted:
