@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from bot.effects import Turn, carry_out
 from bot.ports import Clock, Storage, UnitOfWork
 from bot.records import CaseRecord, DecisionRecord, TimerKind
+from bot.screening import children_on
 from bot.signing import Signer, canonical, digest, sign_decision, sign_notice
 from domain import intents
 from domain.calendar import local_date
@@ -35,7 +36,7 @@ from domain.parameters import ParameterUnavailable
 from domain.services import burial
 from domain.services.burial import BurialFacts, PaymentPeriod
 from domain.services.disability import DisabilityRecord
-from domain.services.survivor import Dependent, SurvivorFacts
+from domain.services.survivor import SurvivorFacts
 from fake_registries.client import RegistryClient
 from fake_registries.errors import NotFound, Retriable
 
@@ -114,14 +115,8 @@ async def _survivor(registries: RegistryClient, deceased: str) -> SurvivorFacts 
         death = await registries.death(deceased)
     except NotFound:
         return None
-    dependents = []
-    for kin in await registries.kin(deceased):
-        if kin.relation == "child":
-            study = await registries.education(kin.person.iin, death.died_on)
-            dependents.append(
-                Dependent(birth_date=kin.person.birth_date, full_time_study=study.full_time)
-            )
-    return SurvivorFacts(died_on=death.died_on, dependents=tuple(dependents))
+    children = await children_on(registries, deceased, death.died_on)
+    return SurvivorFacts(died_on=death.died_on, dependents=tuple(f for _, f in children))
 
 
 async def case_file(uow: UnitOfWork, registries: RegistryClient, record: CaseRecord) -> CaseFile:

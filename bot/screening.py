@@ -91,18 +91,24 @@ def _burial(deceased: str, declarant: str, today: date) -> Proposal:
     )
 
 
-async def _dependents(registries: RegistryClient, deceased: str, died_on: date) -> list[Kin]:
+async def children_on(
+    registries: RegistryClient, deceased: str, died_on: date
+) -> list[tuple[Kin, survivor.Dependent]]:
+    """The deceased's children, each with the facts survivor p.7 reads on the date of death."""
     found = []
     for kin in await registries.kin(deceased):
-        if kin.relation != "child":
-            continue
-        study = await registries.education(kin.person.iin, died_on)
-        person = survivor.Dependent(
-            birth_date=kin.person.birth_date, full_time_study=study.full_time
-        )
-        if survivor.is_dependent(person, died_on):
-            found.append(kin)
+        if kin.relation == "child":
+            study = await registries.education(kin.person.iin, died_on)
+            facts = survivor.Dependent(
+                birth_date=kin.person.birth_date, full_time_study=study.full_time
+            )
+            found.append((kin, facts))
     return found
+
+
+async def _dependents(registries: RegistryClient, deceased: str, died_on: date) -> list[Kin]:
+    children = await children_on(registries, deceased, died_on)
+    return [kin for kin, facts in children if survivor.is_dependent(facts, died_on)]
 
 
 async def _surviving_parent(registries: RegistryClient, child: Kin, deceased: str) -> str | None:
