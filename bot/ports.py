@@ -9,6 +9,7 @@ from typing import Protocol, Self
 
 from bot.records import (
     CaseRecord,
+    Channel,
     Citizen,
     ConsentEntry,
     ConsentRow,
@@ -17,6 +18,7 @@ from bot.records import (
     OperatorTask,
     OutboxMessage,
     PaymentOrder,
+    TelegramChat,
     TimerKind,
 )
 from domain.cases import Case, CaseState
@@ -88,8 +90,10 @@ class Outbox(Protocol):
     async def enqueue(self, message: OutboxMessage) -> OutboxMessage:
         """Queue a message (idempotent by client reference); the stored row back."""
 
-    async def due(self, now: datetime, limit: int = 100) -> list[OutboxMessage]:
-        """Queued messages whose next attempt is due, oldest first."""
+    async def due(
+        self, now: datetime, limit: int = 100, channel: Channel | None = None
+    ) -> list[OutboxMessage]:
+        """Queued messages whose next attempt is due, oldest first; of one channel if given."""
 
     async def mark_sent(self, message_id: int, provider_id: str, at: datetime) -> None:
         """The gateway accepted the message."""
@@ -105,6 +109,15 @@ class Outbox(Protocol):
 
     async def by_provider_id(self, provider_id: str) -> OutboxMessage | None:
         """The message the gateway knows by this id."""
+
+    async def get(self, message_id: int) -> OutboxMessage | None:
+        """A message by its id."""
+
+    async def postpone(self, message_id: int, next_attempt_at: datetime, error: str) -> None:
+        """Try again later without counting an attempt (the channel asked us to slow down)."""
+
+    async def cancel_queued(self, channel: Channel, address: str, error: str) -> int:
+        """Give up every queued message to an address of a channel; how many."""
 
     async def for_case(self, case_id: str) -> list[OutboxMessage]:
         """A case's messages in order."""
@@ -203,6 +216,28 @@ class Payments(Protocol):
         """Every order, oldest first."""
 
 
+class TelegramChats(Protocol):
+    """Chats with the Telegram bot and the verified phone each is linked to."""
+
+    async def get(self, chat_id: int) -> TelegramChat | None:
+        """A chat by id."""
+
+    async def by_phone(self, phone: str) -> TelegramChat | None:
+        """The chat linked to a phone."""
+
+    async def save(self, chat: TelegramChat) -> None:
+        """Insert or replace a chat."""
+
+    async def linked(self) -> list[TelegramChat]:
+        """Every linked chat."""
+
+    async def username(self) -> str | None:
+        """The bot's Telegram username, once the channel has run."""
+
+    async def set_username(self, username: str, at: datetime) -> None:
+        """Remember the bot's username."""
+
+
 class UnitOfWork(Protocol):
     """One transaction over every store: rolled back unless `commit()` is called."""
 
@@ -217,6 +252,7 @@ class UnitOfWork(Protocol):
     journal: Journal
     decisions: Decisions
     payments: Payments
+    telegram: TelegramChats
 
     async def __aenter__(self) -> Self:
         """Begin the transaction."""

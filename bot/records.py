@@ -51,6 +51,24 @@ class Channel(StrEnum):
     TELEGRAM = "telegram"
 
 
+class Button(_Row):
+    """One button under a Telegram message: its label and what pressing it means."""
+
+    text: str
+    action: str  # see bot.choices: "yes", "no", "confirm", "another", "lang:kk", "lang:ru"
+
+
+class Keyboard(_Row):
+    """The buttons of a message, and the case state they answer (a press in another is stale).
+
+    `inline` buttons sit under the text and are pressed; `contact` is the keyboard whose
+    one button shares the person's own phone number; `remove` takes that keyboard away."""
+
+    kind: Literal["inline", "contact", "remove"] = "inline"
+    step: str = ""  # the case's state when the message was queued
+    rows: tuple[tuple[Button, ...], ...] = ()
+
+
 class OutboxStatus(StrEnum):
     """Where an outgoing message stands."""
 
@@ -81,6 +99,7 @@ class OutboxMessage(_Row):
     last_error: str | None = None
     created_at: datetime
     sent_at: datetime | None = None
+    markup: Keyboard | None = None  # Telegram only: the buttons under the text
 
 
 class ConsentAct(StrEnum):
@@ -92,12 +111,14 @@ class ConsentAct(StrEnum):
     REFUSED = "refused"
     WITHDRAWN = "withdrawn"
     EXPIRED = "expired"
+    LINKED = "linked"  # Telegram linked to the person's verified phone: notices go there too
+    UNLINKED = "unlinked"  # Telegram unlinked (/stop, or the bot blocked): SMS only
 
 
 class ConsentEntry(_Row):
     """One act of the consent ledger, before it is chained."""
 
-    case_id: str
+    case_id: str | None  # None: an act about the person, not a case (linking Telegram)
     iin: str
     act: ConsentAct
     text: str  # the exact text shown to the citizen
@@ -134,6 +155,7 @@ class InboundMessage(_Row):
     case_id: str | None = None
     intent: str | None = None
     handled_at: datetime | None = None
+    button: str | None = None  # Telegram: "<outbox id>:<action>" of the button pressed
 
 
 class TimerKind(StrEnum):
@@ -142,6 +164,24 @@ class TimerKind(StrEnum):
     REMIND = "remind"
     EXPIRE = "expire"
     DECIDE = "decide"
+
+
+class TelegramChat(_Row):
+    """A private Telegram chat with the bot; linked once the person shared their own contact."""
+
+    chat_id: int
+    user_id: int
+    language: Language | None = None  # chosen in the chat; a linked citizen's own wins
+    start_token: str | None = None  # the deep link's payload of the last /start
+    phone: str | None = None  # E.164, verified by Telegram; None: not linked
+    iin: str | None = None
+    linked_at: datetime | None = None
+    updated_at: datetime
+
+    @property
+    def linked(self) -> bool:
+        """Whether offers and notices of the phone's cases come to this chat."""
+        return self.phone is not None
 
 
 class OperatorTask(_Row):

@@ -15,8 +15,10 @@ from bot.records import (
     ConsentEntry,
     ConsentRow,
     InboundMessage,
+    Keyboard,
     OperatorTask,
     OutboxMessage,
+    TelegramChat,
 )
 from domain.cases import Case
 
@@ -63,6 +65,8 @@ def column(value: object) -> Column:
         return value.value
     if isinstance(value, str):
         return value
+    if isinstance(value, Keyboard):
+        return value.model_dump_json()
     raise TypeError(f"no column form for {type(value).__name__}")
 
 
@@ -125,8 +129,10 @@ def consent_from_row(row: sqlite3.Row) -> ConsentRow:
 
 def outbox_from_row(row: sqlite3.Row) -> OutboxMessage:
     """An `outbox` row as a record."""
-    times = ("next_attempt_at", "created_at", "sent_at")
-    return OutboxMessage.model_validate(_fields(row, times))
+    fields = _fields(row, ("next_attempt_at", "created_at", "sent_at"))
+    if fields["markup"] is not None:
+        fields["markup"] = Keyboard.model_validate_json(fields["markup"])
+    return OutboxMessage.model_validate(fields)
 
 
 def inbound_from_row(row: sqlite3.Row) -> InboundMessage:
@@ -137,3 +143,8 @@ def inbound_from_row(row: sqlite3.Row) -> InboundMessage:
 def task_from_row(row: sqlite3.Row) -> OperatorTask:
     """An `operator_tasks` row as a record."""
     return OperatorTask.model_validate(_fields(row, ("created_at", "done_at")))
+
+
+def chat_from_row(row: sqlite3.Row) -> TelegramChat:
+    """A `telegram_chats` row as a record."""
+    return TelegramChat.model_validate(_fields(row, ("linked_at", "updated_at")))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.records import InboundMessage, OutboxMessage, OutboxStatus
+from bot.records import Channel, InboundMessage, OutboxMessage, OutboxStatus
 from bot.storage.codec import column, inbound_from_row, outbox_from_row, utc_text
 from bot.storage.session import Session
 
@@ -26,6 +26,7 @@ _OUTBOX_COLUMNS = (
     "last_error",
     "created_at",
     "sent_at",
+    "markup",
 )
 _INBOUND_COLUMNS = (
     "channel",
@@ -36,6 +37,7 @@ _INBOUND_COLUMNS = (
     "case_id",
     "intent",
     "handled_at",
+    "button",
 )
 
 
@@ -66,12 +68,20 @@ class SqliteOutbox:
         assert row is not None  # inserted now or before
         return outbox_from_row(row)
 
-    async def due(self, now: datetime, limit: int = 100) -> list[OutboxMessage]:
-        """Queued messages whose next attempt is due, oldest first."""
+    async def due(
+        self, now: datetime, limit: int = 100, channel: Channel | None = None
+    ) -> list[OutboxMessage]:
+        """Queued messages whose next attempt is due, oldest first; of one channel if given."""
+        by_channel = "" if channel is None else " AND channel = :channel"
         rows = await self._session.rows(
-            "SELECT * FROM outbox WHERE status = ? AND next_attempt_at <= ?"
-            " ORDER BY next_attempt_at, id LIMIT ?",
-            (OutboxStatus.QUEUED.value, utc_text(now), limit),
+            f"SELECT * FROM outbox WHERE status = :queued AND next_attempt_at <= :now{by_channel}"
+            " ORDER BY next_attempt_at, id LIMIT :limit",
+            {
+                "queued": OutboxStatus.QUEUED.value,
+                "now": utc_text(now),
+                "limit": limit,
+                "channel": None if channel is None else channel.value,
+            },
         )
         return [outbox_from_row(row) for row in rows]
 
@@ -108,6 +118,27 @@ class SqliteOutbox:
         """The message the gateway knows by this id."""
         row = await self._session.row("SELECT * FROM outbox WHERE provider_id = ?", (provider_id,))
         return None if row is None else outbox_from_row(row)
+
+    async def get(self, message_id: int) -> OutboxMessage | None:
+        """A message by its id."""
+        row = await self._session.row("SELECT * FROM outbox WHERE id = ?", (message_id,))
+        return None if row is None else outbox_from_row(row)
+
+    async def postpone(self, message_id: int, next_attempt_at: datetime, error: str) -> None:
+        """Try again later without counting an attempt (the channel asked us to slow down)."""
+        await self._update(
+            message_id,
+            "status = ?, next_attempt_at = ?, last_error = ?",
+            (OutboxStatus.QUEUED.value, utc_text(next_attempt_at), error),
+        )
+
+    async def cancel_queued(self, channel: Channel, address: str, error: str) -> int:
+        """Give up every queued message to an address of a channel; how many."""
+        return await self._session.run(
+            "UPDATE outbox SET status = ?, last_error = ? WHERE status = ? AND channel = ?"
+            " AND address = ?",
+            (OutboxStatus.FAILED.value, error, OutboxStatus.QUEUED.value, channel.value, address),
+        )
 
     async def for_case(self, case_id: str) -> list[OutboxMessage]:
         """A case's messages in order."""

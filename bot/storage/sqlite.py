@@ -33,6 +33,7 @@ from bot.ports import (
     OperatorTasks,
     Outbox,
     Payments,
+    TelegramChats,
     Timers,
 )
 from bot.storage.cases import SqliteCaseStore, SqliteCitizenStore
@@ -41,6 +42,7 @@ from bot.storage.decisions import SqliteDecisions, SqliteJournal, SqlitePayments
 from bot.storage.messages import SqliteInboundLog, SqliteOutbox
 from bot.storage.schedule import SqliteFeedCursor, SqliteOperatorTasks, SqliteTimers
 from bot.storage.session import Session
+from bot.storage.telegram import SqliteTelegramChats
 
 PRAGMAS = (
     "PRAGMA journal_mode = WAL",
@@ -188,6 +190,7 @@ class SqliteUnitOfWork:
         self.journal: Journal = SqliteJournal(self._session)
         self.decisions: Decisions = SqliteDecisions(self._session)
         self.payments: Payments = SqlitePayments(self._session)
+        self.telegram: TelegramChats = SqliteTelegramChats(self._session)
 
     async def __aenter__(self) -> Self:
         """Wait for the storage's other unit of work to end, then begin the transaction."""
