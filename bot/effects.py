@@ -12,6 +12,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
+from bot.choices import keyboard_for
 from bot.notice_texts import NoticeContext, Rendered, render_notice, render_offer
 from bot.ports import UnitOfWork
 from bot.records import (
@@ -47,6 +48,12 @@ class Turn(BaseModel):
     actor: str = "system"
     inbound: InboundMessage | None = None
     reply_kind: str | None = None
+    only: Channel | None = None  # send by this channel alone (e.g. questions re-asked in chat)
+
+    @property
+    def channel(self) -> Channel:
+        """The channel the citizen wrote by; SMS for what the state starts."""
+        return Channel.SMS if self.inbound is None else self.inbound.channel
 
 
 def context(
@@ -79,13 +86,45 @@ async def language_of(uow: UnitOfWork, iin: str) -> Language | None:
     return None if citizen is None else citizen.language
 
 
+TELEGRAM_REF = "@tg"  # the client reference of a message's Telegram copy ends so
+
+
 async def queue(
-    uow: UnitOfWork, record: CaseRecord, rendered: Rendered, client_ref: str, now: datetime
+    uow: UnitOfWork, record: CaseRecord, rendered: Rendered, client_ref: str, turn: Turn
 ) -> OutboxMessage | None:
-    """Put a rendered text in the outbox for the case's phone (none: nothing is queued)."""
+    """Put a rendered text in the outbox for the case's addressee; the SMS, if one is queued.
+
+    An answer to a Telegram message goes back to that chat only. Everything else goes by
+    SMS, the legal channel, and also to Telegram when the phone is linked there, with the
+    buttons the text asks for. A case with no phone gets nothing.
+    """
     if record.phone is None:
         return None
-    message = OutboxMessage(
+    chat = await uow.telegram.by_phone(record.phone)
+    if chat is None and turn.only is Channel.TELEGRAM:
+        return None
+    if chat is not None:
+        markup = keyboard_for(rendered, record.case.state)
+        copy = _message(record, rendered, turn, client_ref + TELEGRAM_REF)
+        telegram = copy.model_copy(
+            update={
+                "channel": Channel.TELEGRAM,
+                "address": str(chat.chat_id),
+                "encoding": "utf-8",
+                "segments": 1,
+                "markup": markup,
+            }
+        )
+        await uow.outbox.enqueue(telegram)
+        if Channel.TELEGRAM in (turn.channel, turn.only):
+            return None
+    return await uow.outbox.enqueue(_message(record, rendered, turn, client_ref))
+
+
+def _message(record: CaseRecord, rendered: Rendered, turn: Turn, client_ref: str) -> OutboxMessage:
+    """The SMS of a rendered text to the case's phone."""
+    assert record.phone is not None
+    return OutboxMessage(
         client_ref=client_ref,
         case_id=record.case.id,
         channel=Channel.SMS,
@@ -96,21 +135,25 @@ async def queue(
         text=rendered.text,
         encoding=encoding(rendered.text),
         segments=segments(rendered.text),
-        next_attempt_at=now,
-        created_at=now,
+        next_attempt_at=turn.now,
+        created_at=turn.now,
     )
-    return await uow.outbox.enqueue(message)
 
 
-async def offer_shown(uow: UnitOfWork, case_id: str) -> OutboxMessage | None:
-    """The latest offer a case's citizen was sent: the text a consent answers."""
+async def offer_shown(
+    uow: UnitOfWork, case_id: str, channel: Channel = Channel.SMS
+) -> OutboxMessage | None:
+    """The latest offer a case's citizen was sent, by `channel` if any went by it: the text
+    a consent answers."""
     offers = [m for m in await uow.outbox.for_case(case_id) if m.template_id.startswith("offer")]
-    return offers[-1] if offers else None
+    by_channel = [m for m in offers if m.channel is channel]
+    chosen = by_channel or offers
+    return chosen[-1] if chosen else None
 
 
 async def record_consent(uow: UnitOfWork, record: CaseRecord, act: ConsentAct, turn: Turn) -> None:
     """Append the act to the ledger with the exact offer text it concerns."""
-    shown = await offer_shown(uow, record.case.id)
+    shown = await offer_shown(uow, record.case.id, turn.channel)
     inbound = turn.inbound
     entry = ConsentEntry(
         case_id=record.case.id,
@@ -120,7 +163,7 @@ async def record_consent(uow: UnitOfWork, record: CaseRecord, act: ConsentAct, t
         template_id="" if shown is None else shown.template_id,
         template_version="" if shown is None else shown.template_version,
         language="" if shown is None else shown.language,
-        channel=Channel.SMS,
+        channel=turn.channel,
         message_ids=tuple(
             ([] if shown is None else [shown.client_ref])
             + ([] if inbound is None else [inbound.provider_id])
@@ -134,7 +177,7 @@ async def record_consent(uow: UnitOfWork, record: CaseRecord, act: ConsentAct, t
 
 
 async def _notice(
-    uow: UnitOfWork, record: CaseRecord, case: Case, effect: fx.SendNotice, ref: str, now: datetime
+    uow: UnitOfWork, record: CaseRecord, case: Case, effect: fx.SendNotice, ref: str, turn: Turn
 ) -> None:
     lang = await language_of(uow, record.addressee_iin)
     expires_at = await uow.timers.due_at(case.id, TimerKind.EXPIRE)
@@ -144,7 +187,7 @@ async def _notice(
         rendered = render_offer(ctx, lang)
     else:
         rendered = render_notice(effect.notice, lang or DEFAULT_LANGUAGE, ctx)
-    await queue(uow, record, rendered, ref, now)
+    await queue(uow, record, rendered, ref, turn)
 
 
 async def carry_out(
@@ -162,7 +205,7 @@ async def _one(
 ) -> None:
     match effect:
         case fx.SendNotice():
-            await _notice(uow, record, case, effect, ref, turn.now)
+            await _notice(uow, record, case, effect, ref, turn)
         case fx.RecordConsent():
             await record_consent(uow, record, ConsentAct(effect.act.value), turn)
         case fx.RequestHomeVisit():

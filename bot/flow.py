@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.choices import MEANINGS, is_current, parse_button
 from bot.effects import Turn, carry_out, context, language_of, queue
 from bot.notice_texts import ShellNotice, render_notice, render_shell
 from bot.ports import Storage, UnitOfWork
@@ -91,7 +92,7 @@ async def _shell_reply(
 ) -> None:
     lang = await language_of(uow, record.addressee_iin) or Language.KK
     rendered = render_shell(kind, lang, context(record, record.case, lang), **params)
-    await queue(uow, record, rendered, f"{turn.ref}:1", turn.now)
+    await queue(uow, record, rendered, f"{turn.ref}:1", turn)
 
 
 async def _which_case(uow: UnitOfWork, open_cases: list[CaseRecord], turn: Turn) -> None:
@@ -103,7 +104,7 @@ async def _invalid_iban(uow: UnitOfWork, record: CaseRecord, reason: str, turn: 
     lang = await language_of(uow, record.addressee_iin) or Language.KK
     notice = Notice(kind=NoticeKind.INVALID_IBAN, params={"reason": reason})
     rendered = render_notice(notice, lang, context(record, record.case, lang))
-    await queue(uow, record, rendered, f"{turn.ref}:1", turn.now)
+    await queue(uow, record, rendered, f"{turn.ref}:1", turn)
 
 
 async def _handoff(uow: UnitOfWork, record: CaseRecord, turn: Turn) -> None:
@@ -118,8 +119,14 @@ async def _citizen(uow: UnitOfWork, record: CaseRecord) -> Citizen:
     return known or Citizen(iin=record.addressee_iin, phone=record.phone)
 
 
-async def _answer(uow: UnitOfWork, record: CaseRecord, reply: Reply, turn: Turn) -> str:
-    """Carry out a reply on its case; the intent it was taken for."""
+async def _answer(
+    uow: UnitOfWork,
+    record: CaseRecord,
+    reply: Reply,
+    turn: Turn,
+    intent: intents.Intent | None = None,
+) -> str:
+    """Carry out a reply on its case (a button gives its intent); the intent it was taken for."""
     citizen = await _learn_language(uow, await _citizen(uow, record), reply)
     nonsense = await _count_nonsense(uow, citizen, reply)
     if nonsense == NONSENSE_LIMIT + 1:
@@ -134,16 +141,49 @@ async def _answer(uow: UnitOfWork, record: CaseRecord, reply: Reply, turn: Turn)
     ):
         await _invalid_iban(uow, record, reply.iban_error or "format", turn)
         return "invalid_iban"
-    intent = intent_of(reply)
+    intent = intent or intent_of(reply)
     case, effects = step(record.case, intent, turn.now)
     await carry_out(uow, record, case, effects, turn)
     return type(intent).__name__
+
+
+async def pressed(
+    uow: UnitOfWork, message: InboundMessage
+) -> tuple[CaseRecord | None, str | None]:
+    """The case a pressed button answers and its action; the case alone when the press is
+    stale (its step is over), neither when the button is not one this phone was shown."""
+    parsed = None if message.button is None else parse_button(message.button)
+    if parsed is None:
+        return None, None
+    shown_id, action = parsed
+    shown = await uow.outbox.get(shown_id)
+    if shown is None or shown.markup is None or shown.case_id is None:
+        return None, None
+    record = await uow.cases.get(shown.case_id)
+    if record is None or record.phone != message.address:
+        return None, None
+    return record, action if is_current(shown.markup, record.case.state, action) else None
+
+
+async def _press(uow: UnitOfWork, message: InboundMessage, turn: Turn) -> tuple[str | None, str]:
+    """Carry out a pressed button: as the reply it stands for, once, and only in its step."""
+    record, action = await pressed(uow, message)
+    if record is None:
+        return None, "unknown_button"
+    if action is None:
+        return record.case.id, "stale_button"  # already answered: nothing changes
+    reply, intent = MEANINGS[action]
+    turn = turn.model_copy(update={"reply_kind": reply.kind})
+    return record.case.id, await _answer(uow, record, reply, turn, intent)
 
 
 async def handle(
     uow: UnitOfWork, message: InboundMessage, now: datetime
 ) -> tuple[str | None, str]:
     """Handle one logged message; (the case it went to, what it was taken for)."""
+    if message.button is not None:
+        turn = Turn(now=now, ref=f"in:{message.provider_id}", actor="citizen", inbound=message)
+        return await _press(uow, message, turn)
     reply = parse_reply(message.text)
     turn = Turn(
         now=now,
