@@ -5,9 +5,11 @@ Nothing connects at import time; `build_app` opens what it needs and `App.close`
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from bot.clock import RegistryClock
 from bot.decide import Decider
@@ -23,6 +25,9 @@ from fake_registries import db as registries_db
 from fake_registries.client import DirectClient, RegistryClient
 from fake_registries.errors import Retriable
 from fake_registries.service import RegistryService
+
+if TYPE_CHECKING:
+    from aiogram import Bot
 
 log = logging.getLogger(__name__)
 MAX_ROUNDS = 1000
@@ -40,6 +45,9 @@ class App:
     dispatcher: Dispatcher
     decider: Decider
     closers: list[Callable[[], None]] = field(default_factory=list)
+    telegram: Bot | None = None  # the Telegram bot when a token is set; its sender is the
+    # dispatcher's chat channel
+    _ticking: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
 
     async def round(self) -> int:
         """One pass over every kind of due work; how much was done."""
@@ -59,8 +67,22 @@ class App:
         done += await self.dispatcher.receipts(now)
         return done
 
+    @property
+    def ticking(self) -> bool:
+        """Whether a tick is running (it takes new work in its next round)."""
+        return self._ticking.locked()
+
+    async def wait_idle(self) -> None:
+        """Wait for the tick in progress, if any, to end."""
+        async with self._ticking:
+            pass
+
     async def tick(self) -> int:
-        """Run due work until nothing is left; the total done."""
+        """Run due work until nothing is left, one tick at a time; the total done."""
+        async with self._ticking:
+            return await self._tick()
+
+    async def _tick(self) -> int:
         total = 0
         for _ in range(MAX_ROUNDS):
             done = await self.round()
@@ -73,6 +95,8 @@ class App:
     async def close(self) -> None:
         """Release the storage, the registries and the gateway."""
         await self.registries.close()
+        if self.telegram is not None:
+            await self.telegram.session.close()
         await self.storage.close()
         for close in self.closers:
             close()
@@ -94,8 +118,12 @@ async def build_app(
     clock: Clock | None = None,
     sms: SmsGateway | None = None,
     registries: RegistryClient | None = None,
+    telegram: Bot | None = None,
 ) -> App:
-    """The bot wired from settings; any part given replaces the configured one."""
+    """The bot wired from settings; any part given replaces the configured one.
+
+    Telegram is on when a `telegram` bot is given or a token is set (aiogram is imported
+    only then)."""
     from bot.channels.sms_gateway import SimulatedSmsGateway  # noqa: PLC0415
 
     closers: list[Callable[[], None]] = []
@@ -107,7 +135,17 @@ async def build_app(
         sms = gateway
     storage = await SqliteStorage.open(settings.database)
     timers = OfferTimers(remind_after=settings.remind_after, expire_after=settings.expire_after)
-    dispatcher = Dispatcher(storage, sms, RateLimit(settings.sms_rate), timers)
+    chats = None
+    if telegram is None and settings.token is not None:
+        from bot.channels.telegram.runner import build_bot  # noqa: PLC0415 (only with a token)
+
+        telegram = build_bot(settings)
+    if telegram is not None:
+        from bot.channels.telegram.sender import TelegramLimits, TelegramSender  # noqa: PLC0415
+
+        limits = TelegramLimits(settings.telegram_rate, settings.telegram_chat_interval)
+        chats = TelegramSender(telegram, storage, limits)
+    dispatcher = Dispatcher(storage, sms, RateLimit(settings.sms_rate), timers, chats)
     signer = Signer.load_or_create(settings.data_dir)
     decider = Decider(storage, registries, signer, clock)
-    return App(settings, storage, registries, clock, sms, dispatcher, decider, closers)
+    return App(settings, storage, registries, clock, sms, dispatcher, decider, closers, telegram)

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from bot.ports import SendPermanentError, SendTemporaryError, SmsGateway, Storage
-from bot.records import OperatorTask, OutboxMessage, OutboxStatus
+from bot.records import Channel, OperatorTask, OutboxMessage, OutboxStatus
 from bot.timers import OfferTimers, start_offer_timers
 
 MAX_ATTEMPTS = 5
@@ -47,22 +49,45 @@ def submission_ref(message: OutboxMessage) -> str:
     return f"{message.client_ref}#{message.attempts}"
 
 
+class ChatSender(Protocol):
+    """A chat channel (Telegram) that sends its own messages and keeps its own limits."""
+
+    async def dispatch(self, messages: Sequence[OutboxMessage], now: datetime) -> int:
+        """Send what may be sent now; how many messages were settled."""
+
+
 class Dispatcher:
-    """Sends the outbox through the SMS gateway at the channel's rate."""
+    """Sends the outbox: SMS through the gateway at its rate, chat messages by their channel.
+
+    One dispatch at a time: two would both take the same queued message."""
 
     def __init__(
-        self, storage: Storage, gateway: SmsGateway, rate: RateLimit, timers: OfferTimers
+        self,
+        storage: Storage,
+        gateway: SmsGateway,
+        rate: RateLimit,
+        timers: OfferTimers,
+        chats: ChatSender | None = None,
     ) -> None:
         self.storage, self.gateway, self.rate, self.timers = storage, gateway, rate, timers
+        self.chats = chats  # None: Telegram is not configured; its messages wait
+        self._one_at_a_time = asyncio.Lock()
 
     async def dispatch(self, now: datetime) -> int:
-        """Send every message due now; the number handed to the gateway."""
-        async with self.storage.unit_of_work() as uow:
-            due = await uow.outbox.due(now, limit=500)
-        for message in due:
-            await self.rate.wait()
-            await self._send(message, now)
-        return len(due)
+        """Send every message due now; the number settled."""
+        async with self._one_at_a_time:
+            async with self.storage.unit_of_work() as uow:
+                due = await uow.outbox.due(now, limit=500, channel=Channel.SMS)
+                chat = (
+                    []
+                    if self.chats is None
+                    else await uow.outbox.due(now, limit=500, channel=Channel.TELEGRAM)
+                )
+            for message in due:
+                await self.rate.wait()
+                await self._send(message, now)
+            settled = 0 if self.chats is None or not chat else await self.chats.dispatch(chat, now)
+            return len(due) + settled
 
     async def _send(self, message: OutboxMessage, now: datetime) -> None:
         ref = submission_ref(message)

@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
     """Where the bot keeps its data, what it talks to, and its timing."""
 
-    model_config = SettingsConfigDict(env_prefix="BOT_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="BOT_", extra="ignore", populate_by_name=True)
 
     data_dir: Path = Path("data")
     simulation: bool = True  # testers move the clock and play phones
@@ -21,6 +21,22 @@ class Settings(BaseSettings):
     sms_rate: float = Field(default=100.0, gt=0)  # messages per second to the SMS gateway
     remind_after: timedelta = timedelta(hours=48)  # SPEC Interpretation: offer reminders
     expire_after: timedelta = timedelta(hours=72)  # SPEC Interpretation: offer expiry
+    tick_interval: float = Field(default=1.0, gt=0)  # serve: seconds between passes of due work
+
+    # Telegram: on when a token is set (BOT_TOKEN, from @BotFather).
+    token: SecretStr | None = None
+    # any Bot API server; None: api.telegram.org. The env name is the issue's, unprefixed.
+    telegram_api_base: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("TELEGRAM_API_BASE", "BOT_TELEGRAM_API_BASE"),
+    )
+    telegram_rate: float = Field(default=25.0, gt=0)  # messages per second in all
+    telegram_chat_interval: float = Field(default=1.0, ge=0)  # seconds between two in a chat
+    webhook_url: str | None = None  # set: webhook mode at this public https URL; else polling
+    webhook_host: str = "127.0.0.1"  # where the webhook server listens (behind a proxy)
+    webhook_port: int = Field(default=8081, gt=0, lt=65536)
+    webhook_path: str = "/telegram/webhook"
+    webhook_secret: SecretStr | None = None  # checked on every webhook call when set
 
     @property
     def database(self) -> Path:

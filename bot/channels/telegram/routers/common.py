@@ -1,0 +1,45 @@
+"""Small pieces the routers share: the reply keyboards, queuing a reply, the update's ids."""
+
+from __future__ import annotations
+
+from aiogram.types import Message
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+
+from bot.channels.telegram import texts
+from bot.channels.telegram.deps import Deps
+from bot.channels.telegram.i18n import DEFAULT_LOCALE
+from bot.channels.telegram.linking import Text, reply
+from bot.choices import language_buttons
+from bot.records import Button, Keyboard
+
+
+def contact_keyboard() -> Keyboard:
+    """One button that shares the person's own phone number."""
+    button = Button(text=_(texts.SHARE_CONTACT), action="contact")
+    return Keyboard(kind="contact", rows=((button,),))
+
+
+def language_keyboard() -> Keyboard:
+    """Қазақша | Русский."""
+    return Keyboard(rows=(language_buttons(),))
+
+
+def text(msgid: str, template_id: str, markup: Keyboard | None = None, **params: str) -> Text:
+    """A Telegram-only text in the update's locale (set by the I18n middleware)."""
+    i18n = I18n.get_current()  # set by the middleware for this update
+    locale = DEFAULT_LOCALE if i18n is None else i18n.current_locale
+    return Text(_(msgid).format(**params), f"telegram.{template_id}", locale, markup)
+
+
+def ref(message: Message, n: int = 1) -> str:
+    """The client reference of the n-th reply to a message: the same on a redelivery."""
+    return f"tg:{message.chat.id}:{message.message_id}:{n}"
+
+
+async def answer(deps: Deps, message: Message, *replies: Text) -> None:
+    """Queue replies to a message in order, and wake the loop to send them."""
+    now = await deps.clock.now()
+    for n, each in enumerate(replies, start=1):
+        await reply(deps.storage, message.chat.id, each, ref(message, n), now)
+    deps.wake()
