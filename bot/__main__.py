@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from bot.cli import demo, review, sim
+from bot.cli import demo, review, serve, sim
 from bot.i18n_catalog import PROJECT, Layout, project_version
 from bot.settings import Settings
 from bot.texts import (
@@ -54,8 +54,8 @@ breadwinner by SMS or Telegram in Kazakh or Russian, takes the citizen's consent
 account by reply, decides and answers by SMS."""
 
 EPILOG = """\
-commands still to come:
-  serve   run the bot: channels, scheduler, storage (arrives with issue 6)
+running for real:
+  BOT_TOKEN=123:ABC python -m bot --data-dir D serve      SMS and Telegram until Ctrl-C
 
 simulation (files in --data-dir; testers fill the registries with python -m fake_registries):
   python -m bot --data-dir D tick                         run all due work until idle
@@ -149,6 +149,7 @@ def build_parser() -> Parser:
         "(default: $BOT_DATA_DIR or ./data)",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="command")
+    serve.register(commands)
     sim.register(commands)
     demo.register(commands)
     review.register(commands)

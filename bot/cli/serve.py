@@ -1,0 +1,119 @@
+"""`python -m bot serve`: everything at once until SIGINT or SIGTERM.
+
+The registry watcher, the timers, the decisions, the outbox dispatcher and the SMS gateway
+run as one interval job (APScheduler); Telegram, when a token is set, receives updates by
+long polling or, with BOT_WEBHOOK_URL, by webhook. A Telegram handler that logs a reply or
+queues an answer wakes the job, so the citizen is answered now, not at the next interval.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from bot.app import App, build_app
+from bot.cli.sim import OK, fail, out
+from bot.scheduler import JOB_ID, build_scheduler
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+async def run_until(app: App, stop: asyncio.Event) -> None:
+    """Serve until `stop` is set: the job, and Telegram when the app has it."""
+    scheduler = build_scheduler(app, app.settings.tick_interval)
+    scheduler.start()
+
+    def wake() -> None:
+        """Run the job now, unless a tick runs: its next round takes the new work."""
+        job = scheduler.get_job(JOB_ID)
+        if job is not None and not app.ticking:
+            job.modify(next_run_time=datetime.now(UTC))
+
+    try:
+        if app.telegram is None:
+            out(f"serving: due work every {app.settings.tick_interval} s, Telegram off (no token)")
+            await stop.wait()
+        else:
+            await _with_telegram(app, stop, wake)
+    finally:
+        scheduler.shutdown(wait=False)
+        await app.wait_idle()  # the tick in progress ends before the app closes
+
+
+async def _with_telegram(app: App, stop: asyncio.Event, wake: Callable[[], None]) -> None:
+    from bot.channels.telegram.deps import Deps  # noqa: PLC0415 (aiogram only with a token)
+    from bot.channels.telegram.runner import (  # noqa: PLC0415
+        build_dispatcher,
+        introduce,
+        poll,
+        start_webhook,
+        stop_webhook,
+    )
+
+    assert app.telegram is not None
+    deps = Deps(app.storage, app.registries, app.clock, wake)
+    dispatcher = build_dispatcher(deps)
+    username = await introduce(app.telegram, deps)
+    every = f"{app.settings.tick_interval} s"
+    if app.settings.webhook_url is not None:
+        runner = await start_webhook(app.telegram, dispatcher, app.settings)
+        out(f"serving: Telegram @{username} by webhook; due work every {every}")
+        try:
+            await stop.wait()
+        finally:
+            await stop_webhook(app.telegram, runner)
+        return
+    polling = asyncio.create_task(poll(app.telegram, dispatcher))
+    out(f"serving: Telegram @{username} by long polling; due work every {every}")
+    stopped = asyncio.create_task(stop.wait())
+    await asyncio.wait({polling, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    if polling.done():
+        stopped.cancel()
+        polling.result()  # polling ended on its own: say why
+        return
+    await dispatcher.stop_polling()
+    with contextlib.suppress(asyncio.CancelledError):
+        await polling
+
+
+async def serve(settings: Settings, args: argparse.Namespace) -> int:
+    """Run the bot until interrupted."""
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        app = await build_app(settings)
+    except ValueError as error:
+        return fail(str(error))
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signal_number, stop.set)
+    try:
+        await run_until(app, stop)
+    finally:
+        await app.close()
+    out("stopped")
+    return OK
+
+
+def register(commands: Any) -> None:  # argparse's subparsers action
+    """Add `serve`."""
+    parser = commands.add_parser(
+        "serve",
+        help="run the bot: registry watcher, scheduler, dispatcher, SMS gateway, Telegram",
+        description="Run everything until Ctrl-C or SIGTERM: the registry feed watcher, the "
+        "timers and decisions, the outbox dispatcher, the SMS gateway and, when BOT_TOKEN is "
+        "set, Telegram (long polling; a webhook with BOT_WEBHOOK_URL).",
+        epilog="environment: BOT_TOKEN, TELEGRAM_API_BASE (a Bot API server, e.g. a local "
+        "one), BOT_WEBHOOK_URL, BOT_WEBHOOK_HOST, BOT_WEBHOOK_PORT, BOT_WEBHOOK_PATH, "
+        "BOT_WEBHOOK_SECRET, BOT_TELEGRAM_RATE, BOT_TELEGRAM_CHAT_INTERVAL, BOT_TICK_INTERVAL",
+    )
+    parser.set_defaults(run=serve)
