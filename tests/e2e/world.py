@@ -14,6 +14,8 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
+from aiogram import Bot
+
 from bot.app import App, build_app
 from bot.channels.sms_gateway import InboxMessage, SimulatedSmsGateway, Submission
 from bot.ledger import verify_file
@@ -139,10 +141,11 @@ class World:
 
     # ------------------------------------------------------------ the bot
 
-    async def start(self, **settings: Any) -> App:
-        """Build the bot on this data directory (once), with any settings changed."""
+    async def start(self, telegram: Bot | None = None, **settings: Any) -> App:
+        """Build the bot on this data directory (once), with any settings changed; with a
+        Telegram `Bot` (e.g. on a recording session), the Telegram channel too."""
         assert self.app is None, "the bot is already running"
-        self.app = await build_app(Settings(data_dir=self.data_dir, **settings))
+        self.app = await build_app(Settings(data_dir=self.data_dir, **settings), telegram=telegram)
         return self.app
 
     async def restart(self) -> App:

@@ -1,0 +1,185 @@
+"""Telegram end to end: the real aiogram `Bot`, long polling a local Bot API server.
+
+The bot runs as `python -m bot serve` runs it (`bot.cli.serve.run_until`), configured by
+settings only (BOT_TOKEN and TELEGRAM_API_BASE), against `tests.fakes.bot_api.BotApiServer`,
+which follows the Bot API documentation. The test plays the citizen in the chat: /start,
+a spoofed contact (refused), their own contact, then consent, account and the decision.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.app import App
+from bot.channels.telegram import texts
+from bot.choices import CONFIRM, YES, parse_button
+from bot.cli.serve import run_until
+from bot.records import Channel, ConsentAct
+from bot.texts import render
+from domain.cases import CaseState
+from domain.phone import mask_phone
+from tests.e2e.world import World, open_world
+from tests.fakes.bot_api import BotApiServer, FakeUser
+
+PHONE = "+77012345671"
+STRANGER_PHONE = "+77012345679"
+ON_FILE = "KZ86125KZT5004100100"
+USER = 700_100
+TOKEN = "123456:TEST"
+
+Json = dict[str, Any]
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[BotApiServer]:
+    async with BotApiServer(TOKEN) as running:
+        yield running
+
+
+@pytest.fixture
+async def world(tmp_path: Path, server: BotApiServer) -> AsyncIterator[World]:
+    """Registries with a person whose disability is established; the bot serving Telegram."""
+    made = open_world(tmp_path)
+    iin = made.person(phone=PHONE, language="kk")
+    made.person(phone=STRANGER_PHONE, language="ru")
+    made.account(iin, ON_FILE)
+    made.disability(iin)
+    app = await made.start(
+        token=TOKEN,
+        telegram_api_base=server.base_url,
+        tick_interval=0.1,
+        telegram_chat_interval=0.05,
+    )
+    stop = asyncio.Event()
+    serving = asyncio.create_task(run_until(app, stop))
+    try:
+        yield made
+    finally:
+        stop.set()
+        await asyncio.wait_for(serving, timeout=30)
+        await made.close()
+
+
+def kk(msgid: str, **params: str) -> str:
+    return render(msgid, "kk", **params)
+
+
+def buttons(message: Json) -> dict[str, str]:
+    """An inline keyboard's actions → callback data."""
+    rows = (message.get("reply_markup") or {}).get("inline_keyboard", [])
+    found = {}
+    for row in rows:
+        for button in row:
+            parsed = parse_button(button["callback_data"])
+            assert parsed is not None, button
+            found[parsed[1]] = button["callback_data"]
+    return found
+
+
+def has_buttons(*actions: str) -> Callable[[Json], bool]:
+    return lambda message: set(actions) <= set(buttons(message))
+
+
+async def press(user: FakeUser, message: Json, action: str) -> str | None:
+    """Press a button; the text the bot answered the query with (None: none)."""
+    update = user.press(message, buttons(message)[action])
+    return await user.wait_for_answer(update["callback_query"]["id"])
+
+
+async def case_state(world: World) -> CaseState:
+    return (await world.case_of(PHONE)).case.state
+
+
+async def eventually(check: Callable[[], Any], timeout: float = 10.0) -> None:
+    async with asyncio.timeout(timeout):
+        while not await check():
+            await asyncio.sleep(0.05)
+
+
+async def test_start_contact_offer_consent_account_and_decision_in_chat(
+    world: World, server: BotApiServer
+) -> None:
+    user = server.user(USER, language_code="kk")
+    user.command("start", "417")
+    welcome = await user.wait_for(lambda m: m.get("text") == kk(texts.WELCOME))
+    keyboard = welcome["reply_markup"]["keyboard"]
+    assert keyboard[0][0]["request_contact"] is True
+
+    user.share_contact(PHONE)
+    linked = await user.wait_for(
+        lambda m: m.get("text", "").startswith(kk(texts.LINKED, phone=mask_phone(PHONE))[:20])
+    )
+    assert mask_phone(PHONE) in linked["text"] and PHONE not in linked["text"]
+    offer = await user.wait_for(has_buttons("yes", "no"))
+    assert "1414" in offer["text"]
+
+    assert await press(user, offer, "yes") is None  # taken: no pop-up
+    question = await user.wait_for(has_buttons("confirm", "another"))
+    assert "0100" in question["text"]  # the account on file, masked
+    assert buttons(question) and kk(CONFIRM) in str(question["reply_markup"])
+
+    assert await press(user, question, "confirm") is None
+    app: App = world.bot
+    await eventually(lambda: _decided(world))
+    assigned = await user.wait_for(lambda m: "₸" in m.get("text", ""), skip=len(user.received) - 1)
+    assert assigned["text"]
+
+    record = await world.case_of(PHONE)
+    assert record.case.state is CaseState.ASSIGNED
+    rows = await world.ledger(record.addressee_iin)
+    acts = [(r.entry.act, r.entry.channel) for r in rows]
+    assert (ConsentAct.LINKED, Channel.TELEGRAM) in acts
+    assert (ConsentAct.GIVEN, Channel.TELEGRAM) in acts
+    given = next(r.entry for r in rows if r.entry.act is ConsentAct.GIVEN)
+    assert given.raw_reply == kk(YES) and given.text == offer["text"]
+    async with app.storage.unit_of_work() as uow:
+        assert len(await uow.payments.for_case(record.case.id)) == 1
+    assert await world.verify_ledger() == []
+    # answered questions lose their buttons
+    assert buttons(user.received[user.received.index(offer)]) == {}
+
+
+async def test_a_button_of_a_question_answered_by_sms_meanwhile_is_already_answered(
+    world: World, server: BotApiServer
+) -> None:
+    user = server.user(USER, language_code="kk")
+    user.command("start")
+    user.share_contact(PHONE)
+    offer = await user.wait_for(has_buttons("yes", "no"))
+    await world.gateway.send_from(PHONE, "2")  # declined by SMS
+    await eventually(lambda: _state_is(world, CaseState.DECLINED))
+    assert await press(user, offer, "yes") == kk(texts.ALREADY_ANSWERED)
+    assert await press(user, offer, "yes") == kk(texts.ALREADY_ANSWERED)
+    assert await case_state(world) is CaseState.DECLINED
+    iin = (await world.case_of(PHONE)).addressee_iin
+    assert ConsentAct.GIVEN.value not in await world.ledger_acts(iin)
+
+
+async def _decided(world: World) -> bool:
+    return await case_state(world) is CaseState.ASSIGNED
+
+
+async def _state_is(world: World, state: CaseState) -> bool:
+    return await case_state(world) is state
+
+
+async def test_a_contact_that_is_not_the_senders_own_is_refused_and_links_nothing(
+    world: World, server: BotApiServer
+) -> None:
+    user = server.user(USER + 1, language_code="ru")
+    user.command("start")
+    await user.wait_for(lambda m: m.get("text") == render(texts.WELCOME, "ru"))
+    user.share_contact(PHONE, user_id=None)  # typed in or forwarded: no user_id
+    refused = render(texts.NOT_OWN_CONTACT, "ru")
+    await user.wait_for(lambda m: m.get("text") == refused)
+    user.share_contact(PHONE, user_id=USER)  # somebody else's
+    await user.wait_for(lambda m: m.get("text") == refused, skip=len(user.received) - 1)
+    async with world.bot.storage.unit_of_work() as uow:
+        assert await uow.telegram.by_phone(PHONE) is None
+    iin = (await world.case_of(PHONE)).addressee_iin
+    assert ConsentAct.LINKED.value not in await world.ledger_acts(iin)
