@@ -40,3 +40,14 @@ def build_scheduler(app: App, interval_seconds: float) -> AsyncIOScheduler:
         next_run_time=datetime.now(UTC),
     )
     return scheduler
+
+
+async def stop_gracefully(scheduler: AsyncIOScheduler, app: App) -> None:
+    """Start no new run, let the run in progress finish, then shut down.
+
+    APScheduler's shutdown cancels a running coroutine job; a tick cancelled between a
+    channel's acceptance and our bookkeeping would send that message again after a restart.
+    """
+    scheduler.pause()
+    await app.wait_idle()
+    scheduler.shutdown(wait=False)

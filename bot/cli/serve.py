@@ -19,7 +19,7 @@ from typing import Any
 
 from bot.app import App, build_app
 from bot.cli.sim import OK, fail, out
-from bot.scheduler import JOB_ID, build_scheduler
+from bot.scheduler import JOB_ID, build_scheduler, stop_gracefully
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -43,8 +43,7 @@ async def run_until(app: App, stop: asyncio.Event) -> None:
         else:
             await _with_telegram(app, stop, wake)
     finally:
-        scheduler.shutdown(wait=False)
-        await app.wait_idle()  # the tick in progress ends before the app closes
+        await stop_gracefully(scheduler, app)
 
 
 async def _with_telegram(app: App, stop: asyncio.Event, wake: Callable[[], None]) -> None:

@@ -68,7 +68,10 @@ async def tick(settings: Settings, args: argparse.Namespace) -> int:
 
 async def run_scheduled(settings: Settings, args: argparse.Namespace) -> int:
     """Run due work on an interval until interrupted (SIGINT or SIGTERM)."""
-    from bot.scheduler import build_scheduler  # noqa: PLC0415 (only this command needs it)
+    from bot.scheduler import (  # noqa: PLC0415 (only this command needs it)
+        build_scheduler,
+        stop_gracefully,
+    )
 
     async def work(app: App) -> int:
         stop = asyncio.Event()
@@ -79,7 +82,7 @@ async def run_scheduled(settings: Settings, args: argparse.Namespace) -> int:
         scheduler.start()
         out(f"running due work every {args.interval} s; Ctrl-C stops")
         await stop.wait()
-        scheduler.shutdown(wait=False)
+        await stop_gracefully(scheduler, app)
         out("stopped")
         return OK
 

@@ -183,3 +183,88 @@ async def test_a_contact_that_is_not_the_senders_own_is_refused_and_links_nothin
         assert await uow.telegram.by_phone(PHONE) is None
     iin = (await world.case_of(PHONE)).addressee_iin
     assert ConsentAct.LINKED.value not in await world.ledger_acts(iin)
+
+
+async def linked_user(world: World, server: BotApiServer, language_code: str = "kk") -> FakeUser:
+    """A user who started the bot and shared their own contact; the offer has arrived."""
+    user = server.user(USER, language_code=language_code)
+    user.command("start")
+    user.share_contact(PHONE)
+    await user.wait_for(has_buttons("yes", "no"))
+    return user
+
+
+async def test_language_chosen_in_chat_is_the_citizens_for_chat_and_sms_alike(
+    world: World, server: BotApiServer
+) -> None:
+    user = await linked_user(world, server)
+    user.command("language")
+    chooser = await user.wait_for(has_buttons("lang:kk", "lang:ru"))
+    assert await press(user, chooser, "lang:ru") is None
+    await user.wait_for(lambda m: m.get("text") == render(texts.LANGUAGE_SET, "ru"))
+    user.command("help")  # the I18n middleware now reads Russian from storage
+    await user.wait_for(lambda m: m.get("text") == render(texts.HELP, "ru"))
+    iin = (await world.case_of(PHONE)).addressee_iin
+    citizen = await world.citizen(iin)
+    assert citizen is not None and citizen.language is not None
+    assert (citizen.language.value, citizen.language_source) == ("ru", "choice")
+
+
+async def test_an_iban_typed_in_chat_registers_the_application(
+    world: World, server: BotApiServer
+) -> None:
+    user = await linked_user(world, server)
+    offer = user.received[-1]
+    await press(user, offer, "yes")
+    question = await user.wait_for(has_buttons("confirm", "another"))
+    assert await press(user, question, "another") is None
+    asked = len(user.received)
+    await user.wait_for(lambda m: "IBAN" in m.get("text", ""), skip=asked - 1)
+    user.send_text("KZ86 125K ZT50 0410 0100")
+    await eventually(lambda: _state_in(world, {CaseState.REGISTERED, CaseState.ASSIGNED}))
+    record = await world.case_of(PHONE)
+    assert record.case.account is not None and record.case.account.compact == ON_FILE
+
+
+async def test_status_lists_the_citizens_applications(world: World, server: BotApiServer) -> None:
+    user = await linked_user(world, server)
+    user.command("status")
+    code = (await world.case_of(PHONE)).code
+    status = await user.wait_for(lambda m: m.get("text", "").startswith(kk(texts.STATUS_HEAD)))
+    assert code in status["text"] and kk(texts.STATES["offered"]) in status["text"]
+
+
+async def test_stop_unlinks_the_chat_and_the_sms_carries_on(
+    world: World, server: BotApiServer
+) -> None:
+    user = await linked_user(world, server)
+    user.command("stop")
+    await user.wait_for(lambda m: m.get("text") == kk(texts.UNLINKED))
+    iin = (await world.case_of(PHONE)).addressee_iin
+    assert (await world.ledger_acts(iin))[-1] == ConsentAct.UNLINKED.value
+    user.send_text("1")  # in an unlinked chat: asked to link, not taken as consent
+    await user.wait_for(lambda m: m.get("text") == kk(texts.NOT_LINKED))
+    assert await case_state(world) is CaseState.OFFERED
+    await world.gateway.send_from(PHONE, "1")  # by SMS it is
+    await eventually(lambda: _state_is(world, CaseState.AWAITING_ACCOUNT))
+
+
+async def test_a_citizen_who_blocks_the_bot_is_unlinked_and_keeps_getting_sms(
+    world: World, server: BotApiServer
+) -> None:
+    user = await linked_user(world, server)
+    user.block()
+    await world.gateway.send_from(PHONE, "1")  # consent by SMS; the answer would go to chat too
+    await eventually(lambda: _state_is(world, CaseState.AWAITING_ACCOUNT))
+    iin = (await world.case_of(PHONE)).addressee_iin
+
+    async def unlinked() -> bool:
+        return ConsentAct.UNLINKED.value in await world.ledger_acts(iin)
+
+    await eventually(unlinked)
+    async with world.bot.storage.unit_of_work() as uow:
+        assert await uow.telegram.by_phone(PHONE) is None
+
+
+async def _state_in(world: World, states: set[CaseState]) -> bool:
+    return await case_state(world) in states

@@ -8,6 +8,7 @@ and the dispatcher keeps Telegram's limits.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -175,11 +176,12 @@ async def queue_text(
 
 
 async def reply(
-    storage: Storage, chat_id: int, text: Text, client_ref: str, now: datetime
+    storage: Storage, chat_id: int, replies: Sequence[tuple[Text, str]], now: datetime
 ) -> None:
-    """Queue a reply in a chat in its own transaction."""
+    """Queue replies (text, client reference) in a chat, in order, in one transaction."""
     async with storage.unit_of_work() as uow:
-        await queue_text(uow, chat_id, text, client_ref, now)
+        for text, client_ref in replies:
+            await queue_text(uow, chat_id, text, client_ref, now)
         await uow.commit()
 
 

@@ -104,5 +104,5 @@ async def _choose_language(query: CallbackQuery, deps: Deps, i18n: I18n, action:
     await query.answer()
     with i18n.use_locale(reply.language.value):
         done = linking.Text(_(texts.LANGUAGE_SET), "telegram.language_set", reply.language.value)
-    await linking.reply(deps.storage, query.from_user.id, done, f"cb:{query.id}", now)
+    await linking.reply(deps.storage, query.from_user.id, [(done, f"cb:{query.id}")], now)
     deps.wake()

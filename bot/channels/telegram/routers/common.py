@@ -39,7 +39,6 @@ def ref(message: Message, n: int = 1) -> str:
 
 async def answer(deps: Deps, message: Message, *replies: Text) -> None:
     """Queue replies to a message in order, and wake the loop to send them."""
-    now = await deps.clock.now()
-    for n, each in enumerate(replies, start=1):
-        await reply(deps.storage, message.chat.id, each, ref(message, n), now)
+    numbered = [(each, ref(message, n)) for n, each in enumerate(replies, start=1)]
+    await reply(deps.storage, message.chat.id, numbered, await deps.clock.now())
     deps.wake()
