@@ -13,7 +13,14 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict
 
 from bot.choices import keyboard_for
-from bot.notice_texts import NoticeContext, Rendered, render_notice, render_offer
+from bot.notice_texts import (
+    NoticeContext,
+    Rendered,
+    ShellNotice,
+    render_notice,
+    render_offer,
+    render_shell,
+)
 from bot.ports import UnitOfWork
 from bot.records import (
     CaseRecord,
@@ -32,6 +39,7 @@ from domain.cases import Case
 from domain.conversation import EXPIRE_AFTER
 from domain.decisions import Decision
 from domain.model import Language
+from domain.notices import NoticeKind
 from domain.sms import encoding, segments
 
 log = logging.getLogger(__name__)
@@ -176,6 +184,16 @@ async def record_consent(uow: UnitOfWork, record: CaseRecord, act: ConsentAct, t
     await uow.consents.append(entry)
 
 
+async def telegram_link(uow: UnitOfWork, record: CaseRecord) -> str | None:
+    """A deep link into the Telegram bot, once the bot has a name and while the phone is not
+    linked; its token is the case code, which names the case only to the phone's verified
+    owner (the chat shows that case first once linked)."""
+    username = await uow.telegram.username()
+    if username is None or record.phone is None or await uow.telegram.by_phone(record.phone):
+        return None
+    return f"t.me/{username}?start={record.code}"
+
+
 async def _notice(
     uow: UnitOfWork, record: CaseRecord, case: Case, effect: fx.SendNotice, ref: str, turn: Turn
 ) -> None:
@@ -183,11 +201,26 @@ async def _notice(
     expires_at = await uow.timers.due_at(case.id, TimerKind.EXPIRE)
     number = await uow.journal.number_of(case.id)
     ctx = context(record, case, lang, expires_at).model_copy(update={"application_number": number})
-    if effect.notice.kind.value == "offer":
+    if effect.notice.kind is NoticeKind.OFFER:
         rendered = render_offer(ctx, lang)
     else:
         rendered = render_notice(effect.notice, lang or DEFAULT_LANGUAGE, ctx)
-    await queue(uow, record, rendered, ref, turn)
+    sms = await queue(uow, record, rendered, ref, turn)
+    if sms is not None and effect.notice.kind is NoticeKind.OFFER:
+        await _invite(uow, record, ctx, lang or DEFAULT_LANGUAGE, turn)
+
+
+async def _invite(
+    uow: UnitOfWork, record: CaseRecord, ctx: NoticeContext, lang: Language, turn: Turn
+) -> None:
+    """After an offer by SMS to a phone not linked to Telegram, once per phone (the client
+    reference names the phone), a one-part SMS with the deep link into the bot."""
+    link = await telegram_link(uow, record)
+    if link is None or record.phone is None:
+        return
+    ctx = ctx.model_copy(update={"telegram_link": link})
+    rendered = render_shell(ShellNotice.TELEGRAM_INVITE, lang, ctx)
+    await uow.outbox.enqueue(_message(record, rendered, turn, f"telegram-invite:{record.phone}"))
 
 
 async def carry_out(

@@ -66,6 +66,7 @@ class NoticeContext(BaseModel):
     application_number: str | None = None
     account_last4: str | None = None  # of the account the benefit is paid to
     for_child: bool = False  # offered to a representative for the child it is about
+    telegram_link: str | None = None  # a deep link into the Telegram bot, for the invitation
 
     @field_validator("expires_at")
     @classmethod
@@ -92,6 +93,7 @@ class ShellNotice(StrEnum):
     WHICH_CASE = "which_case"  # a reply without a code, and the phone has two or more open cases
     OPERATOR_HANDOFF = "operator_handoff"  # too many replies not understood: 1414 calls back
     STOPPED = "stopped"  # STOP acknowledged: nothing more is sent on this case
+    TELEGRAM_INVITE = "telegram_invite"  # once per phone, after its first offer: the deep link
 
 
 def template_version(*msgstrs: str) -> str:
@@ -134,6 +136,10 @@ OFFER_QUESTION = N_(
     "Do you consent to the free proactive service and to obtaining your personal data from "
     "state databases? 1 — yes, 2 — no. Code {code}. Information: 1414"
 )
+
+# TRANSLATORS: a one-part SMS sent once, after the first offer: {link} opens the bot in
+# Telegram, e.g. "t.me/proactive_benefits_bot?start=417". At most 70 characters with the link.
+TELEGRAM_INVITE = N_("Offers also in Telegram: {link}")
 
 # TRANSLATORS: {code} is the case's 3-digit code; {date} is "28.11.2026" and {time} "18:30",
 # when the offer lapses.
@@ -697,6 +703,9 @@ SHELL_RENDERERS: dict[ShellNotice, ShellRenderer] = {
     ShellNotice.WHICH_CASE: _which_case,
     ShellNotice.OPERATOR_HANDOFF: lambda w, ctx, params: w(OPERATOR_HANDOFF, code=ctx.code),
     ShellNotice.STOPPED: lambda w, ctx, params: w(STOPPED, code=ctx.code),
+    ShellNotice.TELEGRAM_INVITE: lambda w, ctx, params: w(
+        TELEGRAM_INVITE, link=ctx.telegram_link or ""
+    ),
 }
 
 

@@ -8,6 +8,7 @@ responses, so aiogram itself raises its 429 and 403 exceptions.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -229,3 +230,63 @@ async def test_a_press_on_a_question_already_answered_by_sms_changes_nothing(
     async with world.bot.storage.unit_of_work() as uow:
         taken = list(await uow.inbound.pending())  # handled, none pending
     assert taken == []
+
+
+def child(world: World) -> str:
+    """A child with no phone of their own."""
+    return world.person(born=date(2016, 5, 1), phone=None, name="Әли")
+
+
+async def _name_the_bot(world: World) -> None:
+    async with world.bot.storage.unit_of_work() as uow:
+        await uow.telegram.set_username("proactive_benefits_bot", world.now())
+        await uow.commit()
+
+
+async def test_the_first_offer_to_a_phone_is_followed_by_one_invitation_with_a_deep_link(
+    world: World,
+) -> None:
+    await _name_the_bot(world)
+    iin = world.person(phone=PHONE, language="ru")
+    world.disability(iin)
+    await world.settle()
+    first = await world.case_of(PHONE)
+    inbox = await world.inbox(PHONE)
+    refs = [m.client_ref.rpartition("#")[0] for m in inbox]  # the gateway's: "#attempt"
+    assert refs == [f"offer:{first.case.id}:1", f"telegram-invite:{PHONE}"]
+    assert f"t.me/proactive_benefits_bot?start={first.code}" in inbox[1].text
+    assert inbox[1].segments == 1
+    world.disability(child(world), representative=iin)  # a second offer, for their child
+    await world.settle()
+    assert len(await world.cases_of(PHONE)) == 2
+    invites = [m for m in await world.inbox(PHONE) if m.client_ref.startswith("telegram-invite")]
+    assert len(invites) == 1
+
+
+async def test_a_linked_phone_gets_no_invitation(world: World) -> None:
+    await _name_the_bot(world)
+    iin = world.person(phone=PHONE, language="kk")
+    await link(world)
+    world.disability(iin)
+    await world.settle()
+    refs = [m.client_ref.rpartition("#")[0] for m in await world.inbox(PHONE)]
+    assert refs == [f"offer:{(await world.case_of(PHONE)).case.id}:1"]
+
+
+async def test_the_case_the_deep_link_names_is_asked_first_once_linked(
+    world: World, session: RecordingSession
+) -> None:
+    iin = world.person(phone=PHONE, language="kk")
+    world.disability(iin)
+    await world.settle()
+    world.disability(child(world), representative=iin)
+    await world.settle()
+    older, newer = await world.cases_of(PHONE)
+    now = await world.bot.clock.now()
+    await linking.started(world.bot.storage, CHAT, CHAT, newer.code, now)
+    await link(world)
+    await world.tick()
+    offers = [m["text"] for m in session.sent("sendMessage") if "inline_keyboard" in str(m)]
+    assert len(offers) == 2
+    assert f"{newer.code}" in offers[0]  # the deep link's case first
+    assert f"{older.code}" in offers[1]
