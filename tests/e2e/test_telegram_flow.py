@@ -9,10 +9,12 @@ a spoofed contact (refused), their own contact, then consent, account and the de
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 
 from bot.app import App
@@ -268,3 +270,49 @@ async def test_a_citizen_who_blocks_the_bot_is_unlinked_and_keeps_getting_sms(
 
 async def _state_in(world: World, states: set[CaseState]) -> bool:
     return await case_state(world) in states
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def test_webhook_mode_registers_the_webhook_and_answers_updates_posted_to_it(
+    tmp_path: Path, server: BotApiServer
+) -> None:
+    made = open_world(tmp_path)
+    port = free_port()
+    public = "https://bot.example.kz/telegram/webhook"  # behind a proxy in production
+    app = await made.start(
+        token=TOKEN,
+        telegram_api_base=server.base_url,
+        tick_interval=0.1,
+        webhook_url=public,
+        webhook_port=port,
+        webhook_secret="s3cret-token",
+    )
+    stop = asyncio.Event()
+    serving = asyncio.create_task(run_until(app, stop))
+    try:
+        await eventually(lambda: _webhook_set(server))
+        user = server.user(USER, language_code="ru")
+        update = user.command("start")  # Telegram would POST this to the webhook
+        local = f"http://127.0.0.1:{port}/telegram/webhook"
+        async with aiohttp.ClientSession() as client:
+            async with client.post(local, json=update) as refused:
+                assert refused.status == 401  # no secret token: not Telegram
+            headers = {"X-Telegram-Bot-Api-Secret-Token": "s3cret-token"}
+            async with client.post(local, json=update, headers=headers) as taken:
+                assert taken.status == 200
+        await user.wait_for(lambda m: m.get("text") == render(texts.WELCOME, "ru"))
+    finally:
+        stop.set()
+        await asyncio.wait_for(serving, timeout=30)
+        await made.close()
+    assert [name for name, _ in server.requests if name.lower() == "deletewebhook"]
+
+
+async def _webhook_set(server: BotApiServer) -> bool:
+    calls = [params for name, params in server.requests if name.lower() == "setwebhook"]
+    return bool(calls) and calls[-1].get("url") == "https://bot.example.kz/telegram/webhook"
