@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from bot.channels.telegram.routers import buttons, commands, contact, messages, start
+from bot.channels.telegram.routers import (
+    buttons,
+    commands,
+    contact,
+    membership,
+    messages,
+    start,
+)
 
 
 def all_routers() -> list[Router]:
@@ -14,5 +21,6 @@ def all_routers() -> list[Router]:
         contact.build(),
         commands.build(),
         buttons.build(),
+        membership.build(),
         messages.build(),
     ]

@@ -18,6 +18,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.channels.telegram import linking, texts
 from bot.channels.telegram.deps import Deps
+from bot.channels.telegram.routers.common import private
 from bot.choices import LANGUAGE_ACTIONS, MEANINGS, parse_button
 from bot.flow import log_inbound, pressed
 from bot.records import Channel, InboundMessage, OutboxMessage, TelegramChat
@@ -28,7 +29,7 @@ log = logging.getLogger(__name__)
 
 def build() -> Router:
     """The buttons router."""
-    router = Router(name="buttons")
+    router = private(Router(name="buttons"))
     router.callback_query.register(press)
     return router
 

@@ -13,6 +13,7 @@ from bot.channels.telegram.routers.common import (
     answer,
     contact_keyboard,
     language_keyboard,
+    private,
     ref,
     text,
 )
@@ -22,7 +23,7 @@ from bot.records import Keyboard
 
 def build() -> Router:
     """The commands router."""
-    router = Router(name="commands")
+    router = private(Router(name="commands"))
     router.message.register(status, Command("status"))
     router.message.register(help_, Command("help"))
     router.message.register(language, Command("language"))

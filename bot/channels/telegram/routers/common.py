@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from aiogram import F, Router
+from aiogram.enums import ChatType
 from aiogram.types import Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
@@ -12,6 +14,14 @@ from bot.channels.telegram.i18n import DEFAULT_LOCALE
 from bot.channels.telegram.linking import Text, reply
 from bot.choices import language_buttons
 from bot.records import Button, Keyboard
+
+
+def private(router: Router) -> Router:
+    """Only private chats: the bot never links, answers or shows a case in a group."""
+    router.message.filter(F.chat.type == ChatType.PRIVATE)
+    router.callback_query.filter(F.message.chat.type == ChatType.PRIVATE)
+    router.my_chat_member.filter(F.chat.type == ChatType.PRIVATE)
+    return router
 
 
 def contact_keyboard() -> Keyboard:

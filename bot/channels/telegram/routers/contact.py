@@ -8,7 +8,7 @@ from aiogram.utils.i18n import I18n
 
 from bot.channels.telegram import linking, texts
 from bot.channels.telegram.deps import Deps
-from bot.channels.telegram.routers.common import answer, contact_keyboard, ref, text
+from bot.channels.telegram.routers.common import answer, contact_keyboard, private, ref, text
 from bot.records import Keyboard
 from domain.phone import InvalidPhone, mask_phone
 
@@ -22,7 +22,7 @@ REFUSALS = {
 
 def build() -> Router:
     """The shared-contact router."""
-    router = Router(name="contact")
+    router = private(Router(name="contact"))
     router.message.register(shared_contact, F.contact)
     return router
 

@@ -7,7 +7,7 @@ from aiogram.types import Message
 
 from bot.channels.telegram import linking, texts
 from bot.channels.telegram.deps import Deps
-from bot.channels.telegram.routers.common import answer, contact_keyboard, text
+from bot.channels.telegram.routers.common import answer, contact_keyboard, private, text
 from bot.flow import log_inbound
 from bot.records import Channel, InboundMessage
 
@@ -16,7 +16,7 @@ MAX_CHARS = 1000  # as for SMS: only the start of a longer text is kept
 
 def build() -> Router:
     """The free-text router (tried last)."""
-    router = Router(name="messages")
+    router = private(Router(name="messages"))
     router.message.register(free_text, F.text)
     return router
 

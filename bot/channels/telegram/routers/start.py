@@ -14,6 +14,7 @@ from bot.channels.telegram.routers.common import (
     answer,
     contact_keyboard,
     language_keyboard,
+    private,
     text,
 )
 from domain.phone import mask_phone
@@ -23,7 +24,7 @@ TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")  # what a deep link's payload may hol
 
 def build() -> Router:
     """The /start router."""
-    router = Router(name="start")
+    router = private(Router(name="start"))
     router.message.register(start, CommandStart())
     return router
 
