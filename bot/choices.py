@@ -8,6 +8,8 @@ a language. A press becomes the same reply and intent as the words it stands for
 
 from __future__ import annotations
 
+import re
+
 from bot.notice_texts import Rendered
 from bot.records import Button, Keyboard
 from bot.replies import Reply
@@ -28,6 +30,8 @@ ANOTHER = N_("Another account")
 # Kazakh catalog, "Русский" in the Russian one.
 SELF_NAME = N_("English")
 
+MESSAGE_ID = re.compile(r"[1-9][0-9]{0,18}")  # an outbox row id: ASCII digits, no leading 0
+MAX_MESSAGE_ID = 2**63 - 1  # SQLite's INTEGER
 CALLBACK_DATA_LIMIT = 64  # bytes (Bot API, InlineKeyboardButton.callback_data)
 LANGUAGE_ACTION = {Language.KK: "lang:kk", Language.RU: "lang:ru"}
 LABELS = {"yes": YES, "no": NO, "confirm": CONFIRM, "another": ANOTHER}
@@ -85,14 +89,14 @@ def is_current(keyboard: Keyboard, state: CaseState, action: str) -> bool:
 def parse_button(data: str) -> tuple[int, str] | None:
     """Callback data "<outbox id>:<action>" → (id, action); None when it is not ours."""
     head, _, action = data.partition(":")
-    if not head.isdigit() or action not in MEANINGS:
-        return None
-    return int(head), action
+    if not MESSAGE_ID.fullmatch(head) or action not in MEANINGS:
+        return None  # a modified client may send anything: only our own shape is read
+    message_id = int(head)
+    return (message_id, action) if message_id <= MAX_MESSAGE_ID else None
 
 
 def button_data(message_id: int, action: str) -> str:
     """The callback data of a button: at most 64 bytes, as Telegram requires."""
-    data = f"{message_id}:{action}"
-    if len(data.encode()) > CALLBACK_DATA_LIMIT:
-        raise ValueError(f"callback data over {CALLBACK_DATA_LIMIT} bytes: {data!r}")
-    return data
+    if not 1 <= message_id <= MAX_MESSAGE_ID or action not in MEANINGS:
+        raise ValueError(f"no button for message {message_id} and action {action!r}")
+    return f"{message_id}:{action}"  # at most 19 + 1 + 8 bytes: well within the limit

@@ -46,7 +46,14 @@ CREATE TABLE consents_0003 (
     prev_hash TEXT NOT NULL,
     hash TEXT NOT NULL
 );
-INSERT INTO consents_0003 SELECT * FROM consents;
+INSERT INTO consents_0003 (
+    id, seq, case_id, iin, act, text, template_id, template_version, language, channel,
+    message_ids, raw_reply, intent, actor, at, text_hash, prev_hash, hash
+)
+SELECT
+    id, seq, case_id, iin, act, text, template_id, template_version, language, channel,
+    message_ids, raw_reply, intent, actor, at, text_hash, prev_hash, hash
+FROM consents;
 DROP TABLE consents;
 ALTER TABLE consents_0003 RENAME TO consents;
 CREATE INDEX consents_iin ON consents (iin, seq);
