@@ -117,14 +117,20 @@ def test_no_command_is_a_one_line_error() -> None:
     assert_one_line_error(run(), "command")
 
 
-def test_help_says_what_the_product_does_and_which_commands_come_later() -> None:
+def test_help_says_what_the_product_does_and_how_to_run_it_for_real() -> None:
     result = run("--help")
     assert result.returncode == 0
     assert "proactive-service bot" in result.stdout
     assert "rates" in result.stdout
     assert "demo" in result.stdout
-    assert "serve" in result.stdout
-    assert "issue 6" in result.stdout
+    assert "BOT_TOKEN=" in result.stdout and " serve " in result.stdout
+
+
+def test_serve_help_names_its_configuration() -> None:
+    result = run("serve", "--help")
+    assert result.returncode == 0
+    for name in ("BOT_TOKEN", "TELEGRAM_API_BASE", "BOT_WEBHOOK_URL"):
+        assert name in result.stdout
 
 
 def test_version_prints_the_project_version() -> None:
