@@ -9,6 +9,7 @@ a language. A press becomes the same reply and intent as the words it stands for
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 from bot.notice_texts import Rendered
 from bot.records import Button, Keyboard
@@ -86,17 +87,61 @@ def is_current(keyboard: Keyboard, state: CaseState, action: str) -> bool:
     return action in LANGUAGE_ACTIONS or keyboard.step == state.value
 
 
-def parse_button(data: str) -> tuple[int, str] | None:
-    """Callback data "<outbox id>:<action>" → (id, action); None when it is not ours."""
-    head, _, action = data.partition(":")
-    if not MESSAGE_ID.fullmatch(head) or action not in MEANINGS:
-        return None  # a modified client may send anything: only our own shape is read
+class Press(NamedTuple):
+    """What a button's callback data says: the message it came with, the case and the step
+    it answers, and the answer."""
+
+    message_id: int
+    case_id: str | None  # None: a chat's own keyboard (the language), about no case
+    step: str  # the case state the keyboard was made in ("" for none)
+    action: str
+
+
+# The step in callback data, two letters at most: the data must fit 64 bytes.
+STEP_CODES: dict[str, str] = {
+    "": "-",
+    CaseState.NO_CONTACT.value: "nc",
+    CaseState.OFFERED.value: "o",
+    CaseState.AWAITING_ACCOUNT.value: "a",
+    CaseState.REGISTERED.value: "r",
+    CaseState.NOT_ACCEPTED.value: "na",
+    CaseState.UNDER_REVIEW.value: "u",
+    CaseState.ASSIGNED.value: "as",
+    CaseState.REFUSED.value: "rf",
+    CaseState.DECLINED.value: "d",
+    CaseState.WITHDRAWN.value: "w",
+    CaseState.EXPIRED.value: "e",
+}
+STEPS = {code: step for step, code in STEP_CODES.items()}
+CASE_ID = re.compile(r"[0-9a-f]{1,24}")  # bot.intake.case_id: 16 hex digits
+NO_CASE = "-"
+
+
+def parse_button(data: str) -> Press | None:
+    """Callback data "<message id>:<case id>:<step>:<action>" → a Press; None when it is not
+    ours (a modified client may send anything: only our own shape is read)."""
+    parts = data.split(":", 3)  # the action itself may hold a colon ("lang:kk")
+    if len(parts) != 4:  # noqa: PLR2004 (the four fields)
+        return None
+    head, case, code, action = parts
+    if not MESSAGE_ID.fullmatch(head) or action not in MEANINGS or code not in STEPS:
+        return None
+    if case != NO_CASE and not CASE_ID.fullmatch(case):
+        return None
     message_id = int(head)
-    return (message_id, action) if message_id <= MAX_MESSAGE_ID else None
+    if message_id > MAX_MESSAGE_ID:
+        return None
+    return Press(message_id, None if case == NO_CASE else case, STEPS[code], action)
 
 
-def button_data(message_id: int, action: str) -> str:
-    """The callback data of a button: at most 64 bytes, as Telegram requires."""
-    if not 1 <= message_id <= MAX_MESSAGE_ID or action not in MEANINGS:
+def button_data(message_id: int, case_id: str | None, step: str, action: str) -> str:
+    """The callback data of a button: the message, the case and the step, and the answer;
+    at most 19 + 24 + 2 + 8 bytes and three colons, within Telegram's 64."""
+    valid_case = case_id is None or CASE_ID.fullmatch(case_id)
+    if not 1 <= message_id <= MAX_MESSAGE_ID or action not in MEANINGS or not valid_case:
         raise ValueError(f"no button for message {message_id} and action {action!r}")
-    return f"{message_id}:{action}"  # at most 19 + 1 + 8 bytes: well within the limit
+    if step not in STEP_CODES:
+        raise ValueError(f"no button for a keyboard made in step {step!r}")
+    data = f"{message_id}:{case_id or NO_CASE}:{STEP_CODES[step]}:{action}"
+    assert len(data.encode()) <= CALLBACK_DATA_LIMIT
+    return data

@@ -152,17 +152,19 @@ async def pressed(
 ) -> tuple[CaseRecord | None, str | None]:
     """The case a pressed button answers and its action; the case alone when the press is
     stale (its step is over), neither when the button is not one this phone was shown."""
-    parsed = None if message.button is None else parse_button(message.button)
-    if parsed is None:
+    press = None if message.button is None else parse_button(message.button)
+    if press is None:
         return None, None
-    shown_id, action = parsed
-    shown = await uow.outbox.get(shown_id)
+    shown = await uow.outbox.get(press.message_id)
     if shown is None or shown.markup is None or shown.case_id is None:
         return None, None
+    if (press.case_id, press.step) != (shown.case_id, shown.markup.step):
+        return None, None  # the data does not say what we sent with that message
     record = await uow.cases.get(shown.case_id)
     if record is None or record.phone != message.address:
         return None, None
-    return record, action if is_current(shown.markup, record.case.state, action) else None
+    current = is_current(shown.markup, record.case.state, press.action)
+    return record, press.action if current else None
 
 
 async def _press(uow: UnitOfWork, message: InboundMessage, turn: Turn) -> tuple[str | None, str]:

@@ -79,7 +79,7 @@ def buttons(message: Json) -> dict[str, str]:
         for button in row:
             parsed = parse_button(button["callback_data"])
             assert parsed is not None, button
-            found[parsed[1]] = button["callback_data"]
+            found[parsed.action] = button["callback_data"]
     return found
 
 

@@ -16,7 +16,7 @@ from aiogram import Bot
 
 from bot.channels.telegram import linking
 from bot.channels.telegram.sender import TelegramLimits, TelegramSender
-from bot.choices import parse_button
+from bot.choices import button_data, parse_button
 from bot.effects import TELEGRAM_REF
 from bot.flow import handle_pending, log_inbound
 from bot.records import (
@@ -114,7 +114,8 @@ async def test_a_linked_citizen_gets_the_open_offer_in_chat_with_consent_buttons
     assert sent[0]["text"] == "linked" and sent[0]["reply_markup"] == {"remove_keyboard": True}
     buttons = sent[1]["reply_markup"]["inline_keyboard"][0]
     parsed = [parse_button(b["callback_data"]) for b in buttons]
-    assert [p[1] for p in parsed if p] == ["yes", "no"]
+    assert [p.action for p in parsed if p] == ["yes", "no"]
+    assert {(p.case_id, p.step) for p in parsed if p} == {(case_id, "offered")}
     offer = (await telegram_messages(world, case_id))[-1]
     assert offer.status is OutboxStatus.DELIVERED and offer.provider_id == f"{CHAT}:2"
     assert offer.template_id.startswith("offer") and offer.markup is not None
@@ -184,7 +185,7 @@ async def _press(world: World, message: OutboxMessage, action: str, label: str) 
         provider_id=f"press:{message_id}:answer",
         text=label,
         received_at=world.now(),
-        button=f"{message_id}:{action}",
+        button=button_data(message_id, message.case_id, "offered", action),
     )
     new = await log_inbound(world.bot.storage, [inbound])
     await handle_pending(world.bot.storage, world.now())
@@ -290,3 +291,31 @@ async def test_the_case_the_deep_link_names_is_asked_first_once_linked(
     assert len(offers) == 2
     assert f"{newer.code}" in offers[0]  # the deep link's case first
     assert f"{older.code}" in offers[1]
+
+
+async def test_a_press_whose_data_names_another_case_or_step_than_was_sent_changes_nothing(
+    world: World,
+) -> None:
+    case_id = await offered(world)
+    await link(world)
+    await world.tick()
+    offer = (await telegram_messages(world, case_id))[-1]
+    assert offer.id is not None
+    for forged in (
+        button_data(offer.id, "0123456789abcdef", "offered", "yes"),  # another case
+        button_data(offer.id, case_id, "awaiting_account", "confirm"),  # another step
+    ):
+        inbound = InboundMessage(
+            channel=Channel.TELEGRAM,
+            address=PHONE,
+            provider_id=f"forged:{forged}",
+            text="Иә",
+            received_at=world.now(),
+            button=forged,
+        )
+        await log_inbound(world.bot.storage, [inbound])
+    await handle_pending(world.bot.storage, world.now())
+    assert (await world.case_of(PHONE)).case.state is CaseState.OFFERED
+    async with world.bot.storage.unit_of_work() as uow:
+        rows = await uow.consents.rows()
+    assert ConsentAct.GIVEN not in {row.entry.act for row in rows}

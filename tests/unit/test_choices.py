@@ -16,6 +16,7 @@ from bot.choices import (
     NO,
     SELF_NAME,
     YES,
+    Press,
     button_data,
     is_current,
     keyboard_for,
@@ -169,44 +170,77 @@ def test_the_language_buttons_name_each_language_in_itself() -> None:
 # ---------------------------------------------------------------- callback data
 
 
+CASE = "94c0163d375a4c5e"  # a case id as bot.intake makes them: 16 hex digits
+STATES = ["", *(state.value for state in CaseState)]
+
+
 @given(
-    message_id=st.integers(min_value=1, max_value=10**12), action=st.sampled_from(sorted(MEANINGS))
+    message_id=st.integers(min_value=1, max_value=MAX_MESSAGE_ID),
+    case_id=st.one_of(st.none(), st.just(CASE)),
+    step=st.sampled_from(STATES),
+    action=st.sampled_from(sorted(MEANINGS)),
 )
-def test_callback_data_reads_back_as_the_message_and_action_it_was_made_from(
-    message_id: int, action: str
+def test_callback_data_reads_back_as_the_message_case_step_and_action_it_was_made_from(
+    message_id: int, case_id: str | None, step: str, action: str
 ) -> None:
-    assert parse_button(button_data(message_id, action)) == (message_id, action)
+    data = button_data(message_id, case_id, step, action)
+    assert len(data.encode()) <= CALLBACK_DATA_LIMIT
+    assert parse_button(data) == Press(message_id, case_id, step, action)
 
 
 @pytest.mark.parametrize(
     "data",
-    ["", "abc:yes", "12:", "12:maybe", ":yes", "yes", "12", "-12:yes", "1.5:yes", "12:YES"],
+    [
+        "",
+        "abc:yes",
+        "12:yes",
+        f"12:{CASE}:o:",
+        f"12:{CASE}:o:maybe",
+        f":{CASE}:o:yes",
+        "yes",
+        f"-12:{CASE}:o:yes",
+        f"1.5:{CASE}:o:yes",
+        f"12:{CASE}:o:YES",
+        f"12:{CASE}:zz:yes",  # no such step
+        "12:NOT-A-CASE:o:yes",
+        f"12:{CASE}:offered:yes",  # the step is coded, never spelled out
+    ],
 )
 def test_callback_data_that_is_not_ours_is_refused(data: str) -> None:
     assert parse_button(data) is None
 
 
-def test_callback_data_of_the_largest_id_and_longest_action_fits_the_bot_api_limit() -> None:
-    longest = max(MEANINGS, key=len)
-    data = button_data(MAX_MESSAGE_ID, longest)
-    assert len(data.encode()) <= CALLBACK_DATA_LIMIT
-    assert parse_button(data) == (MAX_MESSAGE_ID, longest)
+def test_a_language_action_keeps_its_colon() -> None:
+    assert parse_button("7:-:-:lang:ru") == Press(7, None, "", "lang:ru")
 
 
 @pytest.mark.parametrize("message_id", [0, -1, MAX_MESSAGE_ID + 1, 10**60])
 def test_no_button_is_made_for_an_id_no_outbox_row_can_have(message_id: int) -> None:
     with pytest.raises(ValueError, match="no button"):
-        button_data(message_id, "yes")
+        button_data(message_id, CASE, "offered", "yes")
 
 
-def test_no_button_is_made_for_an_unknown_action() -> None:
+@pytest.mark.parametrize(
+    ("case_id", "step", "action"),
+    [(CASE, "offered", "maybe"), ("not a case", "offered", "yes"), (CASE, "pondering", "yes")],
+)
+def test_no_button_is_made_for_an_unknown_action_case_or_step(
+    case_id: str, step: str, action: str
+) -> None:
     with pytest.raises(ValueError, match="no button"):
-        button_data(12, "maybe")
+        button_data(12, case_id, step, action)
 
 
 @pytest.mark.parametrize(
     "data",
-    ["²:yes", "١٢:yes", "0:yes", "012:yes", f"{MAX_MESSAGE_ID + 1}:yes", "9" * 60 + ":yes"],
+    [
+        f"²:{CASE}:o:yes",
+        f"١٢:{CASE}:o:yes",
+        f"0:{CASE}:o:yes",
+        f"012:{CASE}:o:yes",
+        f"{MAX_MESSAGE_ID + 1}:{CASE}:o:yes",
+        "9" * 40 + ":-:-:yes",
+    ],
 )
 def test_callback_data_a_modified_client_could_send_is_refused_not_crashed_on(data: str) -> None:
     assert parse_button(data) is None

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from bot.channels.telegram.i18n import catalog_i18n, telegram_language
 from bot.channels.telegram.sender import TelegramLimits, reply_markup
 from bot.channels.telegram.texts import ALREADY_ANSWERED, HELP, WELCOME
-from bot.choices import keyboard_for, parse_button
+from bot.choices import Press, keyboard_for, parse_button
 from bot.notice_texts import Rendered
 from bot.records import Button, Channel, Keyboard, OutboxMessage
 from bot.settings import Settings
@@ -301,7 +301,7 @@ def outbox(markup: Keyboard | None, message_id: int | None = 42) -> OutboxMessag
     return OutboxMessage(
         id=message_id,
         client_ref="tg-1",
-        case_id="c1",
+        case_id="94c0163d375a4c5e",
         channel=Channel.TELEGRAM,
         address="5550001",
         language="kk+ru",
@@ -337,7 +337,10 @@ def test_a_contact_keyboard_asks_telegram_for_the_person_own_phone_number() -> N
     ]
 
 
-def test_inline_buttons_carry_the_message_id_and_action_as_callback_data() -> None:
+CASE = "94c0163d375a4c5e"
+
+
+def test_inline_buttons_carry_the_message_case_step_and_action_as_callback_data() -> None:
     offer = Rendered(text="…", template_id="offer.burial", template_version="x", language="kk+ru")
     keyboard = keyboard_for(offer, CaseState.OFFERED)
     assert keyboard is not None
@@ -348,8 +351,8 @@ def test_inline_buttons_carry_the_message_id_and_action_as_callback_data() -> No
     assert [
         [parse_button(b.callback_data or "") for b in row] for row in markup.inline_keyboard
     ] == [
-        [(42, "yes"), (42, "no")],
-        [(42, "lang:kk"), (42, "lang:ru")],
+        [Press(42, CASE, "offered", "yes"), Press(42, CASE, "offered", "no")],
+        [Press(42, CASE, "offered", "lang:kk"), Press(42, CASE, "offered", "lang:ru")],
     ]
     assert [[b.text for b in row] for row in markup.inline_keyboard] == [
         [b.text for b in row] for row in keyboard.rows

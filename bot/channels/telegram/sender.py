@@ -97,13 +97,15 @@ def reply_markup(message: OutboxMessage) -> Markup | None:
             [KeyboardButton(text=b.text, request_contact=True) for b in r] for r in keyboard.rows
         ]
         return ReplyKeyboardMarkup(keyboard=rows, resize_keyboard=True, one_time_keyboard=True)
-    assert message.id is not None
+    message_id = message.id
+    assert message_id is not None
+
+    def data(action: str) -> str:
+        return button_data(message_id, message.case_id, keyboard.step, action)
+
     return InlineKeyboardMarkup(
         inline_keyboard=[
-            [
-                InlineKeyboardButton(text=b.text, callback_data=button_data(message.id, b.action))
-                for b in row
-            ]
+            [InlineKeyboardButton(text=b.text, callback_data=data(b.action)) for b in row]
             for row in keyboard.rows
         ]
     )

@@ -1,6 +1,8 @@
 """A pressed inline button: the same reply as the words it stands for, once, in its step.
 
-Callback data is "<outbox id>:<action>": the message the keyboard came with and the answer.
+Callback data is "<outbox id>:<case id>:<step>:<action>": the message the keyboard came with,
+the case and the step it answers, and the answer; data that does not match what was sent
+with that message is refused.
 A press is logged as an inbound message whose provider id names the keyboard, so a second
 press of the same keyboard is refused by the log itself; a press whose step is over (the
 case was answered by SMS meanwhile) is answered "already answered" and changes nothing.
@@ -48,13 +50,13 @@ async def _shown(deps: Deps, message_id: int) -> OutboxMessage | None:
 
 async def press(query: CallbackQuery, deps: Deps, i18n: I18n) -> None:
     """Answer the query at once; hand a fresh press to the flow, refuse a stale one."""
-    parsed = parse_button(query.data or "")
-    shown = None if parsed is None else await _shown(deps, parsed[0])
+    press = parse_button(query.data or "")
+    shown = None if press is None else await _shown(deps, press.message_id)
     chat = await linking.chat_of(deps.storage, query.from_user.id)
-    if parsed is None or shown is None or shown.address != str(query.from_user.id):
+    if press is None or shown is None or shown.address != str(query.from_user.id):
         await query.answer(_(texts.ALREADY_ANSWERED))
         return
-    message_id, action = parsed
+    action = press.action
     if shown.case_id is None:  # the chat's own language keyboard
         await _choose_language(query, deps, i18n, action)
         return
