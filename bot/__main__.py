@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from bot.cli import demo, review, serve, sim
+from bot.cli import console, demo, review, serve, sim
 from bot.i18n_catalog import PROJECT, Layout, project_version
 from bot.settings import Settings
 from bot.texts import (
@@ -150,6 +150,7 @@ def build_parser() -> Parser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="command")
     serve.register(commands)
+    console.register(commands)
     sim.register(commands)
     demo.register(commands)
     review.register(commands)

@@ -8,18 +8,23 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from bot.records import (
+    AuditEntry,
     CaseRecord,
     Channel,
     Citizen,
     ConsentEntry,
     ConsentRow,
+    DayVolume,
     DecisionRecord,
+    FunnelRow,
     InboundMessage,
+    Operator,
     OperatorTask,
     OutboxMessage,
     PaymentOrder,
     TelegramChat,
     TimerKind,
+    WebSession,
 )
 from domain.cases import Case, CaseState
 from domain.model import Service
@@ -238,6 +243,66 @@ class TelegramChats(Protocol):
         """Remember the bot's username."""
 
 
+class Operators(Protocol):
+    """Console accounts."""
+
+    async def get(self, name: str) -> Operator | None:
+        """An account by name."""
+
+    async def add(self, operator: Operator) -> bool:
+        """Create an account; False when the name is taken."""
+
+    async def save(self, operator: Operator) -> None:
+        """Replace an account (role, password, disabled)."""
+
+    async def all(self) -> list[Operator]:
+        """Every account, by name."""
+
+
+class WebSessions(Protocol):
+    """Signed-in browsers."""
+
+    async def add(self, session: WebSession) -> None:
+        """Keep a new session."""
+
+    async def get(self, token_hash: str) -> WebSession | None:
+        """A session by its token's hash."""
+
+    async def delete(self, token_hash: str) -> None:
+        """End a session."""
+
+    async def delete_for(self, operator: str) -> int:
+        """End every session of an account; how many."""
+
+    async def record_failure(self, name: str, address: str, at: datetime) -> None:
+        """A failed login."""
+
+    async def failures_since(self, name: str, address: str, since: datetime) -> int:
+        """Failed logins for this name or from this address since a moment."""
+
+
+class Audit(Protocol):
+    """The audit of operators' views and acts."""
+
+    async def add(self, entry: AuditEntry) -> None:
+        """Record one view or act."""
+
+    async def page(
+        self, offset: int, limit: int, operator: str | None = None
+    ) -> tuple[list[AuditEntry], int]:
+        """Entries newest first, and how many there are in all."""
+
+
+class Reports(Protocol):
+    """Read models for the console."""
+
+    async def funnel(self) -> list[FunnelRow]:
+        """How far the cases of each service got."""
+
+    async def sms_per_day(self, days: int = 31) -> list[DayVolume]:
+        """SMS queued per Almaty day, the latest days, oldest first."""
+
+
 class UnitOfWork(Protocol):
     """One transaction over every store: rolled back unless `commit()` is called."""
 
@@ -253,6 +318,10 @@ class UnitOfWork(Protocol):
     decisions: Decisions
     payments: Payments
     telegram: TelegramChats
+    operators: Operators
+    sessions: WebSessions
+    audit: Audit
+    reports: Reports
 
     async def __aenter__(self) -> Self:
         """Begin the transaction."""

@@ -219,3 +219,63 @@ class PaymentOrder(_Row):
     start: date
     periodicity: Literal["one_time", "monthly"]
     created_at: datetime
+
+
+class Role(StrEnum):
+    """What a console account may do (see bot.web.access for each role's permissions)."""
+
+    OPERATOR = "operator"  # reads the ledger and cases; reveals with a reason
+    REVIEWER = "reviewer"  # also decides the cases the law leaves to a person
+    TESTER = "tester"  # also plays the state and the citizen (simulation only)
+    ADMIN = "admin"  # manages accounts and reads the audit
+
+
+class Operator(_Row):
+    """A console account."""
+
+    name: str
+    role: Role
+    password_hash: str
+    created_at: datetime
+    disabled_at: datetime | None = None
+
+
+class WebSession(_Row):
+    """A signed-in browser: the cookie holds a token, the store only its hash."""
+
+    token_hash: str
+    operator: str
+    csrf: str  # the token every form of this session carries
+    created_at: datetime
+    expires_at: datetime
+
+
+class AuditEntry(_Row):
+    """Who looked at whose data, or did what, when and why."""
+
+    id: int | None = None
+    at: datetime
+    operator: str
+    action: str
+    subject: str | None = None
+    what: str
+    reason: str | None = None
+    address: str | None = None
+
+
+class FunnelRow(_Row):
+    """How far the cases of one service got."""
+
+    service: str
+    offered: int  # reached the citizen (every case but no_contact)
+    consented: int
+    registered: int
+    decided: int  # assigned or refused
+
+
+class DayVolume(_Row):
+    """SMS queued on one Almaty day."""
+
+    day: date
+    messages: int
+    segments: int

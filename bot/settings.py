@@ -38,6 +38,12 @@ class Settings(BaseSettings):
     webhook_path: str = "/telegram/webhook"
     webhook_secret: SecretStr | None = None  # checked on every webhook call when set
 
+    # The console (bot.web): on loopback unless told otherwise.
+    console: bool = True  # serve starts it
+    console_host: str = "127.0.0.1"
+    console_port: int = Field(default=8080, gt=0, lt=65536)
+    console_secure_cookies: bool = False  # True when served over HTTPS (behind a proxy)
+
     @property
     def database(self) -> Path:
         """The bot's own SQLite file."""

@@ -23,6 +23,7 @@ from typing import Literal, Self
 import aiosqlite
 
 from bot.ports import (
+    Audit,
     CaseStore,
     CitizenStore,
     ConsentLog,
@@ -30,16 +31,21 @@ from bot.ports import (
     FeedCursor,
     InboundLog,
     Journal,
+    Operators,
     OperatorTasks,
     Outbox,
     Payments,
+    Reports,
     TelegramChats,
     Timers,
+    WebSessions,
 )
 from bot.storage.cases import SqliteCaseStore, SqliteCitizenStore
 from bot.storage.consents import SqliteConsentLog
+from bot.storage.console import SqliteAudit, SqliteOperators, SqliteWebSessions
 from bot.storage.decisions import SqliteDecisions, SqliteJournal, SqlitePayments
 from bot.storage.messages import SqliteInboundLog, SqliteOutbox
+from bot.storage.reports import SqliteReports
 from bot.storage.schedule import SqliteFeedCursor, SqliteOperatorTasks, SqliteTimers
 from bot.storage.session import Session
 from bot.storage.telegram import SqliteTelegramChats
@@ -191,6 +197,10 @@ class SqliteUnitOfWork:
         self.decisions: Decisions = SqliteDecisions(self._session)
         self.payments: Payments = SqlitePayments(self._session)
         self.telegram: TelegramChats = SqliteTelegramChats(self._session)
+        self.operators: Operators = SqliteOperators(self._session)
+        self.sessions: WebSessions = SqliteWebSessions(self._session)
+        self.audit: Audit = SqliteAudit(self._session)
+        self.reports: Reports = SqliteReports(self._session)
 
     async def __aenter__(self) -> Self:
         """Wait for the storage's other unit of work to end, then begin the transaction."""

@@ -1,0 +1,132 @@
+"""The console's accounts, sessions, audit and failed logins, in SQLite."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+from typing import Any
+
+from bot.records import AuditEntry, Operator, WebSession
+from bot.storage.codec import column, optional_from_utc_text, utc_text
+from bot.storage.session import Session
+
+
+def _fields(row: sqlite3.Row, times: tuple[str, ...]) -> dict[str, Any]:
+    fields = dict(zip(row.keys(), tuple(row), strict=True))
+    for name in times:
+        fields[name] = optional_from_utc_text(fields[name])
+    return fields
+
+
+def _params(record: Operator | WebSession | AuditEntry) -> dict[str, Any]:
+    return {name: column(value) for name, value in record}
+
+
+class SqliteOperators:
+    """Console accounts."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    async def get(self, name: str) -> Operator | None:
+        """An account by name."""
+        row = await self._session.row("SELECT * FROM operators WHERE name = ?", (name,))
+        return None if row is None else Operator(**_fields(row, ("created_at", "disabled_at")))
+
+    async def add(self, operator: Operator) -> bool:
+        """Create an account; False when the name is taken."""
+        inserted = await self._session.run(
+            "INSERT INTO operators (name, role, password_hash, created_at, disabled_at)"
+            " VALUES (:name, :role, :password_hash, :created_at, :disabled_at)"
+            " ON CONFLICT (name) DO NOTHING",
+            _params(operator),
+        )
+        return inserted == 1
+
+    async def save(self, operator: Operator) -> None:
+        """Replace an account (role, password, disabled)."""
+        await self._session.run(
+            "UPDATE operators SET role = :role, password_hash = :password_hash,"
+            " disabled_at = :disabled_at WHERE name = :name",
+            _params(operator),
+        )
+
+    async def all(self) -> list[Operator]:
+        """Every account, by name."""
+        rows = await self._session.rows("SELECT * FROM operators ORDER BY name")
+        return [Operator(**_fields(row, ("created_at", "disabled_at"))) for row in rows]
+
+
+class SqliteWebSessions:
+    """Signed-in browsers and failed logins."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    async def add(self, session: WebSession) -> None:
+        """Keep a new session."""
+        await self._session.run(
+            "INSERT INTO web_sessions (token_hash, operator, csrf, created_at, expires_at)"
+            " VALUES (:token_hash, :operator, :csrf, :created_at, :expires_at)",
+            _params(session),
+        )
+
+    async def get(self, token_hash: str) -> WebSession | None:
+        """A session by its token's hash."""
+        row = await self._session.row(
+            "SELECT * FROM web_sessions WHERE token_hash = ?", (token_hash,)
+        )
+        return None if row is None else WebSession(**_fields(row, ("created_at", "expires_at")))
+
+    async def delete(self, token_hash: str) -> None:
+        """End a session."""
+        await self._session.run("DELETE FROM web_sessions WHERE token_hash = ?", (token_hash,))
+
+    async def delete_for(self, operator: str) -> int:
+        """End every session of an account; how many."""
+        return await self._session.run("DELETE FROM web_sessions WHERE operator = ?", (operator,))
+
+    async def record_failure(self, name: str, address: str, at: datetime) -> None:
+        """A failed login."""
+        await self._session.run(
+            "INSERT INTO login_failures (name, address, at) VALUES (?, ?, ?)",
+            (name, address, utc_text(at)),
+        )
+
+    async def failures_since(self, name: str, address: str, since: datetime) -> int:
+        """Failed logins for this name or from this address since a moment."""
+        row = await self._session.row(
+            "SELECT COUNT(*) FROM login_failures WHERE at >= ? AND (name = ? OR address = ?)",
+            (utc_text(since), name, address),
+        )
+        return 0 if row is None else int(row[0])
+
+
+class SqliteAudit:
+    """The audit, append-only."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    async def add(self, entry: AuditEntry) -> None:
+        """Record one view or act."""
+        params = _params(entry)
+        params.pop("id")
+        await self._session.run(
+            "INSERT INTO audit (at, operator, action, subject, what, reason, address)"
+            " VALUES (:at, :operator, :action, :subject, :what, :reason, :address)",
+            params,
+        )
+
+    async def page(
+        self, offset: int, limit: int, operator: str | None = None
+    ) -> tuple[list[AuditEntry], int]:
+        """Entries newest first, and how many there are in all."""
+        where, params = ("WHERE operator = ?", (operator,)) if operator else ("", ())
+        total_row = await self._session.row(f"SELECT COUNT(*) FROM audit {where}", params)
+        rows = await self._session.rows(
+            f"SELECT * FROM audit {where} ORDER BY at DESC, id DESC LIMIT ? OFFSET ?",
+            (*params, limit, offset),
+        )
+        total = 0 if total_row is None else int(total_row[0])
+        return [AuditEntry(**_fields(row, ("at",))) for row in rows], total

@@ -1,0 +1,30 @@
+"""Who may do what in the console: each role's permissions, from the issue's roles."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from bot.records import Role
+
+
+class Permission(StrEnum):
+    """A kind of access a route needs."""
+
+    READ = "read"  # the ledger, cases, the dashboard (masked)
+    REVEAL = "reveal"  # show an IIN or IBAN in full, with a reason, audited
+    DECIDE = "decide"  # decide review cases
+    SIMULATE = "simulate"  # the tester pages (simulation mode only)
+    ADMIN = "admin"  # accounts and the audit
+
+
+PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.OPERATOR: frozenset({Permission.READ, Permission.REVEAL}),
+    Role.REVIEWER: frozenset({Permission.READ, Permission.REVEAL, Permission.DECIDE}),
+    Role.TESTER: frozenset({Permission.READ, Permission.REVEAL, Permission.SIMULATE}),
+    Role.ADMIN: frozenset({Permission.READ, Permission.ADMIN}),
+}
+
+
+def may(role: Role, permission: Permission) -> bool:
+    """Whether a role has a permission."""
+    return permission in PERMISSIONS[role]
