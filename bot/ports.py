@@ -9,6 +9,7 @@ from typing import Protocol, Self
 
 from bot.records import (
     AuditEntry,
+    CaseFilter,
     CaseRecord,
     Channel,
     Citizen,
@@ -18,6 +19,7 @@ from bot.records import (
     DecisionRecord,
     FunnelRow,
     InboundMessage,
+    LedgerFilter,
     Operator,
     OperatorTask,
     OutboxMessage,
@@ -303,6 +305,23 @@ class Reports(Protocol):
         """SMS queued per Almaty day, the latest days, oldest first."""
 
 
+class Views(Protocol):
+    """The console's filtered, paged reads."""
+
+    async def ledger(
+        self, f: LedgerFilter, offset: int = 0, limit: int | None = 50
+    ) -> tuple[list[ConsentRow], int]:
+        """Ledger rows matching the filter, newest first (all with no limit), and how many."""
+
+    async def cases(
+        self, f: CaseFilter, offset: int = 0, limit: int = 50
+    ) -> tuple[list[CaseRecord], int]:
+        """Cases matching the filter, newest first, and how many."""
+
+    async def inbound_for_case(self, case_id: str) -> list[InboundMessage]:
+        """The citizen's messages a case was answered by, in order."""
+
+
 class UnitOfWork(Protocol):
     """One transaction over every store: rolled back unless `commit()` is called."""
 
@@ -322,6 +341,7 @@ class UnitOfWork(Protocol):
     sessions: WebSessions
     audit: Audit
     reports: Reports
+    views: Views
 
     async def __aenter__(self) -> Self:
         """Begin the transaction."""

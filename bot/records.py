@@ -279,3 +279,23 @@ class DayVolume(_Row):
     day: date
     messages: int
     segments: int
+
+
+class LedgerFilter(_Row):
+    """What the console's ledger page shows: every field optional."""
+
+    since: datetime | None = None
+    until: datetime | None = None
+    service: str | None = None
+    channel: str | None = None
+    act: str | None = None
+    iin: str | None = None
+
+
+class CaseFilter(_Row):
+    """What the console's case list shows: a search term (case id prefix, IIN, phone, code),
+    a state, a service."""
+
+    search: str | None = None
+    state: str | None = None
+    service: str | None = None

@@ -282,6 +282,15 @@ class SimulatedSmsGateway:
         ).fetchall()
         return [InboxMessage.model_validate(dict(row)) for row in rows]
 
+    async def sent_by(self, phone: str) -> list[InboundMessage]:
+        """What a phone sent (the tester's replies), oldest first, taken by the bot or not."""
+        rows = self._conn.execute(
+            f"SELECT {_MO_ID} AS provider_id, phone AS address, text, received_at"
+            " FROM mobile_originated WHERE phone = ? ORDER BY id",
+            (normalize_phone(phone),),
+        ).fetchall()
+        return [_inbound(row) for row in rows]
+
     async def messages(self, limit: int = 100) -> list[Submission]:
         """Submitted messages for the console, newest first."""
         now = _to_text(await self._now())

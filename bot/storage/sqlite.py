@@ -38,6 +38,7 @@ from bot.ports import (
     Reports,
     TelegramChats,
     Timers,
+    Views,
     WebSessions,
 )
 from bot.storage.cases import SqliteCaseStore, SqliteCitizenStore
@@ -49,6 +50,7 @@ from bot.storage.reports import SqliteReports
 from bot.storage.schedule import SqliteFeedCursor, SqliteOperatorTasks, SqliteTimers
 from bot.storage.session import Session
 from bot.storage.telegram import SqliteTelegramChats
+from bot.storage.views import SqliteViews
 
 PRAGMAS = (
     "PRAGMA journal_mode = WAL",
@@ -201,6 +203,7 @@ class SqliteUnitOfWork:
         self.sessions: WebSessions = SqliteWebSessions(self._session)
         self.audit: Audit = SqliteAudit(self._session)
         self.reports: Reports = SqliteReports(self._session)
+        self.views: Views = SqliteViews(self._session)
 
     async def __aenter__(self) -> Self:
         """Wait for the storage's other unit of work to end, then begin the transaction."""

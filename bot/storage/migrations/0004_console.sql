@@ -38,3 +38,8 @@ CREATE TABLE login_failures (
 );
 CREATE INDEX login_failures_name ON login_failures (name, at);
 CREATE INDEX login_failures_address ON login_failures (address, at);
+
+-- The console's reads: a case's replies, the ledger by case and by time.
+CREATE INDEX inbound_case ON inbound (case_id, received_at) WHERE case_id IS NOT NULL;
+CREATE INDEX consents_case ON consents (case_id, seq) WHERE case_id IS NOT NULL;
+CREATE INDEX consents_at ON consents (at);

@@ -1,0 +1,96 @@
+"""Read models of the console in SQLite: the ledger and cases filtered and paged.
+
+Filters are parameters, never pasted SQL; pages are newest first with a total count.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.records import CaseFilter, CaseRecord, ConsentRow, InboundMessage, LedgerFilter
+from bot.storage.codec import case_from_row, consent_from_row, inbound_from_row, utc_text
+from bot.storage.session import Session
+
+
+def _ledger_where(f: LedgerFilter) -> tuple[str, dict[str, Any]]:
+    clauses, params = [], {}
+    if f.since is not None:
+        clauses.append("c.at >= :since")
+        params["since"] = utc_text(f.since)
+    if f.until is not None:
+        clauses.append("c.at < :until")
+        params["until"] = utc_text(f.until)
+    if f.service is not None:
+        clauses.append("k.service = :service")
+        params["service"] = f.service
+    if f.channel is not None:
+        clauses.append("c.channel = :channel")
+        params["channel"] = f.channel
+    if f.act is not None:
+        clauses.append("c.act = :act")
+        params["act"] = f.act
+    if f.iin is not None:
+        clauses.append("c.iin = :iin")
+        params["iin"] = f.iin
+    where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+    return where, params
+
+
+def _case_where(f: CaseFilter) -> tuple[str, dict[str, Any]]:
+    clauses, params = [], {}
+    if f.state is not None:
+        clauses.append("state = :state")
+        params["state"] = f.state
+    if f.service is not None:
+        clauses.append("service = :service")
+        params["service"] = f.service
+    if f.search:
+        clauses.append(
+            "(id LIKE :prefix OR addressee_iin = :term OR subject_iin = :term OR phone = :term"
+            " OR code = :term)"
+        )
+        params["prefix"] = f.search.replace("%", "").replace("_", "") + "%"
+        params["term"] = f.search
+    where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+    return where, params
+
+
+class SqliteViews:
+    """The console's filtered, paged reads."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    async def ledger(
+        self, f: LedgerFilter, offset: int = 0, limit: int | None = 50
+    ) -> tuple[list[ConsentRow], int]:
+        """Ledger rows matching the filter, newest first (all of them with no limit), and
+        how many match."""
+        where, params = _ledger_where(f)
+        joined = "FROM consents c LEFT JOIN cases k ON k.id = c.case_id" + where
+        total = await self._session.row(f"SELECT COUNT(*) {joined}", params)
+        page = "" if limit is None else " LIMIT :limit OFFSET :offset"
+        rows = await self._session.rows(
+            f"SELECT c.* {joined} ORDER BY c.seq DESC{page}",
+            {**params, "limit": limit, "offset": offset},
+        )
+        return [consent_from_row(row) for row in rows], 0 if total is None else int(total[0])
+
+    async def cases(
+        self, f: CaseFilter, offset: int = 0, limit: int = 50
+    ) -> tuple[list[CaseRecord], int]:
+        """Cases matching the filter, newest first, and how many match."""
+        where, params = _case_where(f)
+        total = await self._session.row(f"SELECT COUNT(*) FROM cases{where}", params)
+        rows = await self._session.rows(
+            f"SELECT * FROM cases{where} ORDER BY created_at DESC, id LIMIT :limit OFFSET :offset",
+            {**params, "limit": limit, "offset": offset},
+        )
+        return [case_from_row(row) for row in rows], 0 if total is None else int(total[0])
+
+    async def inbound_for_case(self, case_id: str) -> list[InboundMessage]:
+        """The citizen's messages a case was answered by, in order."""
+        rows = await self._session.rows(
+            "SELECT * FROM inbound WHERE case_id = ? ORDER BY received_at, id", (case_id,)
+        )
+        return [inbound_from_row(row) for row in rows]
