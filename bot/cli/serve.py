@@ -1,8 +1,9 @@
 """`python -m bot serve`: everything at once until SIGINT or SIGTERM.
 
 The registry watcher, the timers, the decisions, the outbox dispatcher and the SMS gateway
-run as one interval job (APScheduler); Telegram, when a token is set, receives updates by
-long polling or, with BOT_WEBHOOK_URL, by webhook. A Telegram handler that logs a reply or
+run as one interval job (APScheduler); the console serves operators and testers (loopback
+by default; BOT_CONSOLE=false turns it off); Telegram, when a token is set, receives updates
+by long polling or, with BOT_WEBHOOK_URL, by webhook. A Telegram handler that logs a reply or
 queues an answer wakes the job, so the citizen is answered now, not at the next interval.
 """
 
@@ -36,6 +37,12 @@ async def run_until(app: App, stop: asyncio.Event) -> None:
         if job is not None and not app.ticking:
             job.modify(next_run_time=datetime.now(UTC))
 
+    console = None
+    if app.settings.console:
+        from bot.web.app import start_console  # noqa: PLC0415 (only when the console is on)
+
+        console = await start_console(app, app.settings.console_host, app.settings.console_port)
+        out(f"console on http://{app.settings.console_host}:{app.settings.console_port}/")
     try:
         if app.telegram is None:
             out(f"serving: due work every {app.settings.tick_interval} s, Telegram off (no token)")
@@ -43,6 +50,8 @@ async def run_until(app: App, stop: asyncio.Event) -> None:
         else:
             await _with_telegram(app, stop, wake)
     finally:
+        if console is not None:
+            await console.cleanup()
         await stop_gracefully(scheduler, app)
 
 
@@ -107,12 +116,15 @@ def register(commands: Any) -> None:  # argparse's subparsers action
     """Add `serve`."""
     parser = commands.add_parser(
         "serve",
-        help="run the bot: registry watcher, scheduler, dispatcher, SMS gateway, Telegram",
+        help="run the bot: registry watcher, scheduler, dispatcher, SMS gateway, console, "
+        "Telegram",
         description="Run everything until Ctrl-C or SIGTERM: the registry feed watcher, the "
-        "timers and decisions, the outbox dispatcher, the SMS gateway and, when BOT_TOKEN is "
-        "set, Telegram (long polling; a webhook with BOT_WEBHOOK_URL).",
-        epilog="environment: BOT_TOKEN, TELEGRAM_API_BASE (a Bot API server, e.g. a local "
-        "one), BOT_WEBHOOK_URL, BOT_WEBHOOK_HOST, BOT_WEBHOOK_PORT, BOT_WEBHOOK_PATH, "
+        "timers and decisions, the outbox dispatcher, the SMS gateway, the console and, when "
+        "BOT_TOKEN is set, Telegram (long polling; a webhook with BOT_WEBHOOK_URL).",
+        epilog="environment: BOT_CONSOLE (true), BOT_CONSOLE_HOST (127.0.0.1), "
+        "BOT_CONSOLE_PORT (8080), BOT_CONSOLE_SECURE_COOKIES, BOT_TOKEN, TELEGRAM_API_BASE (a "
+        "Bot API server, e.g. a local one), BOT_WEBHOOK_URL, BOT_WEBHOOK_HOST, "
+        "BOT_WEBHOOK_PORT, BOT_WEBHOOK_PATH, "
         "BOT_WEBHOOK_SECRET, BOT_TELEGRAM_RATE, BOT_TELEGRAM_CHAT_INTERVAL, BOT_TICK_INTERVAL",
     )
     parser.set_defaults(run=serve)

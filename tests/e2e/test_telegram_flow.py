@@ -56,6 +56,7 @@ async def world(tmp_path: Path, server: BotApiServer) -> AsyncIterator[World]:
         telegram_api_base=server.base_url,
         tick_interval=0.1,
         telegram_chat_interval=0.05,
+        console=False,
     )
     stop = asyncio.Event()
     serving = asyncio.create_task(run_until(app, stop))
@@ -291,6 +292,7 @@ async def test_webhook_mode_registers_the_webhook_and_answers_updates_posted_to_
         webhook_url=public,
         webhook_port=port,
         webhook_secret="s3cret-token",
+        console=False,
     )
     stop = asyncio.Event()
     serving = asyncio.create_task(run_until(app, stop))

@@ -9,9 +9,12 @@ import signal
 import sys
 from pathlib import Path
 
+import aiohttp
+
 from bot.channels.telegram import texts
 from bot.texts import render
 from tests.e2e.test_bot_cli import ENV, ROOT
+from tests.e2e.test_telegram_flow import free_port
 from tests.e2e.world import open_world
 from tests.fakes.bot_api import BotApiServer
 
@@ -23,6 +26,7 @@ async def test_serve_answers_in_telegram_and_stops_cleanly_on_sigterm(tmp_path: 
     world = open_world(tmp_path)
     world.disability(world.person(phone=PHONE, language="kk"))
     world.conn.close()
+    console_port = free_port()
     async with BotApiServer(TOKEN) as server:
         env = {
             **ENV,
@@ -30,6 +34,7 @@ async def test_serve_answers_in_telegram_and_stops_cleanly_on_sigterm(tmp_path: 
             "TELEGRAM_API_BASE": server.base_url,
             "BOT_TICK_INTERVAL": "0.2",
             "BOT_TELEGRAM_CHAT_INTERVAL": "0.1",
+            "BOT_CONSOLE_PORT": str(console_port),
         }
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot", "--data-dir", str(tmp_path), "serve",
@@ -44,6 +49,10 @@ async def test_serve_answers_in_telegram_and_stops_cleanly_on_sigterm(tmp_path: 
             user.share_contact(PHONE)
             offer = await user.wait_for(lambda m: "1414" in m.get("text", ""), 30)
             assert "inline_keyboard" in offer["reply_markup"]
+            async with aiohttp.ClientSession() as client:  # the console is served too
+                url = f"http://127.0.0.1:{console_port}/login"
+                async with client.get(url) as login:
+                    assert login.status == 200
         finally:
             if process.returncode is None:
                 process.send_signal(signal.SIGTERM)
@@ -52,4 +61,5 @@ async def test_serve_answers_in_telegram_and_stops_cleanly_on_sigterm(tmp_path: 
     assert "Traceback" not in stderr.decode()
     out = stdout.decode()
     assert "by long polling" in out and out.rstrip().endswith("stopped")
+    assert f"console on http://127.0.0.1:{console_port}/" in out
     assert os.path.exists(tmp_path / "bot.sqlite3")
