@@ -43,7 +43,7 @@ async def console_world(tmp_path: Path, **settings: Any) -> AsyncIterator[tuple[
 class Browser:
     """A client that keeps cookies, signs in through the form and posts forms with their token."""
 
-    def __init__(self, client: TestClient) -> None:
+    def __init__(self, client: TestClient[Any, Any]) -> None:
         self.client = client
         self.csrf = ""
 
@@ -73,7 +73,7 @@ class Browser:
 
 @asynccontextmanager
 async def browser(server: TestServer) -> AsyncIterator[Browser]:
-    client = TestClient(server)
+    client: TestClient[Any, Any] = TestClient(server)
     await client.start_server()
     try:
         yield Browser(client)
