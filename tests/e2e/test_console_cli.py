@@ -1,0 +1,54 @@
+"""`python -m bot operators …` at the command line: accounts for the console."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.e2e.test_bot_cli import ENV, ROOT
+
+PASSWORD = "correct horse battery staple"
+
+
+def bot(data_dir: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "--data-dir", str(data_dir), *args],
+        cwd=ROOT,
+        env=ENV,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_an_admin_account_is_created_listed_and_disabled(tmp_path: Path) -> None:
+    made = bot(tmp_path, "operators", "add", "aigul", "--role", "admin", "--password-stdin",
+               stdin=PASSWORD + "\n")  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    assert "aigul (admin) created" in made.stdout
+    listed = bot(tmp_path, "operators", "list")
+    assert "aigul" in listed.stdout and "admin" in listed.stdout and "active" in listed.stdout
+    assert PASSWORD not in listed.stdout
+    disabled = bot(tmp_path, "operators", "disable", "aigul")
+    assert disabled.returncode == 0
+    assert "disabled" in bot(tmp_path, "operators", "list").stdout
+
+
+def test_a_weak_password_a_taken_name_and_a_bad_role_are_one_line_errors(tmp_path: Path) -> None:
+    weak = bot(tmp_path, "operators", "add", "aigul", "--role", "operator", "--password-stdin",
+               stdin="short\n")  # fmt: skip
+    assert weak.returncode == 2 and "at least 12 characters" in weak.stderr
+    assert "Traceback" not in weak.stderr
+    bot(tmp_path, "operators", "add", "aigul", "--role", "operator", "--password-stdin",
+        stdin=PASSWORD + "\n")  # fmt: skip
+    taken = bot(tmp_path, "operators", "add", "aigul", "--role", "operator", "--password-stdin",
+                stdin=PASSWORD + "\n")  # fmt: skip
+    assert taken.returncode == 2 and "taken" in taken.stderr
+    role = bot(tmp_path, "operators", "add", "bob", "--role", "king", "--password-stdin")
+    assert role.returncode == 2 and "invalid choice" in role.stderr
+    name = bot(tmp_path, "operators", "add", "Bad Name", "--role", "operator",
+               "--password-stdin", stdin=PASSWORD + "\n")  # fmt: skip
+    assert name.returncode == 2 and "a name is 2-32 characters" in name.stderr
