@@ -7,7 +7,7 @@ from datetime import datetime
 
 from bot.ports import Storage
 from bot.records import Operator, Role
-from bot.web.passwords import hash_password
+from bot.web.passwords import WeakPassword, hash_password
 
 NAME = re.compile(r"[a-z][a-z0-9._-]{1,31}")
 
@@ -30,9 +30,11 @@ async def add_operator(
     storage: Storage, name: str, role: Role, password: str, at: datetime
 ) -> Operator:
     """Create an account; AccountError when the name is taken or the password weak."""
-    account = Operator(
-        name=check_name(name), role=role, password_hash=hash_password(password), created_at=at
-    )
+    try:
+        hashed = hash_password(password)
+    except WeakPassword as error:
+        raise AccountError(str(error)) from error
+    account = Operator(name=check_name(name), role=role, password_hash=hashed, created_at=at)
     async with storage.unit_of_work() as uow:
         if not await uow.operators.add(account):
             raise AccountError(f"the name {name!r} is taken")

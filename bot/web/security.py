@@ -15,6 +15,7 @@ import logging
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from urllib.parse import quote
 
 from aiohttp import web
 
@@ -145,14 +146,22 @@ def current(request: web.Request) -> Signed:
     return request[SIGNED]
 
 
-@web.middleware
-async def headers(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Security headers on every response."""
-    response = await handler(request)
+def _secure(response: web.StreamResponse) -> None:
     response.headers.setdefault("Content-Security-Policy", CSP)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "no-referrer")
     response.headers.setdefault("Cache-Control", "no-store")
+
+
+@web.middleware
+async def headers(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Security headers on every response, the raised ones (redirects, refusals) too."""
+    try:
+        response = await handler(request)
+    except web.HTTPException as raised:
+        _secure(raised)
+        raise
+    _secure(response)
     return response
 
 
@@ -167,7 +176,7 @@ async def gate(request: web.Request, handler: Handler) -> web.StreamResponse:
     who = await signed(request)
     if who is None:
         if request.method == "GET":
-            raise web.HTTPSeeOther(f"/login?next={request.rel_url.path}")
+            raise web.HTTPSeeOther(f"/login?next={quote(request.rel_url.path, safe='/')}")
         raise web.HTTPUnauthorized(text="sign in first")
     if not may(who.operator.role, route.permission):
         raise web.HTTPForbidden(text=f"the role {who.operator.role.value} may not do this")

@@ -23,7 +23,9 @@ CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
 
 @asynccontextmanager
-async def console_world(tmp_path: Path, **settings: Any) -> AsyncIterator[tuple[World, TestServer]]:
+async def console_world(
+    tmp_path: Path, **settings: Any
+) -> AsyncIterator[tuple[World, TestServer]]:
     """A world with the bot started, accounts for each role, and the console served."""
     world = open_world(tmp_path)
     try:

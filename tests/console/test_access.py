@@ -12,7 +12,7 @@ from bot.records import Role
 from bot.web.access import PERMISSIONS, Permission
 from bot.web.app import build_console
 from bot.web.routing import DECLARED
-from tests.console.support import Browser, browser, console_world
+from tests.console.support import browser, console_world
 from tests.e2e.world import World
 
 PUBLIC_PATHS = {("GET", "/login"), ("POST", "/login")}
@@ -138,7 +138,8 @@ async def test_simulation_pages_do_not_exist_outside_simulation_mode(tmp_path: P
         paths = {path for _method, path in app[DECLARED]}
         assert not [p for p in paths if p.startswith("/sim")]
         simulated = {
-            (r.method, r.path) for r in __import__("bot.web.pages", fromlist=["all_routes"]).all_routes()
+            (r.method, r.path)
+            for r in __import__("bot.web.pages", fromlist=["all_routes"]).all_routes()
             if r.simulation_only
         }
         assert all(key not in app[DECLARED] for key in simulated)
