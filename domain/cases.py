@@ -66,3 +66,8 @@ class Case(BaseModel):
     reminders_sent: int = 0
     home_visit_requested: bool = False
     closed_at: datetime | None = None
+
+
+def is_overdue(case: Case, now: datetime) -> bool:
+    """Registered or under review, undecided past the decision term's 18:30 (App.2/3/4 row 3)."""
+    return case.state in PROCESSING and case.due_at is not None and case.due_at < now

@@ -16,10 +16,9 @@ from bot.app import App, build_app
 from bot.channels.sms_gateway import SimulatedSmsGateway
 from bot.clock import RegistryClock
 from bot.ledger import verify_file
-from bot.records import CaseRecord
 from bot.settings import Settings
 from domain.calendar import ALMATY
-from domain.cases import PROCESSING
+from domain.cases import PROCESSING, is_overdue
 from domain.identity import InvalidIin, parse_iin
 from domain.phone import InvalidPhone, normalize_phone
 from fake_registries import clock as world_clock
@@ -206,12 +205,6 @@ async def verify_ledger(settings: Settings, args: argparse.Namespace) -> int:
     return OK
 
 
-def _overdue(record: CaseRecord, now: datetime) -> bool:
-    """Registered or under review, and past the term's 18:30 deadline."""
-    due = record.case.due_at
-    return record.case.state in PROCESSING and due is not None and due < now
-
-
 async def cases(settings: Settings, args: argparse.Namespace) -> int:
     """Cases, newest first."""
 
@@ -219,7 +212,8 @@ async def cases(settings: Settings, args: argparse.Namespace) -> int:
         async with app.storage.unit_of_work() as uow:
             if args.overdue:
                 now = await app.clock.now()
-                records = [r for r in await uow.cases.in_states(PROCESSING) if _overdue(r, now)]
+                processing = await uow.cases.in_states(PROCESSING)
+                records = [r for r in processing if is_overdue(r.case, now)]
             else:
                 records = await uow.cases.all(args.limit)
         for r in records:

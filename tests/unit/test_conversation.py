@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from domain.banking import parse_iban
 from domain.calendar import ALMATY
-from domain.cases import FINAL, Case, CaseState
+from domain.cases import FINAL, Case, CaseState, is_overdue
 from domain.conversation import offer_timers, open_case, step
 from domain.decisions import Decision, Outcome, Periodicity, reason
 from domain.effects import (
@@ -578,3 +578,13 @@ def test_any_sequence_of_intents_keeps_the_cases_promises(
             assert before.account is not None
     assert given_consents <= 1
     assert payments <= 1
+
+
+@pytest.mark.parametrize("state", list(CaseState))
+def test_only_an_undecided_case_past_its_term_is_overdue(state: CaseState) -> None:
+    due = NOW + timedelta(hours=1)
+    case = make_case(state, due_at=due)
+    processing = state in {CaseState.REGISTERED, CaseState.UNDER_REVIEW}
+    assert is_overdue(case, due + timedelta(seconds=1)) is processing
+    assert not is_overdue(case, due)  # at the deadline itself: still in time
+    assert not is_overdue(make_case(state), NOW + timedelta(days=400))  # no term: never

@@ -22,7 +22,6 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from bot.app import App
-from bot.cli.sim import _overdue
 from bot.decide import case_file
 from bot.records import CaseFilter, CaseRecord, DecisionRecord, InboundMessage, OutboxMessage
 from bot.signing import SignedDecision, verify_decision
@@ -33,7 +32,7 @@ from bot.web.audit import audited
 from bot.web.render import language_of, mask_iban, mask_iin, page
 from bot.web.routing import Route
 from bot.web.security import current
-from domain.cases import PROCESSING, CaseState
+from domain.cases import PROCESSING, CaseState, is_overdue
 from domain.identity import InvalidIin, parse_iin
 from domain.model import ReasonCode, RefusalGround, Service
 from domain.phone import InvalidPhone, normalize_phone
@@ -91,7 +90,7 @@ async def world_now(app: App) -> datetime | None:
 
 def past_due(record: CaseRecord, now: datetime) -> bool:
     """Undecided and past the decision term: the rule of `python -m bot cases --overdue`."""
-    return _overdue(record, now)
+    return is_overdue(record.case, now)
 
 
 def reason_language(request: web.Request) -> str:
