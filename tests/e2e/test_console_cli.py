@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
+import aiohttp
+
 from tests.e2e.test_bot_cli import ENV, ROOT
+from tests.e2e.test_telegram_flow import free_port
 
 PASSWORD = "correct horse battery staple"
 
@@ -52,3 +57,33 @@ def test_a_weak_password_a_taken_name_and_a_bad_role_are_one_line_errors(tmp_pat
     name = bot(tmp_path, "operators", "add", "Bad Name", "--role", "operator",
                "--password-stdin", stdin=PASSWORD + "\n")  # fmt: skip
     assert name.returncode == 2 and "a name is 2-32 characters" in name.stderr
+
+
+async def test_the_console_alone_serves_the_login_page_and_stops_on_sigterm(
+    tmp_path: Path,
+) -> None:
+    port = free_port()
+    env = {**ENV, "BOT_CONSOLE_PORT": str(port)}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "--data-dir", str(tmp_path), "console",
+        cwd=ROOT, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        async with aiohttp.ClientSession() as client:
+            for _ in range(200):  # until it listens
+                try:
+                    async with client.get(f"http://127.0.0.1:{port}/login") as login:
+                        assert login.status == 200
+                        assert "Content-Security-Policy" in login.headers
+                        break
+                except aiohttp.ClientConnectionError:
+                    await asyncio.sleep(0.05)
+            else:
+                raise AssertionError("the console never listened")
+            async with client.get(f"http://127.0.0.1:{port}/", allow_redirects=False) as home:
+                assert home.status == 303  # no session: to the login page
+    finally:
+        process.send_signal(signal.SIGTERM)
+        stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
+    assert process.returncode == 0, stderr.decode()
+    assert f"console on http://127.0.0.1:{port}/" in stdout.decode()
