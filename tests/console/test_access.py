@@ -12,7 +12,7 @@ from bot.records import Role
 from bot.web.access import PERMISSIONS, Permission
 from bot.web.app import build_console
 from bot.web.routing import DECLARED
-from tests.console.support import browser, console_world
+from tests.console.support import CSRF, PASSWORD, browser, console_world
 from tests.e2e.world import World
 
 PUBLIC_PATHS = {("GET", "/login"), ("POST", "/login")}
@@ -150,3 +150,35 @@ def test_admin_may_not_decide_or_reveal_and_a_reviewer_may_not_administer() -> N
     assert Permission.REVEAL not in PERMISSIONS[Role.ADMIN]
     assert Permission.ADMIN not in PERMISSIONS[Role.REVIEWER]
     assert Permission.SIMULATE not in PERMISSIONS[Role.OPERATOR]
+
+
+@pytest.mark.parametrize("target", ["//evil.example", "/\\evil.example", "https://evil.example"])
+async def test_after_login_the_browser_never_leaves_the_console(
+    served: tuple[World, TestServer], target: str
+) -> None:
+    _, server = served
+    async with browser(server) as you:
+        form = await you.client.get("/login")
+        token = CSRF.search(await form.text())
+        assert token is not None
+        response = await you.client.post(
+            "/login",
+            data={"csrf": token.group(1), "name": "operator", "password": PASSWORD,
+                  "next": target},
+            allow_redirects=False,
+        )  # fmt: skip
+        assert response.status == 303
+        assert response.headers["Location"] == "/"
+
+
+async def test_refusals_and_redirects_carry_the_security_headers(
+    served: tuple[World, TestServer],
+) -> None:
+    _, server = served
+    async with browser(server) as anonymous:
+        redirect = await anonymous.get("/ledger")
+        assert redirect.status == 303
+        assert "default-src 'self'" in redirect.headers["Content-Security-Policy"]
+        refused = await anonymous.client.post("/logout", allow_redirects=False)
+        assert refused.status == 401
+        assert refused.headers["X-Content-Type-Options"] == "nosniff"

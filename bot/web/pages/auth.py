@@ -17,8 +17,10 @@ LOGIN_CSRF = "login_csrf"  # before a session exists, the login form's token is 
 
 
 def _safe_next(target: str) -> str:
-    """Only a path of this console: never another site."""
-    return target if target.startswith("/") and not target.startswith("//") else "/"
+    """Only a path of this console: never another site ("//host", "/\\host", a scheme)."""
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
 
 
 async def login_form(request: web.Request) -> web.StreamResponse:
