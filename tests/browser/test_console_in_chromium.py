@@ -83,9 +83,10 @@ async def test_a_reviewer_decides_a_review_case_in_the_browser(
         await page.click(f"a[href='/cases/{case_id}']")
         await page.wait_for_url(f"{base}/cases/{case_id}")
         await shot(page, "05-case-under-review")
-        await page.click(f"form[action='/review/{case_id}/decide'] button:has-text('Assign')")
+        assign = f"form[action='/review/{case_id}/decide']:has(input[name=action][value=assign])"
+        await page.click(f"{assign} button[type=submit]")
         await page.wait_for_url(f"{base}/cases/{case_id}")
-        await page.wait_for_selector("text=valid")
+        await page.wait_for_selector("strong.ok")  # the signature checks out
         await shot(page, "06-case-assigned")
         assert (await world.case_of(PHONE)).case.state is CaseState.ASSIGNED
         async with world.bot.storage.unit_of_work() as uow:
