@@ -29,26 +29,12 @@ from bot.records import (
 )
 from domain.cases import CaseState
 from tests.e2e.world import World, open_world
+from tests.fakes.monotonic import FakeTime
 from tests.fakes.telegram_session import RecordingSession
 
 PHONE = "+77012345671"
 CHAT = 5_550_001
 TOKEN = "123456:TEST"
-
-
-class FakeTime:
-    """Monotonic time that moves only when slept through: the limits' waits, recorded."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def monotonic(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(round(seconds, 6))
-        self.now += seconds
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ from bot.settings import Settings
 from bot.texts import render
 from domain.cases import CaseState
 from domain.model import Language
+from tests.fakes.monotonic import FakeTime
 
 ENVIRONMENT = (
     "TELEGRAM_API_BASE",
@@ -173,24 +174,6 @@ def test_aiogram_defaults_to_kazakh_and_knows_exactly_kazakh_and_russian() -> No
 
 
 # ---------------------------------------------------------------- limits
-
-
-class FakeTime:
-    """Monotonic time that moves only when slept through or advanced; sleeps recorded."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def monotonic(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 def limits(
