@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -16,12 +15,6 @@ from tests.console.support import CSRF, PASSWORD, browser, console_world
 from tests.e2e.world import World
 
 PUBLIC_PATHS = {("GET", "/login"), ("POST", "/login")}
-
-
-@pytest.fixture
-async def served(tmp_path: Path) -> AsyncIterator[tuple[World, TestServer]]:
-    async with console_world(tmp_path) as pair:
-        yield pair
 
 
 def sample(path: str) -> str:

@@ -3,24 +3,16 @@ lists who signed in and did what, IINs masked."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestServer
 
 from bot.records import AuditEntry
-from tests.console.support import PASSWORD, Browser, browser, console_world
+from tests.console.support import PASSWORD, Browser, browser
 from tests.e2e.world import World
 
 NEW_PASSWORD = "a long enough passphrase"
-
-
-@pytest.fixture
-async def served(tmp_path: Path) -> AsyncIterator[tuple[World, TestServer]]:
-    async with console_world(tmp_path) as pair:
-        yield pair
 
 
 async def signed_in(you: Browser, name: str = "admin") -> None:

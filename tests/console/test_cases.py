@@ -11,10 +11,8 @@ import html
 import json
 import re
 import sqlite3
-from collections.abc import AsyncIterator
 from contextlib import closing
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestServer
@@ -25,7 +23,7 @@ from domain.model import Service
 from domain.services.disability import Cause
 from fake_registries import faults, service
 from fake_registries.faults import FaultRule
-from tests.console.support import Browser, browser, console_world
+from tests.console.support import Browser, browser
 from tests.e2e.world import START, World, iin_for
 
 PHONE = "+77015550133"
@@ -33,13 +31,6 @@ OTHER_PHONE = "+77015550144"
 ON_FILE = "KZ86125KZT5004100100"
 SENT_IBAN = "KZ75125KZT2069100100"
 LINK = re.compile(r'href="(/cases\?[^"]*)"')
-
-
-@pytest.fixture
-async def served(tmp_path: Path) -> AsyncIterator[tuple[World, TestServer]]:
-    """The bot with the console on it, the world clock at Monday 12 January 2026, 10:00."""
-    async with console_world(tmp_path) as pair:
-        yield pair
 
 
 # ---------------------------------------------------------------- helpers (also test_review)

@@ -7,28 +7,19 @@ import csv
 import io
 import re
 import sqlite3
-from collections.abc import AsyncIterator
 from datetime import date, datetime, timedelta
-from pathlib import Path
 
-import pytest
 from aiohttp.test_utils import TestServer
 
 from bot.records import AuditEntry, Channel, ConsentAct, ConsentEntry
 from bot.web.pages.ledger import CSV_COLUMNS
 from domain.calendar import ALMATY
-from tests.console.support import Browser, browser, console_world
+from tests.console.support import Browser, browser
 from tests.e2e.world import START, World, iin_for
 
 YES_PHONE = "+77012345671"
 NO_PHONE = "+77012345672"
 SEQ = re.compile(r"<tr>\s*<td>(\d+)</td>")
-
-
-@pytest.fixture
-async def served(tmp_path: Path) -> AsyncIterator[tuple[World, TestServer]]:
-    async with console_world(tmp_path) as pair:
-        yield pair
 
 
 async def two_citizens(world: World) -> tuple[str, str]:

@@ -7,9 +7,7 @@ childhood consents and confirms the account on file (the law leaves the decision
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestServer
@@ -21,7 +19,7 @@ from domain.cases import CaseState
 from domain.model import ReasonCode
 from fake_registries import faults, service
 from fake_registries.faults import FaultRule
-from tests.console.support import Browser, browser, console_world
+from tests.console.support import Browser, browser
 from tests.console.test_cases import (
     OTHER_PHONE,
     assigned_to_a_sent_iban,
@@ -34,13 +32,6 @@ from tests.console.test_cases import (
 from tests.e2e.world import World
 
 DECIDE_FORM = re.compile(r'<form[^>]*action="/review/([0-9a-f]+)/decide"')
-
-
-@pytest.fixture
-async def served(tmp_path: Path) -> AsyncIterator[tuple[World, TestServer]]:
-    """The bot with the console on it, the world clock at Monday 12 January 2026, 10:00."""
-    async with console_world(tmp_path) as pair:
-        yield pair
 
 
 async def now_of(world: World, record: CaseRecord) -> CaseRecord:

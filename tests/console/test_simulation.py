@@ -10,7 +10,6 @@ from datetime import date, datetime, timedelta
 from html import unescape
 from pathlib import Path
 
-import pytest
 from aiohttp.test_utils import TestServer
 
 from domain.calendar import ALMATY
@@ -30,12 +29,6 @@ BUBBLE = re.compile(
     re.DOTALL,
 )
 ALERT = re.compile(r'<p class="bad" role="alert">(.*?)</p>', re.DOTALL)
-
-
-@pytest.fixture
-async def served(tmp_path: Path) -> AsyncIterator[tuple[World, TestServer]]:
-    async with console_world(tmp_path) as pair:
-        yield pair
 
 
 @asynccontextmanager
