@@ -401,3 +401,40 @@ async def test_a_registry_that_does_not_answer_is_said_so_on_the_timeline(
         text = words(await text_of(you, f"/cases/{record.case.id}"))
     assert text.count("registry unavailable") == 2  # the event and the live case file
     assert "offer.disability" in text  # what the bot keeps is shown all the same
+
+
+async def test_an_account_is_revealed_only_for_a_reason_and_the_reveal_is_audited(
+    served: tuple[World, TestServer],
+) -> None:
+    world, server = served
+    iin = world.person(phone=PHONE, language="ru")
+    world.account(iin, ON_FILE)
+    world.disability(iin)
+    await world.settle()
+    case_id = (await world.case_of(PHONE)).case.id
+    async with browser(server) as you:
+        await signed_in(you, "operator")
+        shown = await (await you.get(f"/cases/{case_id}")).text()
+        assert ON_FILE not in shown and f"/cases/{case_id}/reveal-iban" in shown
+        refused = await you.post(f"/cases/{case_id}/reveal-iban", {"reason": "why"})
+        assert refused.status == 400 and ON_FILE not in await refused.text()
+        why = "the citizen asked by phone to check the account"
+        revealed = await you.post(f"/cases/{case_id}/reveal-iban", {"reason": why})
+        assert revealed.status == 200 and ON_FILE in await revealed.text()
+    async with world.bot.storage.unit_of_work() as uow:
+        entries, _ = await uow.audit.page(0, 50)
+    reveal = [e for e in entries if e.action == "reveal_iban"]
+    assert len(reveal) == 1 and reveal[0].reason == why and reveal[0].operator == "operator"
+
+
+async def test_an_admin_may_not_reveal_an_account(served: tuple[World, TestServer]) -> None:
+    world, server = served
+    iin = world.person(phone=PHONE, language="ru")
+    world.account(iin, ON_FILE)
+    world.disability(iin)
+    await world.settle()
+    case_id = (await world.case_of(PHONE)).case.id
+    async with browser(server) as you:
+        await signed_in(you, "admin")
+        reason = {"reason": "curiosity is not a reason at all"}
+        assert (await you.post(f"/cases/{case_id}/reveal-iban", reason)).status == 403

@@ -423,8 +423,10 @@ async def case_page(
     status: int = 200,
     error: str | None = None,
     detail: str | None = None,
+    revealed: tuple[str, str] | None = None,
 ) -> web.Response:
-    """One case's timeline, audited; `error` (a msgid) and `detail` say why an act failed."""
+    """One case's timeline, audited; `error` (a msgid) and `detail` say why an act failed;
+    `revealed` is (the account's full IBAN, the reason given) after a reveal."""
     app = console_of(request).app
     async with app.storage.unit_of_work() as uow:
         record = await uow.cases.get(case_id)
@@ -476,6 +478,9 @@ async def case_page(
         now=now,
         overdue=now is not None and past_due(record, now),
         can_decide=decide,
+        can_reveal=may(current(request).operator.role, Permission.REVEAL),
+        revealed=revealed,
+        min_reason=MIN_REASON,
         reasons=[(code.value, reason_text(code, lang)) for code in ReasonCode],
         error=error,
         detail=detail,
@@ -490,7 +495,30 @@ async def show_case(request: web.Request) -> web.StreamResponse:
     return await case_page(request, request.match_info["case_id"])
 
 
+MIN_REASON = 10  # characters: as for revealing an IIN in the ledger
+SHORT_REASON = N_("The account is shown in full only for a reason of at least 10 characters.")
+
+
+async def reveal_iban(request: web.Request) -> web.StreamResponse:
+    """The case's account in full, for a reason of at least MIN_REASON characters, audited."""
+    case_id = request.match_info["case_id"]
+    form = await request.post()
+    reason = str(form.get("reason", "")).strip()
+    async with console_of(request).app.storage.unit_of_work() as uow:
+        record = await uow.cases.get(case_id)
+    if record is None:
+        return await case_page(request, case_id)
+    account = record.case.account or record.case.account_on_file
+    if len(reason) < MIN_REASON or account is None:
+        return await case_page(request, case_id, status=400, error=SHORT_REASON)
+    await audited(
+        request, "reveal_iban", record.addressee_iin, f"account of case {case_id}", reason
+    )
+    return await case_page(request, case_id, revealed=(account.compact, reason))
+
+
 ROUTES = [
     Route("GET", "/cases", list_cases, Permission.READ, "cases"),
     Route("GET", "/cases/{case_id}", show_case, Permission.READ, "case"),
+    Route("POST", "/cases/{case_id}/reveal-iban", reveal_iban, Permission.REVEAL, "reveal_iban"),
 ]
