@@ -79,6 +79,26 @@ async def operators_disable(settings: Settings, args: argparse.Namespace) -> int
     return await with_app(settings, work)
 
 
+async def operators_passwd(settings: Settings, args: argparse.Namespace) -> int:
+    """Set an account's password and end its sessions."""
+    from bot.web.accounts import set_password  # noqa: PLC0415
+
+    try:
+        password = _password(args)
+    except ValueError as error:
+        return fail(str(error))
+
+    async def work(app: App) -> int:
+        try:
+            await set_password(app.storage, args.name, password)
+        except ValueError as error:
+            return fail(str(error))
+        out(f"password of {args.name} changed; its sessions ended")
+        return OK
+
+    return await with_app(settings, work)
+
+
 async def console(settings: Settings, args: argparse.Namespace) -> int:
     """Serve the console alone until Ctrl-C."""
     from bot.web.app import start_console  # noqa: PLC0415
@@ -118,6 +138,12 @@ def register(commands: Any) -> None:  # argparse's subparsers action
     )
     add.set_defaults(run=operators_add)
     actions.add_parser("list", help="the accounts").set_defaults(run=operators_list)
+    passwd = actions.add_parser("passwd", help="set an account's password, ending its sessions")
+    passwd.add_argument("name")
+    passwd.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    passwd.set_defaults(run=operators_passwd)
     disable = actions.add_parser("disable", help="disable an account, ending its sessions")
     disable.add_argument("name")
     disable.set_defaults(run=operators_disable)

@@ -42,27 +42,28 @@ async def add_operator(
     return account
 
 
-async def disable_operator(storage: Storage, name: str, at: datetime) -> Operator:
-    """Disable an account and end its sessions."""
+async def _change(storage: Storage, name: str, **update: object) -> Operator:
+    """Change an account and end its sessions; AccountError when there is none."""
     async with storage.unit_of_work() as uow:
         account = await uow.operators.get(name)
         if account is None:
             raise AccountError(f"no account {name!r}")
-        account = account.model_copy(update={"disabled_at": at})
+        account = account.model_copy(update=update)
         await uow.operators.save(account)
         await uow.sessions.delete_for(name)
         await uow.commit()
     return account
+
+
+async def disable_operator(storage: Storage, name: str, at: datetime) -> Operator:
+    """Disable an account and end its sessions."""
+    return await _change(storage, name, disabled_at=at)
 
 
 async def set_password(storage: Storage, name: str, password: str) -> Operator:
     """Change an account's password and end its sessions."""
-    async with storage.unit_of_work() as uow:
-        account = await uow.operators.get(name)
-        if account is None:
-            raise AccountError(f"no account {name!r}")
-        account = account.model_copy(update={"password_hash": hash_password(password)})
-        await uow.operators.save(account)
-        await uow.sessions.delete_for(name)
-        await uow.commit()
-    return account
+    try:
+        hashed = hash_password(password)
+    except WeakPassword as error:
+        raise AccountError(str(error)) from error
+    return await _change(storage, name, password_hash=hashed)

@@ -9,6 +9,7 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from bot.records import AuditEntry
+from bot.web.accounts import set_password
 from tests.console.support import PASSWORD, Browser, browser
 from tests.e2e.world import World
 
@@ -201,3 +202,15 @@ async def test_the_audit_is_paged_fifty_at_a_time(served: tuple[World, TestServe
         assert 'href="/audit?operator=tester&amp;page=2"' in first
         second = await (await admin.get("/audit?operator=tester&page=2")).text()
         assert second.count("a test entry") == 10
+
+
+async def test_a_new_password_ends_the_sessions_and_only_the_new_one_signs_in(
+    served: tuple[World, TestServer],
+) -> None:
+    world, server = served
+    async with browser(server) as you:
+        assert (await you.sign_in("reviewer")).status == 303
+        await set_password(world.bot.storage, "reviewer", "a brand new passphrase")
+        assert (await you.get("/")).status == 303  # the old session is gone
+        assert (await you.sign_in("reviewer")).status == 401  # the old password too
+        assert (await you.sign_in("reviewer", "a brand new passphrase")).status == 303

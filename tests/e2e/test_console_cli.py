@@ -37,6 +37,12 @@ def test_an_admin_account_is_created_listed_and_disabled(tmp_path: Path) -> None
     listed = bot(tmp_path, "operators", "list")
     assert "aigul" in listed.stdout and "admin" in listed.stdout and "active" in listed.stdout
     assert PASSWORD not in listed.stdout
+    changed = bot(tmp_path, "operators", "passwd", "aigul", "--password-stdin",
+                  stdin="another long passphrase\n")  # fmt: skip
+    assert changed.returncode == 0 and "sessions ended" in changed.stdout
+    missing = bot(tmp_path, "operators", "passwd", "nobody", "--password-stdin",
+                  stdin="another long passphrase\n")  # fmt: skip
+    assert missing.returncode == 2 and "no account" in missing.stderr
     disabled = bot(tmp_path, "operators", "disable", "aigul")
     assert disabled.returncode == 0
     assert "disabled" in bot(tmp_path, "operators", "list").stdout
