@@ -1,8 +1,10 @@
-"""`python -m bot`: the operator's command line.
+"""`python -m bot`: the bot's command line.
 
-Today one command, `rates`: the parameters and benefit amounts in force on a date, in
-Kazakh or Russian, each marked verified or not. Bad input is one line on stderr and exit
-code 2, never a traceback.
+`serve` runs everything (the bot, the console, Telegram with a token); `operators` manages
+console accounts; the simulation commands (`tick`, `clock`, `sms`, `cases`, `consents`,
+`review`, `demo`) let testers drive and read the world; `rates` shows the parameters and
+amounts in force on a date. Bad input is one line on stderr and exit code 2, never a
+traceback.
 """
 
 from __future__ import annotations
@@ -55,7 +57,9 @@ account by reply, decides and answers by SMS."""
 
 EPILOG = """\
 running for real:
-  BOT_TOKEN=123:ABC python -m bot --data-dir D serve      SMS and Telegram until Ctrl-C
+  python -m bot --data-dir D operators add aigul --role admin   a console account
+  BOT_TOKEN=123:ABC python -m bot --data-dir D serve      SMS, Telegram and the console
+                                                          (http://127.0.0.1:8080/) until Ctrl-C
 
 simulation (files in --data-dir; testers fill the registries with python -m fake_registries):
   python -m bot --data-dir D tick                         run all due work until idle
