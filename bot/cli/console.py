@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import getpass
-import signal
 import sys
 from datetime import UTC, datetime
 from typing import Any
 
 from bot.app import App
-from bot.cli.sim import FAILED, OK, fail, out, with_app
+from bot.cli.sim import FAILED, OK, fail, out, stop_on_signals, with_app
 from bot.records import Role
 from bot.settings import Settings
 
@@ -104,10 +102,7 @@ async def console(settings: Settings, args: argparse.Namespace) -> int:
     from bot.web.app import start_console  # noqa: PLC0415
 
     async def work(app: App) -> int:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signal_number in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signal_number, stop.set)
+        stop = stop_on_signals()
         runner = await start_console(app, settings.console_host, settings.console_port)
         out(f"console on http://{settings.console_host}:{settings.console_port}/ ; Ctrl-C stops")
         try:

@@ -13,13 +13,12 @@ import argparse
 import asyncio
 import contextlib
 import logging
-import signal
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from bot.app import App, build_app
-from bot.cli.sim import OK, fail, out
+from bot.cli.sim import OK, fail, out, stop_on_signals
 from bot.scheduler import JOB_ID, build_scheduler, stop_gracefully
 from bot.settings import Settings
 
@@ -100,10 +99,7 @@ async def serve(settings: Settings, args: argparse.Namespace) -> int:
         app = await build_app(settings)
     except ValueError as error:
         return fail(str(error))
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signal_number in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signal_number, stop.set)
+    stop = stop_on_signals()
     try:
         await run_until(app, stop)
     finally:

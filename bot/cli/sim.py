@@ -45,6 +45,15 @@ def local(moment: datetime) -> str:
     return moment.astimezone(ALMATY).strftime("%Y-%m-%d %H:%M %Z")
 
 
+def stop_on_signals() -> asyncio.Event:
+    """An event set by SIGINT or SIGTERM: a long-running command waits on it, then stops."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signal_number, stop.set)
+    return stop
+
+
 async def with_app(settings: Settings, work: Callable[[App], Awaitable[int]]) -> int:
     """Build the app, run `work`, always close."""
     app = await build_app(settings)
@@ -73,10 +82,7 @@ async def run_scheduled(settings: Settings, args: argparse.Namespace) -> int:
     )
 
     async def work(app: App) -> int:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signal_number in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signal_number, stop.set)
+        stop = stop_on_signals()
         scheduler = build_scheduler(app, args.interval)
         scheduler.start()
         out(f"running due work every {args.interval} s; Ctrl-C stops")

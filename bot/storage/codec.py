@@ -70,8 +70,8 @@ def column(value: object) -> Column:
     raise TypeError(f"no column form for {type(value).__name__}")
 
 
-def _fields(row: sqlite3.Row, times: tuple[str, ...]) -> dict[str, Any]:
-    """A row as a dict, its datetime columns parsed."""
+def row_fields(row: sqlite3.Row, times: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A row as a dict, its datetime columns (`times`) parsed from stored UTC text."""
     fields = dict(zip(row.keys(), tuple(row), strict=True))
     for name in times:
         fields[name] = optional_from_utc_text(fields[name])
@@ -106,7 +106,7 @@ def case_from_row(row: sqlite3.Row) -> CaseRecord:
 
 def citizen_from_row(row: sqlite3.Row) -> Citizen:
     """A `citizens` row as a record."""
-    return Citizen.model_validate(dict(zip(row.keys(), tuple(row), strict=True)))
+    return Citizen.model_validate(row_fields(row))
 
 
 def consent_params(row: ConsentRow) -> dict[str, Column]:
@@ -120,7 +120,7 @@ def consent_params(row: ConsentRow) -> dict[str, Column]:
 
 def consent_from_row(row: sqlite3.Row) -> ConsentRow:
     """A `consents` row as a chained ledger row."""
-    fields = _fields(row, ("at",))
+    fields = row_fields(row, ("at",))
     chain = {name: fields.pop(name) for name in ("seq", "text_hash", "prev_hash", "hash")}
     fields.pop("id", None)
     fields["message_ids"] = tuple(json.loads(fields["message_ids"]))
@@ -129,7 +129,7 @@ def consent_from_row(row: sqlite3.Row) -> ConsentRow:
 
 def outbox_from_row(row: sqlite3.Row) -> OutboxMessage:
     """An `outbox` row as a record."""
-    fields = _fields(row, ("next_attempt_at", "created_at", "sent_at"))
+    fields = row_fields(row, ("next_attempt_at", "created_at", "sent_at"))
     if fields["markup"] is not None:
         fields["markup"] = Keyboard.model_validate_json(fields["markup"])
     return OutboxMessage.model_validate(fields)
@@ -137,14 +137,14 @@ def outbox_from_row(row: sqlite3.Row) -> OutboxMessage:
 
 def inbound_from_row(row: sqlite3.Row) -> InboundMessage:
     """An `inbound` row as a record."""
-    return InboundMessage.model_validate(_fields(row, ("received_at", "handled_at")))
+    return InboundMessage.model_validate(row_fields(row, ("received_at", "handled_at")))
 
 
 def task_from_row(row: sqlite3.Row) -> OperatorTask:
     """An `operator_tasks` row as a record."""
-    return OperatorTask.model_validate(_fields(row, ("created_at", "done_at")))
+    return OperatorTask.model_validate(row_fields(row, ("created_at", "done_at")))
 
 
 def chat_from_row(row: sqlite3.Row) -> TelegramChat:
     """A `telegram_chats` row as a record."""
-    return TelegramChat.model_validate(_fields(row, ("linked_at", "updated_at")))
+    return TelegramChat.model_validate(row_fields(row, ("linked_at", "updated_at")))

@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime
 from typing import Any
 
 from bot.records import AuditEntry, Operator, WebSession
-from bot.storage.codec import column, optional_from_utc_text, utc_text
+from bot.storage.codec import column, row_fields, utc_text
 from bot.storage.session import Session
-
-
-def _fields(row: sqlite3.Row, times: tuple[str, ...]) -> dict[str, Any]:
-    fields = dict(zip(row.keys(), tuple(row), strict=True))
-    for name in times:
-        fields[name] = optional_from_utc_text(fields[name])
-    return fields
 
 
 def _params(record: Operator | WebSession | AuditEntry) -> dict[str, Any]:
@@ -31,7 +23,7 @@ class SqliteOperators:
     async def get(self, name: str) -> Operator | None:
         """An account by name."""
         row = await self._session.row("SELECT * FROM operators WHERE name = ?", (name,))
-        return None if row is None else Operator(**_fields(row, ("created_at", "disabled_at")))
+        return None if row is None else Operator(**row_fields(row, ("created_at", "disabled_at")))
 
     async def add(self, operator: Operator) -> bool:
         """Create an account; False when the name is taken."""
@@ -54,7 +46,7 @@ class SqliteOperators:
     async def all(self) -> list[Operator]:
         """Every account, by name."""
         rows = await self._session.rows("SELECT * FROM operators ORDER BY name")
-        return [Operator(**_fields(row, ("created_at", "disabled_at"))) for row in rows]
+        return [Operator(**row_fields(row, ("created_at", "disabled_at"))) for row in rows]
 
 
 class SqliteWebSessions:
@@ -76,7 +68,7 @@ class SqliteWebSessions:
         row = await self._session.row(
             "SELECT * FROM web_sessions WHERE token_hash = ?", (token_hash,)
         )
-        return None if row is None else WebSession(**_fields(row, ("created_at", "expires_at")))
+        return None if row is None else WebSession(**row_fields(row, ("created_at", "expires_at")))
 
     async def delete(self, token_hash: str) -> None:
         """End a session."""
@@ -129,4 +121,4 @@ class SqliteAudit:
             (*params, limit, offset),
         )
         total = 0 if total_row is None else int(total_row[0])
-        return [AuditEntry(**_fields(row, ("at",))) for row in rows], total
+        return [AuditEntry(**row_fields(row, ("at",))) for row in rows], total

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.records import DayVolume, FunnelRow
+from bot.storage.codec import row_fields
 from bot.storage.session import Session
 
 
@@ -22,7 +23,7 @@ class SqliteReports:
             " SUM(state IN ('assigned', 'refused')) AS decided"
             " FROM cases GROUP BY service ORDER BY service"
         )
-        return [FunnelRow(**dict(zip(row.keys(), tuple(row), strict=True))) for row in rows]
+        return [FunnelRow(**row_fields(row)) for row in rows]
 
     async def sms_per_day(self, days: int = 31) -> list[DayVolume]:
         """SMS queued per day in Asia/Almaty (UTC+5, no daylight saving), the latest days."""
@@ -32,5 +33,5 @@ class SqliteReports:
             " GROUP BY day ORDER BY day DESC LIMIT ?",
             (days,),
         )
-        found = [DayVolume(**dict(zip(row.keys(), tuple(row), strict=True))) for row in rows]
+        found = [DayVolume(**row_fields(row)) for row in rows]
         return list(reversed(found))
