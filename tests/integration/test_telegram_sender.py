@@ -161,30 +161,39 @@ async def test_a_403_unlinks_the_chat_in_the_ledger_and_the_sms_goes_on(
     assert await world.verify_ledger() == []
 
 
-async def _press(world: World, message: OutboxMessage, action: str, label: str) -> int:
-    """Log a press of a button of a message, as the Telegram handler does; the number new."""
+async def _press(
+    world: World, message: OutboxMessage, action: str, label: str, data: str | None = None
+) -> int:
+    """Log a press of a button of a message, as the Telegram handler does, and handle it;
+    the number of presses new to the log. `data` replaces the callback data we sent."""
     message_id = message.id
     assert message_id is not None
+    sent = button_data(message_id, message.case_id, "offered", action)
     inbound = InboundMessage(
         channel=Channel.TELEGRAM,
         address=PHONE,
-        provider_id=f"press:{message_id}:answer",
+        provider_id=f"press:{message_id}:answer" if data is None else f"forged:{data}",
         text=label,
         received_at=world.now(),
-        button=button_data(message_id, message.case_id, "offered", action),
+        button=sent if data is None else data,
     )
     new = await log_inbound(world.bot.storage, [inbound])
     await handle_pending(world.bot.storage, world.now())
     return new
 
 
-async def test_a_button_press_gives_consent_once_and_the_ledger_names_telegram(
-    world: World,
-) -> None:
+async def linked_offer(world: World) -> tuple[str, OutboxMessage]:
+    """A case offered to a linked phone, and the offer's copy sent to the chat."""
     case_id = await offered(world)
     await link(world)
     await world.tick()
-    offer = (await telegram_messages(world, case_id))[-1]
+    return case_id, (await telegram_messages(world, case_id))[-1]
+
+
+async def test_a_button_press_gives_consent_once_and_the_ledger_names_telegram(
+    world: World,
+) -> None:
+    case_id, offer = await linked_offer(world)
     assert await _press(world, offer, "yes", "Иә, келісемін") == 1
     record = await world.case_of(PHONE)
     assert record.case.state is CaseState.AWAITING_ACCOUNT
@@ -204,10 +213,7 @@ async def test_a_button_press_gives_consent_once_and_the_ledger_names_telegram(
 async def test_a_press_on_a_question_already_answered_by_sms_changes_nothing(
     world: World,
 ) -> None:
-    case_id = await offered(world)
-    await link(world)
-    await world.tick()
-    offer = (await telegram_messages(world, case_id))[-1]
+    case_id, offer = await linked_offer(world)
     await world.reply(PHONE, "2")  # declined by SMS
     before = await world.ledger_acts((await world.case_of(PHONE)).addressee_iin)
     await _press(world, offer, "yes", "Иә, келісемін")
@@ -282,25 +288,13 @@ async def test_the_case_the_deep_link_names_is_asked_first_once_linked(
 async def test_a_press_whose_data_names_another_case_or_step_than_was_sent_changes_nothing(
     world: World,
 ) -> None:
-    case_id = await offered(world)
-    await link(world)
-    await world.tick()
-    offer = (await telegram_messages(world, case_id))[-1]
+    case_id, offer = await linked_offer(world)
     assert offer.id is not None
     for forged in (
         button_data(offer.id, "0123456789abcdef", "offered", "yes"),  # another case
         button_data(offer.id, case_id, "awaiting_account", "confirm"),  # another step
     ):
-        inbound = InboundMessage(
-            channel=Channel.TELEGRAM,
-            address=PHONE,
-            provider_id=f"forged:{forged}",
-            text="Иә",
-            received_at=world.now(),
-            button=forged,
-        )
-        await log_inbound(world.bot.storage, [inbound])
-    await handle_pending(world.bot.storage, world.now())
+        assert await _press(world, offer, "yes", "Иә", data=forged) == 1  # logged, not obeyed
     assert (await world.case_of(PHONE)).case.state is CaseState.OFFERED
     async with world.bot.storage.unit_of_work() as uow:
         rows = await uow.consents.rows()
