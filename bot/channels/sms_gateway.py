@@ -8,14 +8,14 @@ temporarily twice per text before one submission is delivered, "...0002" fails p
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from bot.channels.sqlite_file import connect, to_text, transaction
 from bot.ports import Clock, SendPermanentError
 from bot.records import Channel, InboundMessage
 from domain.phone import InvalidPhone, normalize_phone
@@ -31,7 +31,7 @@ TEMPORARY_FAILURES = 2  # submissions of one text to a "...0001" number failing 
 Outcome = Literal["delivered", "temporary", "permanent"]
 Status = Literal["accepted", "delivered", "temporary", "permanent"]
 
-# Numbered migrations; each runs once, in order, recorded in PRAGMA user_version.
+# Numbered migrations (bot.channels.sqlite_file runs each once, in order).
 MIGRATIONS: tuple[str, ...] = (
     """
     CREATE TABLE submission (
@@ -95,56 +95,12 @@ def path_in(data_dir: Path) -> Path:
     return data_dir / FILE_NAME
 
 
-def _connect(path: Path) -> sqlite3.Connection:
-    """Open (creating if needed) the gateway's file, migrated, in WAL mode, autocommit off."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-    conn.row_factory = sqlite3.Row
-    try:
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = NORMAL")
-        conn.execute("PRAGMA busy_timeout = 5000")
-        _migrate(conn)
-    except BaseException:
-        conn.close()
-        raise
-    return conn
-
-
-def _migrate(conn: sqlite3.Connection) -> None:
-    """Run the migrations the file has not seen yet, each in its own transaction."""
-    version: int = conn.execute("PRAGMA user_version").fetchone()[0]
-    for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-        with _transaction(conn):
-            for statement in script.split(";"):
-                if statement.strip():
-                    conn.execute(statement)
-            conn.execute(f"PRAGMA user_version = {number}")
-
-
-@contextmanager
-def _transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """One write transaction (taken at once): committed at the end, rolled back if it raises."""
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield conn
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
-
-
-def _to_text(moment: datetime) -> str:
-    """UTC ISO text of fixed width, so stored instants compare as text."""
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
-
-
 # Provider ids, formatted by SQLite from the row id: "sim-000123" sent, "mo-000045" received.
 _SIM_ID = "printf('sim-%06d', id)"
 _MO_ID = "printf('mo-%06d', id)"
 
 
-def _check_submission(client_ref: str, to: str, text: str) -> None:
+def check_submission(client_ref: str, to: str, text: str) -> None:
     """Refuse, permanently, what no provider would accept: the message is stored nowhere."""
     if not client_ref:
         raise SendPermanentError("a client reference is required")
@@ -189,7 +145,7 @@ class SimulatedSmsGateway:
     def __init__(
         self, path: Path, clock: Clock, receipt_delay: timedelta = DEFAULT_RECEIPT_DELAY
     ) -> None:
-        self._conn = _connect(path)
+        self._conn = connect(path, MIGRATIONS)
         self._clock = clock
         self._receipt_delay = receipt_delay
 
@@ -205,9 +161,9 @@ class SimulatedSmsGateway:
 
     async def submit(self, client_ref: str, to: str, text: str) -> str:
         """Submit a message; the same reference gives the same id and sends nothing new."""
-        _check_submission(client_ref, to, text)
+        check_submission(client_ref, to, text)
         now = await self._now()
-        with _transaction(self._conn) as conn:
+        with transaction(self._conn) as conn:
             query = f"SELECT {_SIM_ID} FROM submission WHERE client_ref = ?"
             row = conn.execute(query, (client_ref,)).fetchone()
             if row is not None:
@@ -216,14 +172,14 @@ class SimulatedSmsGateway:
                 "INSERT INTO submission (client_ref, to_phone, text, encoding, segments,"
                 " submitted_at, outcome, final_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
                 f" RETURNING {_SIM_ID}",
-                (client_ref, to, text, encoding(text), segments(text), _to_text(now),
-                 _outcome(conn, to, text), _to_text(now + self._receipt_delay)),
+                (client_ref, to, text, encoding(text), segments(text), to_text(now),
+                 _outcome(conn, to, text), to_text(now + self._receipt_delay)),
             ).fetchone()  # fmt: skip
         return str(row[0])
 
     async def receipts(self) -> list[tuple[str, str]]:
         """Receipts due by now and not acknowledged: (provider id, outcome), again until acked."""
-        now = _to_text(await self._now())
+        now = to_text(await self._now())
         rows = self._conn.execute(
             f"SELECT {_SIM_ID} AS provider_id, outcome FROM submission"
             " WHERE reported_at IS NULL AND final_at <= ? ORDER BY final_at, id",
@@ -250,9 +206,9 @@ class SimulatedSmsGateway:
     async def _ack(
         self, table: str, column: str, prefix: str, provider_ids: Sequence[str]
     ) -> None:
-        now = _to_text(await self._now())
+        now = to_text(await self._now())
         ids = [(now, int(pid.removeprefix(prefix))) for pid in provider_ids]
-        with _transaction(self._conn) as conn:
+        with transaction(self._conn) as conn:
             conn.executemany(
                 f"UPDATE {table} SET {column} = ? WHERE id = ? AND {column} IS NULL", ids
             )
@@ -261,8 +217,8 @@ class SimulatedSmsGateway:
         """A tester plays the citizen's phone: queue a mobile-originated message for the bot."""
         address = normalize_phone(phone)
         _check_mo_text(text)
-        now = _to_text(await self._now())
-        with _transaction(self._conn) as conn:
+        now = to_text(await self._now())
+        with transaction(self._conn) as conn:
             row = conn.execute(
                 "INSERT INTO mobile_originated (phone, text, received_at) VALUES (?, ?, ?)"
                 f" RETURNING id, {_MO_ID} AS provider_id, phone AS address, text, received_at",
@@ -272,7 +228,7 @@ class SimulatedSmsGateway:
 
     async def inbox(self, phone: str) -> list[InboxMessage]:
         """What the phone has received by now, oldest first (delivered messages only)."""
-        now = _to_text(await self._now())
+        now = to_text(await self._now())
         rows = self._conn.execute(
             f"SELECT {_SIM_ID} AS provider_id, client_ref, text, encoding, segments,"
             " submitted_at, final_at AS delivered_at FROM submission"
@@ -293,7 +249,7 @@ class SimulatedSmsGateway:
 
     async def messages(self, limit: int = 100) -> list[Submission]:
         """Submitted messages for the console, newest first."""
-        now = _to_text(await self._now())
+        now = to_text(await self._now())
         rows = self._conn.execute(
             f"SELECT {_SIM_ID} AS provider_id, client_ref, to_phone AS 'to', text, encoding,"
             " segments, submitted_at, CASE WHEN final_at <= ? THEN outcome ELSE 'accepted' END"
