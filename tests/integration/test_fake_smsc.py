@@ -15,11 +15,11 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-import smpplib.client  # type: ignore[import-untyped]
-import smpplib.consts  # type: ignore[import-untyped]
-import smpplib.exceptions  # type: ignore[import-untyped]
-import smpplib.gsm  # type: ignore[import-untyped]
-import smpplib.smpp  # type: ignore[import-untyped]
+import smpplib.client
+import smpplib.consts
+import smpplib.exceptions
+import smpplib.gsm
+import smpplib.smpp
 
 from tests.fakes.smsc import (
     GSM7_BASIC,
