@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -47,6 +47,7 @@ class App:
     closers: list[Callable[[], None]] = field(default_factory=list)
     telegram: Bot | None = None  # the Telegram bot when a token is set; its sender is the
     # dispatcher's chat channel
+    async_closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     _ticking: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
 
     async def round(self) -> int:
@@ -97,6 +98,8 @@ class App:
         await self.registries.close()
         if self.telegram is not None:
             await self.telegram.session.close()
+        for close_async in self.async_closers:
+            await close_async()  # the SMPP session unbinds before the files close
         await self.storage.close()
         for close in self.closers:
             close()
@@ -124,15 +127,12 @@ async def build_app(
 
     Telegram is on when a `telegram` bot is given or a token is set (aiogram is imported
     only then)."""
-    from bot.channels.sms_gateway import SimulatedSmsGateway  # noqa: PLC0415
-
     closers: list[Callable[[], None]] = []
+    async_closers: list[Callable[[], Awaitable[None]]] = []
     registries = registries or _registries(settings, closers)
     clock = clock or RegistryClock(registries)
     if sms is None:
-        gateway = SimulatedSmsGateway(settings.sms_database, clock)
-        closers.append(gateway.close)
-        sms = gateway
+        sms = await _sms_gateway(settings, clock, closers, async_closers)
     storage = await SqliteStorage.open(settings.database)
     timers = OfferTimers(remind_after=settings.remind_after, expire_after=settings.expire_after)
     chats = None
@@ -148,4 +148,28 @@ async def build_app(
     dispatcher = Dispatcher(storage, sms, RateLimit(settings.sms_rate), timers, chats)
     signer = Signer.load_or_create(settings.data_dir)
     decider = Decider(storage, registries, signer, clock)
-    return App(settings, storage, registries, clock, sms, dispatcher, decider, closers, telegram)
+    return App(
+        settings, storage, registries, clock, sms, dispatcher, decider, closers, telegram,
+        async_closers,
+    )  # fmt: skip
+
+
+async def _sms_gateway(
+    settings: Settings,
+    clock: Clock,
+    closers: list[Callable[[], None]],
+    async_closers: list[Callable[[], Awaitable[None]]],
+) -> SmsGateway:
+    """The configured SMS channel: the simulated provider's file, or an SMSC over SMPP."""
+    if settings.sms_gateway == "smpp":
+        from bot.channels.smpp.gateway import SmppSmsGateway, config_from  # noqa: PLC0415
+
+        smpp = SmppSmsGateway(config_from(settings), settings.smpp_database, clock)
+        await smpp.start()  # binds in the background, reconnecting until closed
+        async_closers.append(smpp.close)
+        return smpp
+    from bot.channels.sms_gateway import SimulatedSmsGateway  # noqa: PLC0415
+
+    gateway = SimulatedSmsGateway(settings.sms_database, clock)
+    closers.append(gateway.close)
+    return gateway

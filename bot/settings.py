@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -22,6 +23,24 @@ class Settings(BaseSettings):
     remind_after: timedelta = timedelta(hours=48)  # SPEC Interpretation: offer reminders
     expire_after: timedelta = timedelta(hours=72)  # SPEC Interpretation: offer expiry
     tick_interval: float = Field(default=1.0, gt=0)  # serve: seconds between passes of due work
+
+    # SMS: the simulated provider (its own SQLite file) or a real SMSC over SMPP 3.4. The env
+    # name SMS_GATEWAY is the issue's, unprefixed; BOT_SMS_GATEWAY works too.
+    sms_gateway: Literal["simulated", "smpp"] = Field(
+        default="simulated", validation_alias=AliasChoices("SMS_GATEWAY", "BOT_SMS_GATEWAY")
+    )
+    smpp_host: str = "127.0.0.1"
+    smpp_port: int = Field(default=2775, gt=0, lt=65536)
+    smpp_system_id: str = Field(default="", max_length=15)  # section 5.2.1: 16 octets with NULL
+    smpp_password: SecretStr = Field(default=SecretStr(""))  # up to 8 characters (section 5.2.2)
+    smpp_system_type: str = Field(default="", max_length=12)
+    smpp_source: str = Field(default="1414", min_length=1, max_length=20)  # citizens reply here
+    smpp_tps: float = Field(default=50.0, gt=0)  # submit_sm per second, each part counted
+    smpp_window: int = Field(default=10, ge=1, le=1000)  # submit_sm awaiting their response
+    smpp_enquire_interval: float = Field(default=30.0, gt=0)  # idle seconds before enquire_link
+    smpp_response_timeout: float = Field(default=10.0, gt=0)
+    smpp_submit_timeout: float = Field(default=60.0, gt=0)  # one message, reconnects included
+    smpp_reconnect_max: float = Field(default=60.0, gt=0)  # the longest backoff between connects
 
     # Telegram: on when a token is set (BOT_TOKEN, from @BotFather).
     token: SecretStr | None = None
@@ -48,6 +67,18 @@ class Settings(BaseSettings):
     def database(self) -> Path:
         """The bot's own SQLite file."""
         return self.data_dir / "bot.sqlite3"
+
+    @field_validator("smpp_password")
+    @classmethod
+    def _password_fits(cls, value: SecretStr) -> SecretStr:
+        if len(value.get_secret_value()) > 8:
+            raise ValueError("an SMPP password is at most 8 characters (section 5.2.2)")
+        return value
+
+    @property
+    def smpp_database(self) -> Path:
+        """The SMPP channel's own file: submitted parts, receipts and replies."""
+        return self.data_dir / "smpp_gateway.sqlite3"
 
     @property
     def sms_database(self) -> Path:

@@ -4,7 +4,8 @@ The registry watcher, the timers, the decisions, the outbox dispatcher and the S
 run as one interval job (APScheduler); the console serves operators and testers (loopback
 by default; BOT_CONSOLE=false turns it off); Telegram, when a token is set, receives updates
 by long polling or, with BOT_WEBHOOK_URL, by webhook. A Telegram handler that logs a reply or
-queues an answer wakes the job, so the citizen is answered now, not at the next interval.
+queues an answer wakes the job, so the citizen is answered now, not at the next interval; so
+does a reply or a receipt arriving over SMPP (SMS_GATEWAY=smpp).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.app import App, build_app
+from bot.channels.smpp.gateway import SmppSmsGateway
 from bot.cli.sim import OK, fail, out, stop_on_signals
 from bot.scheduler import JOB_ID, build_scheduler, stop_gracefully
 from bot.settings import Settings
@@ -35,6 +37,11 @@ async def run_until(app: App, stop: asyncio.Event) -> None:
         job = scheduler.get_job(JOB_ID)
         if job is not None and not app.ticking:
             job.modify(next_run_time=datetime.now(UTC))
+
+    if isinstance(app.sms, SmppSmsGateway):  # a receipt or a reply wakes the job too
+        app.sms.on_inbound = wake
+        smpp = app.settings
+        out(f"SMS over SMPP 3.4 to {smpp.smpp_host}:{smpp.smpp_port} as {smpp.smpp_system_id!r}")
 
     console = None
     if app.settings.console:
