@@ -3,12 +3,19 @@
 `prepare` fills a fresh data directory (the world clock on a working Monday morning, a seeded
 population whose deaths and disabilities of the last 30 days give cases, no faults);
 `simulate` moves the clock (1 h steps, 30 min while messages are in flight), ticks the bot,
-lets every phone read its new SMS and answer by its behaviour, and lets the reviewer decide,
-until every case is final (one without a phone stays with operators as `no_contact`) or CAP.
+lets the SMS network settle, lets every phone read its new SMS and answer by its behaviour, and
+lets the reviewer decide, until every case is final (one without a phone stays with operators as
+`no_contact`) or CAP.
 
-Citizens: a behaviour per phone drawn from MIX by random.Random(seed); what a message asks is
-the template the bot recorded for it; the code parsed from the text ("Код 417") is quoted once
-the phone has had several offers; words in the case's language (иә/жоқ, да/нет, else 1/2).
+Handsets: the phones' side of the SMS network, all the citizens see of it: the whole texts each
+phone received, oldest first, and its mobile-originated replies; nothing of the bot's references
+or the provider's ids. `SimulatedHandsets` plays them on the simulated gateway (whose messages
+land by the clock alone, so settling is a no-op); an SMSC simulator can play them over SMPP.
+
+Citizens: a behaviour per phone drawn from MIX by random.Random(seed); a phone reads the texts
+it received since it last looked; what a text asks is the template of the outbox message of the
+phone's cases with that very text; the code parsed from the text ("Код 417") is quoted once the
+phone has had several offers; words in the case's language (иә/жоқ, да/нет, else 1/2).
 Reviewer policy: on a working day after the registration day, 09:00-18:00 Almaty, each case
 under review is assigned; if the bot refuses that because the case file supports none (e.g. no
 eligible dependents), the reviewer refuses it for the reason the bot named.
@@ -18,18 +25,19 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from enum import StrEnum
 from pathlib import Path
+from typing import Protocol
 
 from schwifty import IBAN
 
 from bot.app import App
 from bot.channels.sms_gateway import SimulatedSmsGateway
 from bot.decide import final_states, review_decide
-from bot.records import CaseRecord
+from bot.records import CaseRecord, Channel
 from domain.calendar import ALMATY, is_working_day, local_date
 from domain.cases import CaseState
 from domain.model import Language, ReasonCode
@@ -105,6 +113,87 @@ WORDS: dict[Language | None, dict[str, str]] = {
 }
 
 
+class Handsets(Protocol):
+    """The phones' side of the SMS network: what each phone received, and its replies."""
+
+    async def received(self, phone: str) -> list[str]:
+        """The whole texts delivered to the (E.164) phone by now, oldest first."""
+
+    async def send(self, phone: str, text: str) -> None:
+        """The phone replies: a mobile-originated message to the bot."""
+
+    async def settle(self) -> None:
+        """Wait until what is in flight on the network has landed (receipts included)."""
+
+
+class SimulatedHandsets:
+    """The phones of the simulated gateway: its inbox per phone, and its `send_from`."""
+
+    def __init__(self, gateway: SimulatedSmsGateway) -> None:
+        self._gateway = gateway
+
+    async def received(self, phone: str) -> list[str]:
+        """The texts of the phone's inbox, in its order (delivered by now, oldest first)."""
+        return [message.text for message in await self._gateway.inbox(phone)]
+
+    async def send(self, phone: str, text: str) -> None:
+        """Queue the reply on the gateway, for the bot's next tick."""
+        await self._gateway.send_from(phone, text)
+
+    async def settle(self) -> None:
+        """Nothing in flight to wait for: the simulated gateway delivers by the clock alone."""
+
+
+class Smsc(Protocol):
+    """What the demo needs of an SMSC simulator (tests/fakes/smsc.py): its phones' side."""
+
+    @property
+    def port(self) -> int:
+        """The loopback port it listens on."""
+
+    @property
+    def submits(self) -> Sequence[object]:
+        """Every submit_sm it accepted."""
+
+    @property
+    def receipt_statuses(self) -> Sequence[object]:
+        """Every receipt the ESME answered."""
+
+    def messages(self, destination: str) -> list[str]:
+        """The whole texts delivered to `destination`, as the ESME addressed it."""
+
+    async def send_mo(self, source: str, destination: str, text: str) -> list[int]:
+        """Deliver a reply from `source` to the ESME; its deliver_sm_resp statuses."""
+
+    async def wait_for(self, predicate: Callable[[], bool], timeout: float = 5.0) -> None:
+        """Wait until `predicate()` holds."""
+
+
+class SmscHandsets:
+    """The phones behind an SMSC reached over SMPP: what it delivered, and replies sent to
+    the bot's short number as mobile-originated deliver_sm."""
+
+    def __init__(self, smsc: Smsc, short_number: str, timeout: float = 30.0) -> None:
+        self._smsc = smsc
+        self._short_number = short_number
+        self._timeout = timeout
+
+    async def received(self, phone: str) -> list[str]:
+        """The whole texts the SMSC delivered to the phone (addressed without the plus)."""
+        return self._smsc.messages(phone.removeprefix("+"))
+
+    async def send(self, phone: str, text: str) -> None:
+        """The reply goes as deliver_sm; it returns once the bot has stored and answered it."""
+        statuses = await self._smsc.send_mo(phone, self._short_number, text)
+        if any(statuses):
+            raise RuntimeError(f"the bot refused a reply from a phone: statuses {statuses}")
+
+    async def settle(self) -> None:
+        """Wait until every part submitted has its receipt answered by the bot."""
+        smsc = self._smsc
+        await smsc.wait_for(lambda: len(smsc.receipt_statuses) >= len(smsc.submits), self._timeout)
+
+
 def prepare(data_dir: Path, size: int, seed: int) -> GenerationReport:
     """A fresh world in `data_dir`: the clock at START, a seeded population, no faults."""
     conn = registries_db.connect(registries_db.path_in(data_dir))
@@ -140,7 +229,7 @@ class Phone:
     behaviour: Behaviour
     language: Language | None
     iban: str
-    seen: set[str] = field(default_factory=set)
+    read: int = 0  # how many of the texts it received it has read
     codes: set[str] = field(default_factory=set)  # the cases it was offered, by code
     left: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # code → kind → replies
 
@@ -178,7 +267,7 @@ class Citizens:
             iban = valid_iban(self.rng)
             self.phones[number] = Phone(number, behaviour, record.case.language, iban)
 
-    async def answer(self, app: App, cases: list[CaseRecord]) -> int:
+    async def answer(self, app: App, handsets: Handsets, cases: list[CaseRecord]) -> int:
         """Every phone with a case still waiting reads its new SMS and answers; replies sent."""
         self.meet(cases)
         waiting = sorted({r.phone for r in cases if r.phone and not settled(r)})
@@ -186,18 +275,17 @@ class Citizens:
         for number in waiting:
             phone = self.phones[number]
             if phone.behaviour is not Behaviour.SILENT:
-                sent += await self._read(app, phone)
+                sent += await self._read(app, handsets, phone)
         return sent
 
-    async def _read(self, app: App, phone: Phone) -> int:
-        gateway = app.sms
-        assert isinstance(gateway, SimulatedSmsGateway)  # the demo runs on the simulated SMSC
-        new = [m for m in await gateway.inbox(phone.number) if m.provider_id not in phone.seen]
+    async def _read(self, app: App, handsets: Handsets, phone: Phone) -> int:
+        received = await handsets.received(phone.number)
+        new = received[phone.read :]
         if not new:
             return 0
         kinds = await _kinds(app, phone.number)
-        read = [(message_code(m.text), kinds.get(m.client_ref.split("#", 1)[0])) for m in new]
-        phone.seen.update(m.provider_id for m in new)
+        read = [(message_code(text), kinds.get(text)) for text in new]
+        phone.read = len(received)
         phone.codes.update(code for code, kind in read if code and kind == "offer")
         answered: set[str] = set()
         for code, kind in read:
@@ -206,17 +294,18 @@ class Citizens:
             reply = phone.answer(code, kind)
             if reply is not None:
                 answered.add(code)
-                await gateway.send_from(phone.number, reply)
+                await handsets.send(phone.number, reply)
         return len(answered)
 
 
 async def _kinds(app: App, phone: str) -> dict[str, str]:
-    """What each message the bot sent to a phone asks: outbox client reference → kind."""
+    """What each SMS the bot sent to a phone's cases asks: its text → kind (its template)."""
     async with app.storage.unit_of_work() as uow:
         kinds: dict[str, str] = {}
         for record in await uow.cases.for_phone(phone):
             for message in await uow.outbox.for_case(record.case.id):
-                kinds[message.client_ref] = message.template_id.split(".", 1)[0]  # offer.burial
+                if message.channel is Channel.SMS:
+                    kinds[message.text] = message.template_id.split(".", 1)[0]  # offer.burial
     return kinds
 
 
@@ -278,22 +367,29 @@ async def all_cases(app: App) -> list[CaseRecord]:
 Progress = Callable[[datetime, int, int], None]  # the simulated now, cases settled, cases
 
 
-async def simulate(app: App, seed: int, on_progress: Progress = lambda *_: None) -> Citizens:
-    """Run the world until every case is settled or CAP passes; the citizens it played."""
+async def simulate(
+    app: App, seed: int, handsets: Handsets, on_progress: Progress = lambda *_: None
+) -> Citizens:
+    """Run the world until every case is settled or CAP passes; the citizens it played on
+    `handsets` (the network settles after each tick, before the phones read)."""
     citizens = Citizens(random.Random(seed))
     conn = registries_db.connect(registries_db.path_in(app.settings.data_dir))
     try:
-        busy, cases = await app.tick() > 0, await all_cases(app)
+        busy = await app.tick() > 0
+        await handsets.settle()
+        cases = await all_cases(app)
         while not all(map(settled, cases)) and world_clock.now(conn) < START + CAP:
             now = world_clock.advance(conn, BUSY_STEP if busy else STEP)
             done = await app.tick()
+            await handsets.settle()
             cases = await all_cases(app)
             on_progress(now, sum(map(settled, cases)), len(cases))
-            done += await citizens.answer(app, cases) + await reviewer(app, cases, now)
+            done += await citizens.answer(app, handsets, cases) + await reviewer(app, cases, now)
             busy = done > 0
         for _ in range(2):  # the last answers are sent, then delivered
             world_clock.advance(conn, DRAIN)
             await app.tick()
+            await handsets.settle()
     finally:
         conn.close()
     return citizens

@@ -1,8 +1,9 @@
 """`python -m bot demo`: the whole product on a generated population, in one command.
 
 A fresh data directory (temporary unless `--data-dir` names a new or empty one) gets the
-registries, the bot and the SMS gateway; `bot.demo` plays the citizens and the reviewer; the
-end is a summary per service (one JSON object with `--json`). The directory stays: `python -m
+registries, the bot and the simulated SMS gateway; `bot.demo` plays the citizens on the
+gateway's handsets (what each phone received, its replies) and the reviewer; the end is a
+summary per service (one JSON object with `--json`). The directory stays: `python -m
 bot --data-dir D cases|consents|verify-ledger` look at the same world.
 """
 
@@ -13,17 +14,21 @@ import statistics
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, SecretStr
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from bot import demo as world
 from bot.app import App, build_app
+from bot.channels.smpp.gateway import SmppSmsGateway
+from bot.channels.sms_gateway import SimulatedSmsGateway
 from bot.cli.sim import FAILED, OK, fail, local, out
 from bot.ledger import verify_file
 from bot.records import CaseRecord, DecisionRecord, OutboxStatus
@@ -32,6 +37,7 @@ from domain.cases import CaseState
 from domain.model import Service
 
 DEMO_SMS_RATE = 1_000_000.0  # simulated hours pass in milliseconds: no real-time throttle
+SMPP_ACCOUNT, SMPP_PASSWORD = "demo", "demo-pw"  # the bind of `--sms smpp` to the simulator
 STAGES = ("offered", "consented", "registered")
 BUCKETS = (  # where a case ended: every state is in exactly one bucket
     "assigned", "refused", "not_accepted", "declined", "withdrawn", "expired",
@@ -240,8 +246,49 @@ def target(args: argparse.Namespace) -> Path | str:
     return chosen
 
 
-async def play(settings: Settings, args: argparse.Namespace, events: int) -> Summary:
-    """Build the bot on the prepared world, run the simulation, summarize."""
+def handsets(app: App, smsc: world.Smsc | None) -> world.Handsets | str:
+    """The phones the citizens play, or why none (a string): the gateway is neither the
+    simulated one nor SMPP to the SMSC simulator."""
+    if smsc is not None:
+        return world.SmscHandsets(smsc, app.settings.smpp_source)
+    if not isinstance(app.sms, SimulatedSmsGateway):
+        kind = type(app.sms).__name__
+        return f"the demo plays phones on the simulated SMS gateway, not on {kind}"
+    return world.SimulatedHandsets(app.sms)
+
+
+def smsc_simulator() -> Callable[[str, str], AbstractAsyncContextManager[world.Smsc]] | str:
+    """The SMSC simulator of the tests (tests/fakes/smsc.py), or why it is missing."""
+    try:
+        from tests.fakes.smsc import Smsc  # noqa: PLC0415 (a source checkout's test fake)
+    except ModuleNotFoundError:
+        return "--sms smpp plays the SMSC simulator of tests/fakes/smsc.py: run from a checkout"
+    return Smsc
+
+
+async def play(settings: Settings, args: argparse.Namespace, events: int) -> Summary | str:
+    """Over SMPP, the same as `simulate` with the SMSC simulator on loopback in between."""
+    if args.sms != "smpp":
+        return await simulate(settings, args, events, None)
+    simulator = smsc_simulator()
+    if isinstance(simulator, str):
+        return simulator
+    async with simulator(SMPP_ACCOUNT, SMPP_PASSWORD) as smsc:
+        changes = {
+            "sms_gateway": "smpp",
+            "smpp_host": "127.0.0.1",
+            "smpp_port": smsc.port,
+            "smpp_system_id": SMPP_ACCOUNT,
+            "smpp_password": SecretStr(SMPP_PASSWORD),
+            "smpp_tps": DEMO_SMS_RATE,
+        }
+        return await simulate(settings.model_copy(update=changes), args, events, smsc)
+
+
+async def simulate(
+    settings: Settings, args: argparse.Namespace, events: int, smsc: world.Smsc | None
+) -> Summary | str:
+    """Build the bot on the prepared world, run the simulation, summarize (or why not)."""
     console = Console(stderr=True)  # standard output stays clean for --json
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     off = not console.is_terminal
@@ -253,14 +300,20 @@ async def play(settings: Settings, args: argparse.Namespace, events: int) -> Sum
 
         app = await build_app(settings)
         try:
-            citizens = await world.simulate(app, args.seed, progress)
+            phones = handsets(app, smsc)
+            if isinstance(phones, str):
+                return phones
+            if isinstance(app.sms, SmppSmsGateway) and not await app.sms.wait_bound(10.0):
+                return f"the SMSC did not bind the bot: {app.sms.counters.last_error}"
+            citizens = await world.simulate(app, args.seed, phones, progress)
             return await summarize(app, citizens, events, args)
         finally:
             await app.close()
 
 
 async def run_demo(settings: Settings, args: argparse.Namespace) -> int:
-    """The `demo` command: exit 0, 1 when the ledger does not verify, 2 for a used directory."""
+    """The `demo` command: exit 0, 1 when the ledger does not verify, 2 for a used directory
+    or an SMS gateway that is not the simulated one."""
     began = time.perf_counter()
     if args.citizens < 1:
         return fail(f"--citizens must be at least 1, got {args.citizens}")
@@ -272,6 +325,8 @@ async def run_demo(settings: Settings, args: argparse.Namespace) -> int:
     settings = settings.model_copy(update=changes)
     report = world.prepare(data_dir, args.citizens, args.seed)
     summary = await play(settings, args, sum(report.events.values()))
+    if isinstance(summary, str):
+        return fail(summary)
     summary = summary.model_copy(update={"seconds": round(time.perf_counter() - began, 2)})
     if args.json:
         out(summary.model_dump_json())
@@ -292,4 +347,11 @@ def register(commands: Any) -> None:  # argparse's subparsers action, of any par
     where = "a new or empty directory (default: a fresh temporary one)"
     demo.add_argument("--data-dir", dest="demo_dir", type=Path, default=None, help=where)
     demo.add_argument("--json", action="store_true", help="the summary as one JSON object")
+    demo.add_argument(
+        "--sms",
+        choices=("simulated", "smpp"),
+        default="simulated",
+        help="simulated: the SMS gateway's own file (default); smpp: SMPP 3.4 to the SMSC"
+        " simulator of tests/fakes/smsc.py on loopback (from a source checkout)",
+    )
     demo.set_defaults(run=run_demo)
