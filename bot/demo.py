@@ -159,6 +159,10 @@ class Smsc(Protocol):
     def receipt_statuses(self) -> Sequence[object]:
         """Every receipt the ESME answered."""
 
+    @property
+    def protocol_errors(self) -> Sequence[str]:
+        """Every departure from SMPP 3.4 it noticed in the ESME's traffic."""
+
     def messages(self, destination: str) -> list[str]:
         """The whole texts delivered to `destination`, as the ESME addressed it."""
 

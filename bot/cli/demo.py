@@ -63,12 +63,30 @@ class Funnel(_Model):
     payments: int
 
 
+class SmppTraffic(_Model):
+    """What crossed the SMPP line in a demo over SMPP (`--sms smpp`)."""
+
+    binds: int
+    parts_submitted: int  # submit_sm accepted by the SMSC
+    throttled: int  # submit_sm answered ESME_RTHROTTLED / ESME_RMSGQFUL, then sent again
+    receipts: int  # delivery receipts stored and answered
+    reply_parts: int  # mobile-originated deliver_sm stored and answered
+    refused: int  # deliver_sm the bot could not read
+    protocol_errors: int  # departures from SMPP 3.4 the SMSC simulator noticed
+
+
 class Summary(_Model):
-    """What the demo did; `seconds` and `data_dir` aside, the same seed gives the same one."""
+    """What the demo did; `seconds` and `data_dir` aside, the same seed gives the same one.
+
+    Over SMPP the funnels, messages and ledger are the simulated gateway's; the timing is
+    one step (30 min) quicker, as the SMSC delivers at once and the simulated gateway two
+    seconds later, which the citizens then read at the next step."""
 
     citizens: int
     seed: int
     data_dir: str
+    sms_gateway: str  # "simulated" or "smpp"
+    smpp: SmppTraffic | None  # over SMPP only
     events: int  # the registries' feed: deaths, disabilities, births, marriages
     started_at: datetime
     ended_at: datetime
@@ -160,7 +178,25 @@ async def outcomes(app: App, records: list[CaseRecord], now: datetime) -> dict[s
     }
 
 
-async def summarize(app: App, citizens: world.Citizens, events: int, args: Any) -> Summary:
+def traffic(app: App, smsc: world.Smsc | None) -> SmppTraffic | None:
+    """The SMPP line's counts, when the demo ran over it."""
+    if smsc is None or not isinstance(app.sms, SmppSmsGateway):
+        return None
+    counters = app.sms.counters
+    return SmppTraffic(
+        binds=counters.binds,
+        parts_submitted=counters.submitted,
+        throttled=counters.throttled,
+        receipts=counters.receipts,
+        reply_parts=counters.replies,
+        refused=counters.refused,
+        protocol_errors=len(smsc.protocol_errors),
+    )
+
+
+async def summarize(
+    app: App, citizens: world.Citizens, events: int, args: Any, smsc: world.Smsc | None = None
+) -> Summary:
     """Read the demo's outcome back from the bot's storage."""
     records, now = await world.all_cases(app), await app.clock.now()
     async with app.storage.unit_of_work() as uow:
@@ -170,6 +206,8 @@ async def summarize(app: App, citizens: world.Citizens, events: int, args: Any) 
         citizens=args.citizens,
         seed=args.seed,
         data_dir=str(app.settings.data_dir),
+        sms_gateway=app.settings.sms_gateway,
+        smpp=traffic(app, smsc),
         events=events,
         started_at=world.START,
         ended_at=now,
@@ -222,10 +260,23 @@ def facts(summary: Summary) -> list[str]:
         f"decisions by: {deciders}",
         f"payment orders: {summary.payments} ({summary.payment_mismatches} mismatched)",
         f"consent ledger: {summary.ledger_rows} rows, {ledger}",
+        *smpp_facts(summary.smpp),
         f"phones by behaviour: {mix}",
         f"wall time: {summary.seconds:.1f} s",
         f"data directory: {summary.data_dir}",
         f"  python -m bot --data-dir {summary.data_dir} cases|consents|verify-ledger",
+    ]
+
+
+def smpp_facts(smpp: SmppTraffic | None) -> list[str]:
+    """The SMPP line, when the demo ran over it."""
+    if smpp is None:
+        return ["SMS gateway: simulated (its own file)"]
+    return [
+        f"SMS over SMPP 3.4 to the SMSC simulator: {smpp.binds} bind(s),"
+        f" {smpp.parts_submitted} parts submitted ({smpp.throttled} throttled),"
+        f" {smpp.receipts} receipts, {smpp.reply_parts} reply parts, {smpp.refused} refused,"
+        f" {smpp.protocol_errors} protocol errors seen by the SMSC"
     ]
 
 
@@ -306,7 +357,7 @@ async def simulate(
             if isinstance(app.sms, SmppSmsGateway) and not await app.sms.wait_bound(10.0):
                 return f"the SMSC did not bind the bot: {app.sms.counters.last_error}"
             citizens = await world.simulate(app, args.seed, phones, progress)
-            return await summarize(app, citizens, events, args)
+            return await summarize(app, citizens, events, args, smsc)
         finally:
             await app.close()
 

@@ -202,6 +202,11 @@ class SmppSmsGateway:
         """Whether a session is bound now."""
         return self._bound.is_set()
 
+    @property
+    def session(self) -> Session | None:
+        """The bound session, if any."""
+        return self._session
+
     async def close(self) -> None:
         """Unbind, stop reconnecting and close the file."""
         self._closing = True

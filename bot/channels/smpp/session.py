@@ -114,6 +114,12 @@ class Session:
         return session
 
     @property
+    def no_delay(self) -> bool:
+        """Whether TCP_NODELAY is on for the connection (Nagle's algorithm off)."""
+        sock = self._writer.get_extra_info("socket")
+        return sock is not None and bool(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+
+    @property
     def closed(self) -> bool:
         """Whether the connection is gone."""
         return self._closed.is_set()
