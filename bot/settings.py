@@ -41,6 +41,7 @@ class Settings(BaseSettings):
     smpp_response_timeout: float = Field(default=10.0, gt=0)
     smpp_submit_timeout: float = Field(default=60.0, gt=0)  # one message, reconnects included
     smpp_reconnect_max: float = Field(default=60.0, gt=0)  # the longest backoff between connects
+    smpp_throttle_pause: float = Field(default=1.0, gt=0)  # after ESME_RTHROTTLED, doubling
 
     # Telegram: on when a token is set (BOT_TOKEN, from @BotFather).
     token: SecretStr | None = None

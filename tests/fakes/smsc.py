@@ -868,6 +868,8 @@ class Smsc:
         self.sent_receipts: list[Receipt] = []
         self.receipt_statuses: list[tuple[str, int]] = []  # message_id, deliver_sm_resp status
         self.mo_statuses: list[int] = []
+        self.enquire_links = 0  # enquire_link received from the ESME
+        self.ignore_enquire_link = False  # True: leave them unanswered (a half-dead line)
         self.protocol_errors: list[str] = []
         self._delivered: list[tuple[str, str]] = []
         self._reassembler = Reassembler()
@@ -1141,7 +1143,10 @@ class Smsc:
         session.answer(pdu, Status.ESME_ROK)
 
     def _on_enquire_link(self, session: _Session, pdu: Pdu) -> None:
-        session.answer(pdu, Status.ESME_ROK)
+        self.enquire_links += 1
+        self._notify()
+        if not self.ignore_enquire_link:
+            session.answer(pdu, Status.ESME_ROK)
 
     def _on_submit(self, session: _Session, pdu: Pdu) -> None:
         if not session.can_transmit:

@@ -3,7 +3,7 @@
 A keeper task holds one bound session, reconnecting with exponential backoff (and jitter)
 whenever the line drops, the SMSC unbinds or an enquire_link goes unanswered. `submit` cuts
 the text into parts (UCS-2 or GSM-7, UDH concatenation), stores them, and submits each part
-within the session's window and at most `tps` submit_sm a second; ESME_RTHROTTLED or
+in order, within the session's window and at most `tps` submit_sm a second; ESME_RTHROTTLED or
 ESME_RMSGQFUL from the SMSC pauses every submission for a while and the part is sent again,
 and a part caught by a dropped line is sent again once the session is bound again. Receipts
 and replies (deliver_sm) are stored in the channel's file before they are answered, then
@@ -93,6 +93,7 @@ def config_from(settings: Settings) -> SmppConfig:
         tps=settings.smpp_tps,
         submit_timeout=settings.smpp_submit_timeout,
         reconnect_max=settings.smpp_reconnect_max,
+        throttle_pause=settings.smpp_throttle_pause,
     )
 
 
@@ -284,16 +285,10 @@ class SmppSmsGateway:
         return planned.provider_id
 
     async def _submit_parts(self, planned: Planned) -> None:
-        try:
-            async with asyncio.TaskGroup() as group:
-                for part in planned.waiting:
-                    group.create_task(self._submit_part(planned, part))
-        except ExceptionGroup as failed:  # the first part refused stops the others
-            for kind in (SendPermanentError, SendTemporaryError):
-                chosen = next((e for e in failed.exceptions if isinstance(e, kind)), None)
-                if chosen is not None:
-                    raise chosen from None
-            raise
+        """The parts in order, each after the previous one is accepted: a handset joins them
+        by their UDH whatever the order, but some SMSCs forward parts as they come."""
+        for part in planned.waiting:
+            await self._submit_part(planned, part)
 
     async def _submit_part(self, planned: Planned, part: Part) -> None:
         fields = self._fields(planned, part)
