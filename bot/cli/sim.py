@@ -131,8 +131,16 @@ async def _gateway(settings: Settings) -> tuple[SimulatedSmsGateway, Callable[[]
     return gateway, close
 
 
+PHONES_BEHIND_SMSC = (
+    "SMS_GATEWAY=smpp: the phones are behind the SMSC, so play them there (an MO message"
+    " to the short number); `sms send` and `sms inbox` play the simulated gateway's phones"
+)
+
+
 async def sms_send(settings: Settings, args: argparse.Namespace) -> int:
     """A citizen's reply from a phone, as the gateway receives it."""
+    if settings.sms_gateway != "simulated":
+        return fail(PHONES_BEHIND_SMSC)
     gateway, close = await _gateway(settings)
     try:
         message = await gateway.send_from(args.phone, args.text)
@@ -146,6 +154,8 @@ async def sms_send(settings: Settings, args: argparse.Namespace) -> int:
 
 async def sms_inbox(settings: Settings, args: argparse.Namespace) -> int:
     """What a phone received."""
+    if settings.sms_gateway != "simulated":
+        return fail(PHONES_BEHIND_SMSC)
     gateway, close = await _gateway(settings)
     try:
         inbox = await gateway.inbox(args.phone)

@@ -364,3 +364,20 @@ def test_the_clock_cannot_be_set_back(offered: Path) -> None:
 def test_every_command_has_help(command: str) -> None:
     out = ok(bot(None, *command.split(), "--help"))
     assert out.startswith(f"usage: python -m bot {command}".rstrip())
+
+
+def test_phones_are_played_on_the_smsc_when_the_bot_talks_smpp(tmp_path: Path) -> None:
+    for command in (["send", "--from", SON_PHONE, "1"], ["inbox", SON_PHONE]):
+        result = subprocess.run(
+            [sys.executable, "-m", "bot", "--data-dir", str(tmp_path), "sms", *command],
+            cwd=ROOT,
+            env={**ENV, "SMS_GATEWAY": "smpp"},
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            timeout=60,
+            check=False,
+        )
+        assert result.returncode == INVALID, result.stderr
+        assert "phones are behind the SMSC" in result.stderr
+    assert not (tmp_path / "sms_gateway.sqlite3").exists()  # nothing written where no one reads
