@@ -869,6 +869,7 @@ class Smsc:
         self.receipt_statuses: list[tuple[str, int]] = []  # message_id, deliver_sm_resp status
         self.mo_statuses: list[int] = []
         self.enquire_links = 0  # enquire_link received from the ESME
+        self.unbinds = 0  # unbind received from a bound ESME (a polite goodbye)
         self.ignore_enquire_link = False  # True: leave them unanswered (a half-dead line)
         self.protocol_errors: list[str] = []
         self._delivered: list[tuple[str, str]] = []
@@ -1139,6 +1140,8 @@ class Smsc:
         if session.bound is None:
             session.answer(pdu, Status.ESME_RINVBNDSTS)
             return
+        self.unbinds += 1
+        self._notify()
         session.bound = None
         session.answer(pdu, Status.ESME_ROK)
 

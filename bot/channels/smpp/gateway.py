@@ -57,6 +57,7 @@ PERMANENT = frozenset({
     pdu.RINVSRCTON, pdu.RINVDSTTON, pdu.RINVDCS,
 })  # fmt: skip
 SLOW_DOWN = frozenset({pdu.RTHROTTLED, pdu.RMSGQFUL})  # the SMSC asks us to send less
+SHORT_SESSION = 10.0  # seconds: a session ending sooner counts as a failed connect
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,7 @@ def destination_address(phone: str) -> tuple[int, int, str]:
 def reconnect_delay(failures: int, least: float, most: float) -> float:
     """Backoff after `failures` failed connects in a row: doubling from `least` up to `most`,
     the second half of it drawn at random so many ESMEs do not return at the same instant."""
-    delay = min(most, least * 2.0 ** max(failures - 1, 0))
+    delay = min(most, least * 2.0 ** min(max(failures - 1, 0), 60))  # 2**60: far past most
     return delay / 2 + random.uniform(0, delay / 2)  # noqa: S311 (jitter, not a secret)
 
 
@@ -209,19 +210,22 @@ class SmppSmsGateway:
         return self._session
 
     async def close(self) -> None:
-        """Unbind, stop reconnecting and close the file."""
+        """Unbind (section 4.2), stop reconnecting and close the file."""
         self._closing = True
+        session = self._session
+        if session is not None:
+            await session.unbind()  # the keeper sees the session end and stops
         if self._keeper is not None:
             self._keeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._keeper
-        if self._session is not None:
-            await self._session.unbind()
-            self._session = None
         self._bound.clear()
         self._store.close()
 
     async def _keep_bound(self) -> None:
+        """Connect and bind, and again whenever the session ends. A failed connect, or a
+        session that ends soon after its bind (an SMSC that cuts every new line), waits
+        the growing backoff; after a session that lasted, the next connect is at once."""
         failures = 0
         while not self._closing:
             endpoint = self._config.endpoint
@@ -232,15 +236,11 @@ class SmppSmsGateway:
                 self.counters.connect_failures += 1
                 self._note(f"connect to {endpoint.host}:{endpoint.port} failed: {error}")
                 level = logging.ERROR if isinstance(error, BindFailed) else logging.WARNING
-                delay = reconnect_delay(
-                    failures, self._config.reconnect_min, self._config.reconnect_max
-                )
-                log.log(level, "SMPP: %s; next try in %.1f s", self.counters.last_error, delay)
-                await asyncio.sleep(delay)
+                await self._back_off(failures, level)
                 continue
-            failures = 0
             self.counters.binds += 1
             log.info("SMPP: bound as transceiver to %s:%d", endpoint.host, endpoint.port)
+            bound_at = time.monotonic()
             self._session = session
             self._bound.set()
             try:
@@ -249,9 +249,24 @@ class SmppSmsGateway:
                 self._bound.clear()
                 self._session = None
                 await session.close()
-            if not self._closing:
-                self._note("the SMPP session ended; reconnecting")
+            if self._stopping():
+                return
+            self._note("the SMPP session ended; reconnecting")
+            lasted = time.monotonic() - bound_at
+            failures = 0 if lasted >= SHORT_SESSION else failures + 1
+            if failures:
+                await self._back_off(failures, logging.WARNING)
+            else:
                 log.warning("SMPP: %s", self.counters.last_error)
+
+    def _stopping(self) -> bool:
+        """Whether `close` has begun (read afresh: it changes while the keeper awaits)."""
+        return self._closing
+
+    async def _back_off(self, failures: int, level: int) -> None:
+        delay = reconnect_delay(failures, self._config.reconnect_min, self._config.reconnect_max)
+        log.log(level, "SMPP: %s; next try in %.1f s", self.counters.last_error, delay)
+        await asyncio.sleep(delay)
 
     def _note(self, error: str) -> None:
         self.counters.last_error = error

@@ -41,6 +41,7 @@ OUTCOMES: Final[dict[str, Outcome]] = {
     "REJECTD": "permanent",
 }
 _FIELD = re.compile(r"\b(id|stat|err):(\S*)", re.IGNORECASE)
+_TEXT = re.compile(r"\btext:", re.IGNORECASE)  # Appendix B: the quoted start of our SMS follows
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,10 @@ def read_receipt(message: Pdu) -> Receipt | None:
     if kind in ESM_SME_ACKS:
         return None
     content = message.octets("message_payload") or message.octets("short_message")
-    found = {key.lower(): value for key, value in _FIELD.findall(content.decode("latin-1"))}
+    fields = _TEXT.split(content.decode("latin-1"), maxsplit=1)[0]
+    found: dict[str, str] = {}
+    for key, value in _FIELD.findall(fields):  # the first of each: the receipt's own
+        found.setdefault(key.lower(), value)
     message_id = message.text("receipted_message_id") or found.get("id", "")
     state_code = message.integer("message_state")
     state = STATES.get(state_code, "") if state_code is not None else found.get("stat", "")
