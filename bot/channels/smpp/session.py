@@ -2,7 +2,8 @@
 
 The session frames PDUs, numbers its requests and matches each response to its request by
 sequence number, keeps at most `window` submit_sm waiting for their response, answers the
-SMSC's requests (deliver_sm after the handler has stored it, enquire_link, unbind) and sends
+SMSC's requests (deliver_sm or data_sm after the handler has stored it, enquire_link, unbind;
+alert_notification has no response) and sends
 enquire_link when the line has been idle. A request unanswered within `response_timeout`, or an
 enquire_link left unanswered, closes the connection: whoever owns the session reconnects.
 """
@@ -230,9 +231,11 @@ class Session:
             return
         if message.is_response:
             self._on_response(message)
-        elif message.command == "deliver_sm":
+        elif message.command in ("deliver_sm", "data_sm"):  # data_sm: section 4.7, both ways
             status = await self._deliver(message)
-            self._answer(message, "deliver_sm_resp", status)
+            self._answer(message, f"{message.command}_resp", status)
+        elif message.command == "alert_notification":  # section 4.12: it has no response
+            log.info("SMSC alert_notification #%d ignored", message.sequence)
         elif message.command == "enquire_link":
             self._answer(message, "enquire_link_resp", pdu.ROK)
         elif message.command == "unbind":
@@ -240,7 +243,7 @@ class Session:
             self.bound = False
             await self._writer.drain()
             raise ConnectionResetError("the SMSC unbound the session")
-        else:  # data_sm, alert_notification...: not played by this ESME (section 4.3)
+        else:  # outbind, query_sm...: not played by this ESME (section 4.3)
             self._nack(message.sequence, pdu.RINVCMDID)
 
     async def _deliver(self, message: Pdu) -> int:
