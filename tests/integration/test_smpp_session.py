@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -182,3 +182,42 @@ async def test_a_refused_bind_says_why(peer: Peer) -> None:
     with pytest.raises(BindFailed, match="Invalid Password") as refused:
         await Session.open(endpoint, nothing)
     assert refused.value.status == pdu.RINVPASWD
+
+
+class SteppedClock:
+    """A clock the test moves."""
+
+    def __init__(self) -> None:
+        self.moment = datetime(2026, 1, 12, 5, 0, tzinfo=UTC)
+
+    async def now(self) -> datetime:
+        return self.moment
+
+
+async def test_a_reply_whose_last_parts_never_come_is_read_as_it_is(
+    peer: Peer, tmp_path: Path
+) -> None:
+    clock = SteppedClock()
+    endpoint = Endpoint("127.0.0.1", peer.port, "bot", "secret")
+    gateway = SmppSmsGateway(SmppConfig(endpoint), path_in(tmp_path), clock)
+    await gateway.start()
+    try:
+        assert await gateway.wait_bound(5.0)
+        for seqnum, text in ((1, "KZ86 125K "), (3, "0100")):  # part 2 is lost on the way
+            peer.request(
+                "deliver_sm",
+                source_addr_ton=1,
+                source_addr_npi=1,
+                source_addr=PHONE.removeprefix("+"),
+                destination_addr="1414",
+                esm_class=0x40,
+                data_coding=8,
+                short_message=bytes((5, 0, 3, 77, 3, seqnum)) + ucs2(text),
+            )
+            assert (await peer.answer()).status == pdu.ROK
+        assert await gateway.replies() == []  # part 2 may still come
+        clock.moment += timedelta(minutes=11)
+        [reply] = await gateway.replies()
+        assert (reply.address, reply.text) == (PHONE, "KZ86 125K 0100")
+    finally:
+        await gateway.close()

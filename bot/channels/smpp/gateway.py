@@ -22,7 +22,7 @@ import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +74,7 @@ class SmppConfig:
     reconnect_max: float = 60.0
     throttle_pause: float = 1.0  # seconds every submission waits after ESME_RTHROTTLED
     throttle_max: float = 30.0  # the pause doubles while throttling goes on, up to this
+    part_patience: timedelta = timedelta(minutes=10)  # wait for a long reply's missing parts
 
 
 def config_from(settings: Settings) -> SmppConfig:
@@ -406,7 +407,11 @@ class SmppSmsGateway:
         self._store.ack_outcomes(provider_ids, await self._now())
 
     async def replies(self) -> list[InboundMessage]:
-        """Whole replies not acknowledged, oldest first, again until acked."""
+        """Whole replies not acknowledged, oldest first, again until acked; a reply whose
+        parts stopped coming `part_patience` ago is handed over as it is."""
+        flushed = self._store.flush_stale_parts(await self._now() - self._config.part_patience)
+        if flushed:
+            log.warning("SMPP: %d reply(ies) handed over with parts missing", flushed)
         return self._store.replies()
 
     async def ack_replies(self, provider_ids: Sequence[str]) -> None:

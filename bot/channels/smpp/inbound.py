@@ -105,7 +105,7 @@ def read_receipt(message: Pdu) -> Receipt | None:
     state = STATES.get(state_code, "") if state_code is not None else found.get("stat", "")
     state = state.upper()
     if not message_id or state not in STATES.values():
-        raise UnreadableDeliver(f"a receipt without a message id or a known state: {content!r}")
+        raise UnreadableDeliver("a receipt without a message id or a known state")
     return Receipt(message_id, state, found.get("err", ""))
 
 

@@ -249,6 +249,33 @@ class SmppStore:
             (phone, text, to_text(now)),
         )
 
+    def flush_stale_parts(self, received_before: datetime) -> int:
+        """Replies whose first part came before `received_before` and whose other parts never
+        came: joined as they are (in order, gaps left out), so the bot reads and answers what
+        the citizen wrote instead of it being lost; how many."""
+        with transaction(self._conn) as conn:
+            groups = conn.execute(
+                "SELECT source, reference, total FROM mo_part GROUP BY source, reference, total"
+                " HAVING MIN(received_at) < ?",
+                (to_text(received_before),),
+            ).fetchall()
+            for source, reference, total in groups:
+                key = (source, reference, total)
+                rows = conn.execute(
+                    "SELECT text, received_at FROM mo_part WHERE source = ? AND reference = ?"
+                    " AND total = ? ORDER BY seqnum",
+                    key,
+                ).fetchall()
+                text = "".join(row["text"] for row in rows)
+                conn.execute(
+                    "INSERT INTO mobile_originated (phone, text, received_at) VALUES (?, ?, ?)",
+                    (source, text, rows[-1]["received_at"]),
+                )
+                conn.execute(
+                    "DELETE FROM mo_part WHERE source = ? AND reference = ? AND total = ?", key
+                )
+        return len(groups)
+
     def replies(self) -> list[InboundMessage]:
         """Whole replies not yet acknowledged, oldest first."""
         rows = self._conn.execute(
