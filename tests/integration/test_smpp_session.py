@@ -66,6 +66,8 @@ class Peer:
                     await self.received.put(message)
         except (asyncio.IncompleteReadError, ConnectionError):
             pass
+        finally:
+            writer.close()  # this side of the line too, whichever connection it was
 
     def send(self, command: str, sequence: int, status: int = pdu.ROK, **fields: Any) -> None:
         assert self.writer is not None
@@ -221,3 +223,18 @@ async def test_a_reply_whose_last_parts_never_come_is_read_as_it_is(
         assert (reply.address, reply.text) == (PHONE, "KZ86 125K 0100")
     finally:
         await gateway.close()
+
+
+async def test_a_submit_refused_as_not_bound_binds_again_and_goes(
+    peer: Peer, gateway: SmppSmsGateway
+) -> None:
+    answers = [pdu.RINVBNDSTS, pdu.ROK]
+
+    async def forgetful(message: Pdu) -> None:
+        status = answers.pop(0)
+        fields = {"message_id": "A1"} if status == pdu.ROK else {}
+        peer.send("submit_sm_resp", message.sequence, status, **fields)
+
+    peer.on_submit = forgetful
+    assert (await gateway.submit("rebind#0", PHONE, "Сәлем")).startswith("smpp-")
+    assert answers == [] and gateway.counters.binds == 2

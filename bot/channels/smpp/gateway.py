@@ -323,6 +323,10 @@ class SmppSmsGateway:
             except SessionClosed:
                 continue  # sent again once bound again
             except CommandFailed as error:
+                if error.status == pdu.RINVBNDSTS:  # the SMSC lost our bind: bind again
+                    self._note(str(error))
+                    await session.close()
+                    continue
                 self._refused(error, planned)
                 continue
             self._throttle = self._config.throttle_pause  # the SMSC takes messages again
