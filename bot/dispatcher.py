@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -28,19 +28,34 @@ def backoff(attempts: int) -> timedelta:
 
 
 class RateLimit:
-    """At most `per_second` sends a second, spaced evenly (real time: the channel's limit)."""
+    """At most `per_second` sends a second, spaced evenly, and a shared pause when the channel
+    asks for one (real time: the channel's limit; `monotonic` and `sleep` are injectable)."""
 
-    def __init__(self, per_second: float) -> None:
+    def __init__(
+        self,
+        per_second: float,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         if per_second <= 0:
             raise ValueError("a channel's rate must be positive")
         self._interval = 1.0 / per_second
+        self._monotonic, self._sleep = monotonic, sleep
         self._next = 0.0
+        self._paused_until = 0.0
+
+    def pause(self, seconds: float) -> None:
+        """Hold every send for `seconds` from now (the longest pause asked wins)."""
+        self._paused_until = max(self._paused_until, self._monotonic() + seconds)
 
     async def wait(self) -> None:
         """Wait for the next free slot."""
-        now = time.monotonic()
-        if self._next > now:
-            await asyncio.sleep(self._next - now)
+        while True:
+            now = self._monotonic()
+            start = max(self._next, self._paused_until)
+            if start <= now:
+                break
+            await self._sleep(start - now)
         self._next = max(now, self._next) + self._interval
 
 

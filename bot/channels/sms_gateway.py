@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from bot.channels.sqlite_file import connect, to_text, transaction
+from bot.channels.sqlite_file import connect, to_text, transaction, utc_now
 from bot.ports import Clock, SendPermanentError
 from bot.records import Channel, InboundMessage
 from domain.phone import InvalidPhone, normalize_phone
@@ -154,10 +154,7 @@ class SimulatedSmsGateway:
         self._conn.close()
 
     async def _now(self) -> datetime:
-        now = await self._clock.now()
-        if now.tzinfo is None:
-            raise ValueError("the clock must give timezone-aware time")
-        return now.astimezone(UTC)
+        return await utc_now(self._clock)
 
     async def submit(self, client_ref: str, to: str, text: str) -> str:
         """Submit a message; the same reference gives the same id and sends nothing new."""

@@ -12,6 +12,8 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bot.ports import Clock
+
 
 def connect(path: Path, migrations: Sequence[str]) -> sqlite3.Connection:
     """Open (creating if needed) the file, migrated, in WAL mode, autocommit off."""
@@ -52,6 +54,14 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
+
+
+async def utc_now(clock: Clock) -> datetime:
+    """The clock's instant in UTC, as the files stamp it; a naive clock is a fault."""
+    now = await clock.now()
+    if now.tzinfo is None:
+        raise ValueError("the clock must give timezone-aware time")
+    return now.astimezone(UTC)
 
 
 def to_text(moment: datetime) -> str:

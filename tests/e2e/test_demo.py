@@ -19,8 +19,8 @@ from bot.demo import Behaviour, Phone, message_code, refusal_reason, spoilt
 from domain.model import Language, ReasonCode
 
 ROOT = Path(__file__).resolve().parents[2]
-ENV = {  # the caller's own BOT_* settings must not leak in
-    **{k: v for k, v in os.environ.items() if not k.startswith("BOT_")},
+ENV = {  # the caller's own BOT_* settings (and SMS_GATEWAY) must not leak in
+    **{k: v for k, v in os.environ.items() if not k.startswith("BOT_") and k != "SMS_GATEWAY"},
     "PYTHONIOENCODING": "utf-8",
     "COLUMNS": "120",
 }
@@ -54,11 +54,12 @@ def ok(result: Result) -> str:
     return result.stdout
 
 
-def demo_json(data_dir: Path, citizens: str = CITIZENS, seed: str = SEED) -> dict[str, Any]:
-    """Run the demo into `data_dir`; its summary."""
-    out = ok(
-        bot("demo", "--citizens", citizens, "--seed", seed, "--data-dir", str(data_dir), "--json")
-    )
+def demo_json(
+    data_dir: Path, citizens: str = CITIZENS, seed: str = SEED, more: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """Run the demo into `data_dir` (with `more` arguments); its summary."""
+    args = ("--citizens", citizens, "--seed", seed, "--data-dir", str(data_dir), "--json")
+    out = ok(bot("demo", *args, *more))
     assert out.count("\n") == 1, "one JSON object, alone on standard output"
     summary: dict[str, Any] = json.loads(out)
     return summary

@@ -7,53 +7,17 @@ the line as one submit_sm with its receipt, and the SMSC sees no protocol error.
 
 from __future__ import annotations
 
-import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.e2e.test_demo import CITIZENS, ENV, ROOT, SEED, UNSTABLE
+from tests.e2e.test_demo import UNSTABLE, bot, demo_json, ok
 
-OK = 0
 # the gateway's own keys, and the timing: the SMSC delivers at once, the simulated gateway
 # two seconds later, which the demo's citizens read one step (30 min) later
 DIFFERENT = (*UNSTABLE, "sms_gateway", "smpp", "ended_at", "median_consent_to_decision_hours")
-
-Result = subprocess.CompletedProcess[str]
-
-
-def bot(*args: str) -> Result:
-    """`python -m bot ARGS` from the repository root (no SMS_GATEWAY of the caller's)."""
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=ROOT,
-        env={k: v for k, v in ENV.items() if k != "SMS_GATEWAY"},
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=120,
-        check=False,
-    )
-
-
-def ok(result: Result) -> str:
-    """The output of a command that must succeed."""
-    assert result.returncode == OK, (result.stdout, result.stderr)
-    assert "Traceback" not in result.stderr
-    return result.stdout
-
-
-def demo_json(data_dir: Path, *more: str) -> dict[str, Any]:
-    """Run the demo into `data_dir` (200 citizens, seed 1); its summary."""
-    args = ("--citizens", CITIZENS, "--seed", SEED, "--data-dir", str(data_dir), "--json")
-    out = ok(bot("demo", *args, *more))
-    assert out.count("\n") == 1, "one JSON object, alone on standard output"
-    summary: dict[str, Any] = json.loads(out)
-    return summary
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +29,7 @@ def simulated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def smpp(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """The demo's summary over SMPP 3.4 to the SMSC simulator."""
-    return demo_json(tmp_path_factory.mktemp("smpp") / "world", "--sms", "smpp")
+    return demo_json(tmp_path_factory.mktemp("smpp") / "world", more=("--sms", "smpp"))
 
 
 def test_the_simulated_demo_names_its_gateway(simulated: dict[str, Any]) -> None:

@@ -1,24 +1,25 @@
-"""The pure rules of bot.channels.smpp.gateway: addresses, backoff, pacing, status classes."""
+"""The pure rules of the SMPP gateway: addresses, backoff, pacing (the dispatcher's RateLimit,
+with the pause the gateway asks for when throttled), status classes."""
 
 from __future__ import annotations
 
 import random
-from types import SimpleNamespace
 from unittest import mock
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.channels.smpp import gateway, pdu
+from bot.channels.smpp import pdu
 from bot.channels.smpp.gateway import (
     PERMANENT,
     SLOW_DOWN,
-    Pacer,
     destination_address,
     reconnect_delay,
     source_address,
 )
+from bot.dispatcher import RateLimit
+from tests.fakes.monotonic import FakeTime
 
 # ---------------------------------------------------------------- addresses
 
@@ -102,50 +103,37 @@ def test_the_bounds_of_the_delay_never_shrink_as_failures_grow(least: float, mos
 # ---------------------------------------------------------------- pacing
 
 
-class FakeTime:
-    """A monotonic clock that only moves when the pacer sleeps; the sleeps it asked for."""
-
-    def __init__(self, now: float = 5000.0) -> None:
-        self.now = now
-        self.sleeps: list[float] = []
-
-    def monotonic(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
 @pytest.fixture
-def fake_time(monkeypatch: pytest.MonkeyPatch) -> FakeTime:
-    fake = FakeTime()
-    monkeypatch.setattr(gateway, "time", SimpleNamespace(monotonic=fake.monotonic))
-    monkeypatch.setattr(gateway, "asyncio", SimpleNamespace(sleep=fake.sleep))
-    return fake
+def fake_time() -> FakeTime:
+    return FakeTime()
+
+
+def paced(per_second: float, fake_time: FakeTime) -> RateLimit:
+    """The gateway's pacer (the dispatcher's RateLimit) on the fake's monotonic time."""
+    return RateLimit(per_second, fake_time.monotonic, fake_time.sleep)
 
 
 @pytest.mark.parametrize("per_second", [0, 0.0, -1, -0.5])
 def test_a_pacer_refuses_a_rate_that_is_not_positive(per_second: float) -> None:
     with pytest.raises(ValueError, match="positive"):
-        Pacer(per_second)
+        RateLimit(per_second)
 
 
 async def test_the_first_start_does_not_wait(fake_time: FakeTime) -> None:
-    await Pacer(10).wait()
+    await paced(10, fake_time).wait()
     assert fake_time.sleeps == []
 
 
 async def test_starts_are_spaced_by_one_over_the_rate(fake_time: FakeTime) -> None:
-    pacer = Pacer(10)
+    pacer = paced(10, fake_time)
     for _ in range(3):
         await pacer.wait()
     assert fake_time.sleeps == pytest.approx([0.1, 0.1])
-    assert fake_time.now == pytest.approx(5000.2)
+    assert fake_time.now == pytest.approx(1000.2)
 
 
 async def test_starts_spread_out_in_time_do_not_wait(fake_time: FakeTime) -> None:
-    pacer = Pacer(10)
+    pacer = paced(10, fake_time)
     await pacer.wait()
     fake_time.now += 0.5
     await pacer.wait()
@@ -155,16 +143,16 @@ async def test_starts_spread_out_in_time_do_not_wait(fake_time: FakeTime) -> Non
 
 
 async def test_a_pause_holds_the_next_start_that_long(fake_time: FakeTime) -> None:
-    pacer = Pacer(10)
+    pacer = paced(10, fake_time)
     await pacer.wait()
     pacer.pause(2.0)
     await pacer.wait()
     assert fake_time.sleeps == pytest.approx([2.0])
-    assert fake_time.now >= 5002.0
+    assert fake_time.now >= 1002.0
 
 
 async def test_a_pause_before_any_start_holds_the_first_one(fake_time: FakeTime) -> None:
-    pacer = Pacer(50)
+    pacer = paced(50, fake_time)
     pacer.pause(1.5)
     await pacer.wait()
     assert fake_time.sleeps == pytest.approx([1.5])
@@ -174,7 +162,7 @@ async def test_a_pause_before_any_start_holds_the_first_one(fake_time: FakeTime)
 async def test_of_two_pauses_the_longest_wins(
     fake_time: FakeTime, pauses: tuple[float, float]
 ) -> None:
-    pacer = Pacer(10)
+    pacer = paced(10, fake_time)
     for seconds in pauses:
         pacer.pause(seconds)
     await pacer.wait()
@@ -182,7 +170,7 @@ async def test_of_two_pauses_the_longest_wins(
 
 
 async def test_a_pause_counts_from_when_it_was_asked(fake_time: FakeTime) -> None:
-    pacer = Pacer(10)
+    pacer = paced(10, fake_time)
     pacer.pause(2.0)
     fake_time.now += 1.0
     pacer.pause(0.5)  # ends before the first pause does
@@ -191,7 +179,7 @@ async def test_a_pause_counts_from_when_it_was_asked(fake_time: FakeTime) -> Non
 
 
 async def test_after_a_pause_starts_are_spaced_again(fake_time: FakeTime) -> None:
-    pacer = Pacer(10)
+    pacer = paced(10, fake_time)
     pacer.pause(2.0)
     await pacer.wait()
     await pacer.wait()

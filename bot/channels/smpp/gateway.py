@@ -22,7 +22,7 @@ import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +44,8 @@ from bot.channels.smpp.session import (
 from bot.channels.smpp.store import Part, Planned, SmppStore
 from bot.channels.smpp.text import MalformedUserData, UnsupportedCoding
 from bot.channels.sms_gateway import check_submission
+from bot.channels.sqlite_file import utc_now
+from bot.dispatcher import RateLimit
 from bot.ports import Clock, SendPermanentError, SendTemporaryError
 from bot.records import InboundMessage
 from bot.settings import Settings
@@ -123,31 +125,6 @@ def reconnect_delay(failures: int, least: float, most: float) -> float:
     return delay / 2 + random.uniform(0, delay / 2)  # noqa: S311 (jitter, not a secret)
 
 
-class Pacer:
-    """At most `per_second` starts a second, and a shared pause when the SMSC asks for one."""
-
-    def __init__(self, per_second: float) -> None:
-        if per_second <= 0:
-            raise ValueError("the SMPP TPS limit must be positive")
-        self._interval = 1.0 / per_second
-        self._next = 0.0
-        self._paused_until = 0.0
-
-    def pause(self, seconds: float) -> None:
-        """Hold every start for `seconds` from now (the longest pause asked wins)."""
-        self._paused_until = max(self._paused_until, time.monotonic() + seconds)
-
-    async def wait(self) -> None:
-        """Wait for the next free slot."""
-        while True:
-            now = time.monotonic()
-            start = max(self._next, self._paused_until)
-            if start <= now:
-                break
-            await asyncio.sleep(start - now)
-        self._next = max(now, self._next) + self._interval
-
-
 @dataclass
 class Counters:
     """What the channel has seen since it started (for tests, the console and benchmarks)."""
@@ -178,7 +155,7 @@ class SmppSmsGateway:
         self._store = SmppStore(path)
         self._clock = clock
         self.on_inbound = on_inbound  # called when a receipt or a reply is stored (wakes serve)
-        self._pacer = Pacer(config.tps)
+        self._pacer = RateLimit(config.tps)  # submit_sm a second, paused when throttled
         self._throttle = config.throttle_pause
         self._session: Session | None = None
         self._bound = asyncio.Event()
@@ -274,10 +251,7 @@ class SmppSmsGateway:
         self.counters.history = [*self.counters.history[-19:], error]
 
     async def _now(self) -> datetime:
-        now = await self._clock.now()
-        if now.tzinfo is None:
-            raise ValueError("the clock must give timezone-aware time")
-        return now.astimezone(UTC)
+        return await utc_now(self._clock)
 
     # ------------------------------------------------------------------ submitting
 
