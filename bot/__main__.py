@@ -18,6 +18,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import NoReturn
 
+from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -319,8 +320,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "rates":
         on: date = args.on or today()
         return rates(on, args.lang)
-    settings = Settings() if args.data_dir is None else Settings(data_dir=args.data_dir)
+    try:
+        settings = Settings() if args.data_dir is None else Settings(data_dir=args.data_dir)
+    except ValidationError as error:
+        sys.stderr.write(configuration_error(error))
+        return USAGE_ERROR
     return sim.run(args.run, settings, args)
+
+
+def configuration_error(error: ValidationError) -> str:
+    """What is wrong with the environment's settings, a line each, never the value given
+    (it may be a password or a token)."""
+    lines = []
+    for problem in error.errors(include_input=False, include_url=False):
+        where = ".".join(str(part) for part in problem["loc"])
+        where = where if where.isupper() else f"BOT_{where.upper()}"  # the variable to fix
+        lines.append(f"python -m bot: configuration: {where}: {problem['msg']}\n")
+    return "".join(lines)
 
 
 if __name__ == "__main__":

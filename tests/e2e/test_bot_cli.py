@@ -381,3 +381,22 @@ def test_phones_are_played_on_the_smsc_when_the_bot_talks_smpp(tmp_path: Path) -
         assert result.returncode == INVALID, result.stderr
         assert "phones are behind the SMSC" in result.stderr
     assert not (tmp_path / "sms_gateway.sqlite3").exists()  # nothing written where no one reads
+
+
+def test_a_wrong_setting_is_named_in_one_line_without_its_value(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "--data-dir", str(tmp_path), "tick"],
+        cwd=ROOT,
+        env={**ENV, "SMS_GATEWAY": "carrier-pigeon", "BOT_SMPP_PASSWORD": "longsecret9"},
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == INVALID and "Traceback" not in result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 2
+    assert "SMS_GATEWAY" in lines[0] and "'simulated' or 'smpp'" in lines[0]
+    assert "BOT_SMPP_PASSWORD" in lines[1] and "at most 8 characters" in lines[1]
+    assert "longsecret9" not in result.stderr and "carrier-pigeon" not in result.stderr
