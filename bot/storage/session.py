@@ -27,22 +27,26 @@ class Session:
             raise RuntimeError("this unit of work is committed: open a new one")
         raise RuntimeError("a unit of work is used outside `async with`")
 
+    # Each statement is one trip to aiosqlite's thread: a query fetches all its rows in the
+    # same trip (`execute_fetchall`), and a write's cursor is read for its counts without the
+    # extra trip of closing it (a DML statement is finished and reset when `execute` returns;
+    # the cursor object is dropped with the last reference).
+
     async def rows(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
         """Every row a query gives."""
-        async with self._open_connection().execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+        return list(await self._open_connection().execute_fetchall(sql, params))
 
     async def row(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
-        """The first row a query gives, or None."""
-        async with self._open_connection().execute(sql, params) as cursor:
-            return await cursor.fetchone()
+        """The first row a query gives, or None (queries here name one row by its key)."""
+        found = await self._open_connection().execute_fetchall(sql, params)
+        return next(iter(found), None)
 
     async def run(self, sql: str, params: Params = ()) -> int:
         """Run a statement; how many rows it changed."""
-        async with self._open_connection().execute(sql, params) as cursor:
-            return cursor.rowcount
+        cursor = await self._open_connection().execute(sql, params)
+        return cursor.rowcount
 
     async def insert(self, sql: str, params: Params = ()) -> int | None:
         """Run an INSERT; the new row's id, or None when nothing was inserted."""
-        async with self._open_connection().execute(sql, params) as cursor:
-            return cursor.lastrowid if cursor.rowcount == 1 else None
+        cursor = await self._open_connection().execute(sql, params)
+        return cursor.lastrowid if cursor.rowcount == 1 else None
