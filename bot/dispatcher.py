@@ -49,14 +49,14 @@ class RateLimit:
         self._paused_until = max(self._paused_until, self._monotonic() + seconds)
 
     async def wait(self) -> None:
-        """Wait for the next free slot."""
-        while True:
-            now = self._monotonic()
-            start = max(self._next, self._paused_until)
-            if start <= now:
-                break
-            await self._sleep(start - now)
-        self._next = max(now, self._next) + self._interval
+        """Wait for the next free slot. The slot is booked before the sleep and the next one
+        follows it by the interval, so time the event loop oversleeps is not lost: the rate
+        holds instead of drifting below the configured one."""
+        now = self._monotonic()
+        slot = max(self._next, self._paused_until, now)
+        self._next = slot + self._interval
+        if slot > now:
+            await self._sleep(slot - now)
 
 
 def submission_ref(message: OutboxMessage) -> str:

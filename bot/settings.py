@@ -35,7 +35,7 @@ class Settings(BaseSettings):
     smpp_password: SecretStr = Field(default=SecretStr(""))  # up to 8 characters (section 5.2.2)
     smpp_system_type: str = Field(default="", max_length=12)
     smpp_source: str = Field(default="1414", min_length=1, max_length=20)  # citizens reply here
-    smpp_tps: float = Field(default=50.0, gt=0)  # submit_sm per second, each part counted
+    smpp_tps: float = Field(default=100.0, gt=0)  # submit_sm per second, each part counted
     smpp_window: int = Field(default=10, ge=1, le=1000)  # submit_sm awaiting their response
     smpp_enquire_interval: float = Field(default=30.0, gt=0)  # idle seconds before enquire_link
     smpp_response_timeout: float = Field(default=10.0, gt=0)

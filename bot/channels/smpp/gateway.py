@@ -70,7 +70,7 @@ class SmppConfig:
     source: str = "1414"  # the short number citizens see and reply to
     source_ton: int | None = None  # None: from the source's form (see `source_address`)
     source_npi: int | None = None
-    tps: float = 50.0  # submit_sm a second at most (each part counts)
+    tps: float = 100.0  # submit_sm a second at most (each part counts)
     submit_timeout: float = 60.0  # one message's wait through reconnects and throttling
     reconnect_min: float = 1.0  # seconds before the first reconnect; doubled each failure
     reconnect_max: float = 60.0
