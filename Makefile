@@ -1,9 +1,9 @@
 PY ?= python3
 
-.PHONY: help install lint test locales demo bench
+.PHONY: help install lint test locales demo bench bench-quick
 
 help:  ## list the targets
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
 
 install:  ## install the project with its dev tools (editable)
 	$(PY) -m pip install -e ".[dev]"
@@ -24,5 +24,8 @@ test:  ## the README's test command: every check and the whole test suite
 demo:  ## the end-to-end demo on embedded SQLite
 	$(PY) -m bot demo
 
-bench:  ## benchmarks (arrive with issue 9)
-	@echo "Benchmarks arrive with issue 9; see README." && exit 1
+bench:  ## the full benchmarks: one JSON object on standard output (tens of minutes)
+	$(PY) -m benchmarks
+
+bench-quick:  ## the same code paths with small N (about a minute), as CI runs them
+	$(PY) -m benchmarks --quick

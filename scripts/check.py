@@ -19,6 +19,8 @@ STEPS: list[tuple[str, list[str]]] = [
     ("import-linter", ["lint-imports"]),
     ("catalogs", [PY, "scripts/catalogs.py", "check"]),
     ("pytest", [PY, "-m", "coverage", "run", "-m", "pytest"]),
+    # figures, never judged: this step fails only when a benchmark crashes
+    ("benchmarks --quick", [PY, "-m", "benchmarks", "--quick"]),
     (
         "coverage of domain/ >= 95 %",
         [PY, "-m", "coverage", "report", "--include=domain/*", "--fail-under=95"],
