@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from typing import NamedTuple
 
 from babel.dates import format_date as babel_format_date
@@ -81,6 +81,7 @@ def render_plural(text: PluralText, n: int, lang: str, **params: object) -> str:
     return form.format(**{"n": format_number(n, lang), **params})
 
 
+@lru_cache(maxsize=4096)  # Babel's formatting is slow and a few amounts recur in every text
 def format_money(amount: Decimal, lang: str) -> str:
     """An amount in tenge, e.g. "95 495,40 ₸" (no-break spaces) in both kk and ru."""
     return format_currency(amount, CURRENCY, locale=BABEL_LOCALE[language(lang)])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Mapping
-from functools import cache
+from functools import cache, lru_cache
 from importlib.resources import files
 from types import MappingProxyType
 from typing import Any, Literal
@@ -98,6 +98,7 @@ class Iban(BaseModel):
         return f"Iban({self.masked!r})"
 
 
+@lru_cache(maxsize=65536)  # pure and immutable: the same IBAN is checked once, not per case
 def parse_iban(text: str) -> Iban:
     """Parse a KZ IBAN, tolerating whitespace and lower case; raise InvalidIban if invalid."""
     return Iban(compact=_validated(text))

@@ -49,6 +49,11 @@ def _septet_costs(text: str) -> list[int]:
     return [2 if char in GSM_EXTENSION else 1 for char in text]
 
 
+def _all_bmp(text: str) -> bool:
+    """Whether every character is in the Basic Multilingual Plane (one UTF-16 unit each)."""
+    return max(map(ord, text), default=0) <= _BMP_LIMIT
+
+
 def _utf16_costs(text: str) -> list[int]:
     """UTF-16 code units each character takes (2 for a character outside the BMP)."""
     return [2 if ord(char) > _BMP_LIMIT else 1 for char in text]
@@ -82,6 +87,8 @@ def segments(text: str) -> int:
     """Number of SMS segments the text is sent in; empty text is one segment."""
     if encoding(text) == "GSM-7":
         costs, single, part = _septet_costs(text), GSM_SINGLE, GSM_PART
+    elif _all_bmp(text):  # one UTF-16 unit each: greedy packing is plain division
+        return 1 if len(text) <= UCS2_SINGLE else -(-len(text) // UCS2_PART)
     else:
         costs, single, part = _utf16_costs(text), UCS2_SINGLE, UCS2_PART
     if sum(costs) <= single:

@@ -61,10 +61,11 @@ class SqliteOutbox:
     async def enqueue(self, message: OutboxMessage) -> OutboxMessage:
         """Queue a message (idempotent by client reference); the stored row back."""
         params = {name: column(getattr(message, name)) for name in _OUTBOX_COLUMNS}
-        await self._session.run(_INSERT_OUTBOX, params)
-        row = await self._session.row(
-            "SELECT * FROM outbox WHERE client_ref = ?", (message.client_ref,)
-        )
+        row = await self._session.row(_INSERT_OUTBOX + " RETURNING *", params)
+        if row is None:  # queued before under this reference: that row stands
+            row = await self._session.row(
+                "SELECT * FROM outbox WHERE client_ref = ?", (message.client_ref,)
+            )
         assert row is not None  # inserted now or before
         return outbox_from_row(row)
 

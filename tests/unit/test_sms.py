@@ -148,3 +148,15 @@ def test_segments_never_undercount_the_units_the_text_takes(text: str) -> None:
 def test_basic_gsm_text_takes_exactly_the_segments_its_length_needs(text: str) -> None:
     assert segments(text) == lower_bound(text)
     assert units(text) == len(text)
+
+
+@given(st.text(alphabet="әғқңөұүһіӘҒҚҢӨҰҮҺІабвгдеёжз 1?", max_size=700))
+def test_a_cyrillic_text_is_cut_as_the_greedy_packing_of_its_units_would_cut_it(
+    text: str,
+) -> None:
+    from domain import sms  # noqa: PLC0415 (the general packing, beside the fast path)
+
+    text = "ә" + text  # one Kazakh letter makes it UCS-2
+    units = sms._utf16_costs(text)
+    expected = 1 if sum(units) <= sms.UCS2_SINGLE else sms._pack(units, sms.UCS2_PART)
+    assert segments(text) == expected
