@@ -224,10 +224,18 @@ async def _invite(
 
 
 async def carry_out(
-    uow: UnitOfWork, record: CaseRecord, case: Case, effects: Sequence[fx.Effect], turn: Turn
+    uow: UnitOfWork,
+    record: CaseRecord,
+    case: Case,
+    effects: Sequence[fx.Effect],
+    turn: Turn,
+    *,
+    stored: bool = False,
 ) -> None:
-    """Store the new case state and carry out each effect, in order."""
-    await uow.cases.save(case)
+    """Store the new case state (unless the caller just `stored` it) and carry out each
+    effect, in order."""
+    if not stored:
+        await uow.cases.save(case)
     current = record.model_copy(update={"case": case})
     for number, effect in enumerate(effects, start=1):
         await _one(uow, current, case, effect, turn, f"{turn.ref}:{number}")

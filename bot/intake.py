@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict
 
 from bot.effects import Turn, carry_out, record_consent
 from bot.ports import Clock, Storage, UnitOfWork
-from bot.records import CaseRecord, Citizen, ConsentAct, LanguageSource, OperatorTask
+from bot.records import CaseRecord, ConsentAct, OperatorTask
 from bot.screening import Proposal, proposals
 from domain.banking import Iban, InvalidIban, parse_iban
 from domain.calendar import local_date
@@ -90,18 +90,6 @@ def _draft(event: Event, proposal: Proposal, who: Addressee, now: datetime) -> C
     )
 
 
-async def _remember_citizen(uow: UnitOfWork, who: Addressee) -> None:
-    known = await uow.citizens.get(who.iin)
-    if known is None:
-        source: LanguageSource | None = None if who.language is None else "registry"
-        citizen = Citizen(
-            iin=who.iin, phone=who.phone, language=who.language, language_source=source
-        )
-    else:
-        citizen = known.model_copy(update={"phone": who.phone})
-    await uow.citizens.save(citizen)
-
-
 async def _open(
     uow: UnitOfWork, event: Event, proposal: Proposal, who: Addressee, now: datetime
 ) -> None:
@@ -117,12 +105,13 @@ async def _open(
         amount=proposal.amount,
         monthly=proposal.monthly,
     )
+    case, effects = open_case(draft, reachable=who.phone is not None)
+    record = record.model_copy(update={"case": case})
     if not await uow.cases.add(record):
         return  # this event already opened this case
-    await _remember_citizen(uow, who)
-    case, effects = open_case(draft, reachable=who.phone is not None)
+    await uow.citizens.remember(who.iin, who.phone, who.language)
     turn = Turn(now=now, ref=f"offer:{draft.id}")
-    await carry_out(uow, record.model_copy(update={"case": case}), case, effects, turn)
+    await carry_out(uow, record, case, effects, turn, stored=True)
     if case.state is CaseState.NO_CONTACT:
         note = "no phone registered for e-government: offer by other means"
         await uow.tasks.add(

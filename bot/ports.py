@@ -29,7 +29,7 @@ from bot.records import (
     WebSession,
 )
 from domain.cases import Case, CaseState
-from domain.model import Service
+from domain.model import Language, Service
 
 
 class Clock(Protocol):
@@ -76,6 +76,9 @@ class CitizenStore(Protocol):
 
     async def by_phone(self, phone: str) -> Citizen | None:
         """A citizen by phone."""
+
+    async def remember(self, iin: str, phone: str | None, language: Language | None) -> None:
+        """A new citizen with the registry's phone and language, or a known one's phone."""
 
     async def save(self, citizen: Citizen) -> None:
         """Insert or replace a citizen."""

@@ -6,7 +6,7 @@ from bot.records import CaseRecord, Citizen
 from bot.storage.codec import case_from_row, case_to_json, citizen_from_row, column, utc_text
 from bot.storage.session import Session
 from domain.cases import OPEN, Case, CaseState
-from domain.model import Service
+from domain.model import Language, Service
 
 _OPEN_STATES = tuple(sorted(state.value for state in OPEN))
 _OPEN_MARKS = ", ".join("?" * len(_OPEN_STATES))
@@ -118,6 +118,15 @@ class SqliteCitizenStore:
             "SELECT * FROM citizens WHERE phone = ? ORDER BY rowid LIMIT 1", (phone,)
         )
         return None if row is None else citizen_from_row(row)
+
+    async def remember(self, iin: str, phone: str | None, language: Language | None) -> None:
+        """A citizen as the registry gives them, in one statement: a new one takes the
+        registry's phone and language; a known one takes the phone and keeps the rest."""
+        await self._session.run(
+            "INSERT INTO citizens (iin, phone, language, language_source, nonsense_count)"
+            " VALUES (?, ?, ?, ?, 0) ON CONFLICT (iin) DO UPDATE SET phone = excluded.phone",
+            (iin, phone, column(language), None if language is None else "registry"),
+        )
 
     async def save(self, citizen: Citizen) -> None:
         """Insert or replace a citizen."""

@@ -281,6 +281,25 @@ async def test_a_citizen_is_found_by_iin_and_by_phone_and_saved_over(storage: St
         assert await uow.citizens.by_phone("+77019999999") is None
 
 
+async def test_a_remembered_citizen_takes_the_registry_language_once_and_a_new_phone_always(
+    storage: Storage,
+) -> None:
+    async with storage.unit_of_work() as uow:
+        await uow.citizens.remember("800202400456", PHONE, Language.RU)
+        new = await uow.citizens.get("800202400456")
+        assert new == Citizen(
+            iin="800202400456", phone=PHONE, language=Language.RU, language_source="registry"
+        )
+        chose = new.model_copy(update={"language": Language.KK, "language_source": "reply"})
+        await uow.citizens.save(chose)
+        await uow.citizens.remember("800202400456", "+77019999999", Language.RU)
+        assert await uow.citizens.get("800202400456") == chose.model_copy(
+            update={"phone": "+77019999999"}
+        )  # the language the citizen chose stays
+        await uow.citizens.remember("900303500567", None, None)
+        assert await uow.citizens.get("900303500567") == Citizen(iin="900303500567")
+
+
 # ---------------------------------------------------------------- consent ledger
 
 
