@@ -78,7 +78,8 @@ class DirectClient:
 
     async def _call(self, what: str, call: Awaitable[T]) -> T:
         try:
-            return await asyncio.wait_for(call, self._timeout)
+            async with asyncio.timeout(self._timeout):  # in this task: no task per call
+                return await call
         except TimeoutError as error:
             raise RegistryTimeout(f"{what} did not answer in {self._timeout} s") from error
 
