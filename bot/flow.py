@@ -74,7 +74,8 @@ async def _learn_language(uow: UnitOfWork, citizen: Citizen, reply: Reply) -> Ci
     if language is None or source is None:
         return citizen
     updated = citizen.model_copy(update={"language": language, "language_source": source})
-    await uow.citizens.save(updated)
+    if updated != citizen:
+        await uow.citizens.save(updated)
     return updated
 
 

@@ -102,15 +102,19 @@ class SqliteCaseStore:
 
 
 class SqliteCitizenStore:
-    """Citizens by IIN, found by phone too."""
+    """Citizens by IIN, found by phone too. Within its unit of work it remembers who it read
+    or wrote (a step reads its citizen for the reply, then again for the answer's language)."""
 
     def __init__(self, session: Session) -> None:
         self._session = session
+        self._seen: dict[str, Citizen | None] = {}
 
     async def get(self, iin: str) -> Citizen | None:
         """A citizen by IIN."""
-        row = await self._session.row("SELECT * FROM citizens WHERE iin = ?", (iin,))
-        return None if row is None else citizen_from_row(row)
+        if iin not in self._seen:
+            row = await self._session.row("SELECT * FROM citizens WHERE iin = ?", (iin,))
+            self._seen[iin] = None if row is None else citizen_from_row(row)
+        return self._seen[iin]
 
     async def by_phone(self, phone: str) -> Citizen | None:
         """A citizen by phone (the first saved, should several share it)."""
@@ -127,9 +131,11 @@ class SqliteCitizenStore:
             " VALUES (?, ?, ?, ?, 0) ON CONFLICT (iin) DO UPDATE SET phone = excluded.phone",
             (iin, phone, column(language), None if language is None else "registry"),
         )
+        self._seen.pop(iin, None)  # read afresh: the row now depends on what was there
 
     async def save(self, citizen: Citizen) -> None:
         """Insert or replace a citizen."""
+        self._seen[citizen.iin] = citizen
         params = {name: column(value) for name, value in citizen}
         await self._session.run(
             "INSERT INTO citizens (iin, phone, language, language_source, nonsense_count)"
