@@ -106,3 +106,9 @@ def _account(citizen: Citizen, number: int) -> Account:
         source=AccountSource.BANK,
         updated_on=date(2025, 11, 3),
     )
+
+
+if __name__ == "__main__":  # `python -m benchmarks.world DIR N`: build in a process of its own
+    import sys
+
+    build(Path(sys.argv[1]), int(sys.argv[2]))
