@@ -33,7 +33,8 @@ import itertools
 import sqlite3
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -307,22 +308,29 @@ class TelegramRig:
         await self.bot.session.close()
 
 
-async def telegram(workdir: Path, seconds: float) -> dict[str, Any]:
-    """Telegram messages to the local Bot API server at the configured rate."""
+@asynccontextmanager
+async def telegram_rig(workdir: Path) -> AsyncIterator[TelegramRig]:
+    """A bot's storage, SMS gateway and Telegram sender against a local Bot API server."""
     storage = await SqliteStorage.open(workdir / "bot.sqlite3")
     sms = SimulatedSmsGateway(workdir / "sms_gateway.sqlite3", FixedClock(NOW))
     try:
         async with BotApiServer(TOKEN) as server:
             rig = TelegramRig(server, storage, sms)
             try:
-                queued = await rig.fill(int(TELEGRAM_RATE * seconds * SURPLUS))
-                count, wall = await dispatch_for(rig.dispatcher, seconds, rig.delivered)
-                calls = rig.send_calls()
+                yield rig
             finally:
                 await rig.close()
     finally:
         sms.close()
         await storage.close()
+
+
+async def telegram(workdir: Path, seconds: float) -> dict[str, Any]:
+    """Telegram messages to the local Bot API server at the configured rate."""
+    async with telegram_rig(workdir) as rig:
+        queued = await rig.fill(int(TELEGRAM_RATE * seconds * SURPLUS))
+        count, wall = await dispatch_for(rig.dispatcher, seconds, rig.delivered)
+        calls = rig.send_calls()
     return {
         **figures(TELEGRAM_RATE, count, wall),
         "queued": queued,
@@ -334,27 +342,17 @@ async def telegram(workdir: Path, seconds: float) -> dict[str, Any]:
 
 async def telegram_flood(workdir: Path, seconds: float) -> dict[str, Any]:
     """Telegram with 429s injected, the outbox drained to the end: pause, do not lose."""
-    storage = await SqliteStorage.open(workdir / "bot.sqlite3")
-    sms = SimulatedSmsGateway(workdir / "sms_gateway.sqlite3", FixedClock(NOW))
     give_up = time.monotonic() + 4 * seconds + 30  # a sender that never drains fails loudly
-    try:
-        async with BotApiServer(TOKEN) as server:
-            rig = TelegramRig(server, storage, sms)
-            try:
-                queued = await rig.fill(int(TELEGRAM_RATE * seconds))
-                server.flood(FLOOD_TIMES, FLOOD_RETRY_AFTER)
-                with Stopwatch() as watch:
-                    while await still_queued(storage, Channel.TELEGRAM):
-                        if time.monotonic() > give_up:
-                            raise RuntimeError("the Telegram outbox did not drain")
-                        if not await rig.dispatcher.dispatch(NOW):
-                            await asyncio.sleep(IDLE_POLL)
-                delivered, distinct, calls = rig.delivered(), rig.distinct(), rig.send_calls()
-            finally:
-                await rig.close()
-    finally:
-        sms.close()
-        await storage.close()
+    async with telegram_rig(workdir) as rig:
+        queued = await rig.fill(int(TELEGRAM_RATE * seconds))
+        rig.server.flood(FLOOD_TIMES, FLOOD_RETRY_AFTER)
+        with Stopwatch() as watch:
+            while await still_queued(rig.storage, Channel.TELEGRAM):
+                if time.monotonic() > give_up:
+                    raise RuntimeError("the Telegram outbox did not drain")
+                if not await rig.dispatcher.dispatch(NOW):
+                    await asyncio.sleep(IDLE_POLL)
+        delivered, distinct, calls = rig.delivered(), rig.distinct(), rig.send_calls()
     return {
         **figures(TELEGRAM_RATE, delivered, watch.seconds),
         "queued": queued,
