@@ -362,6 +362,19 @@ def registered(record: CaseRecord) -> datetime:
     return record.case.registered_at
 
 
+async def unsettled(app: App) -> list[CaseRecord]:
+    """The cases not settled yet, oldest first: the only ones the citizens and the reviewer
+    act on (a settled case stays settled), read each step instead of every case."""
+    async with app.storage.unit_of_work() as uow:
+        return await uow.cases.in_states(frozenset(CaseState) - final_states())
+
+
+async def case_count(app: App) -> int:
+    """How many cases there are."""
+    async with app.storage.unit_of_work() as uow:
+        return await uow.cases.count()
+
+
 async def all_cases(app: App) -> list[CaseRecord]:
     """Every case, oldest first."""
     async with app.storage.unit_of_work() as uow:
@@ -381,13 +394,13 @@ async def simulate(
     try:
         busy = await app.tick() > 0
         await handsets.settle()
-        cases = await all_cases(app)
-        while not all(map(settled, cases)) and world_clock.now(conn) < START + CAP:
+        cases = await unsettled(app)
+        while cases and world_clock.now(conn) < START + CAP:
             now = world_clock.advance(conn, BUSY_STEP if busy else STEP)
             done = await app.tick()
             await handsets.settle()
-            cases = await all_cases(app)
-            on_progress(now, sum(map(settled, cases)), len(cases))
+            cases, total = await unsettled(app), await case_count(app)
+            on_progress(now, total - len(cases), total)
             done += await citizens.answer(app, handsets, cases) + await reviewer(app, cases, now)
             busy = done > 0
         for _ in range(2):  # the last answers are sent, then delivered

@@ -61,6 +61,9 @@ class CaseStore(Protocol):
     async def all(self, limit: int = 1000) -> list[CaseRecord]:
         """Cases, newest first."""
 
+    async def count(self) -> int:
+        """How many cases there are."""
+
     async def in_states(self, states: frozenset[CaseState]) -> list[CaseRecord]:
         """Every case in one of these states, oldest first."""
 

@@ -83,6 +83,11 @@ class SqliteCaseStore:
         )
         return [case_from_row(row) for row in rows]
 
+    async def count(self) -> int:
+        """How many cases there are."""
+        row = await self._session.row("SELECT count(*) AS n FROM cases")
+        return 0 if row is None else int(row["n"])
+
     async def in_states(self, states: frozenset[CaseState]) -> list[CaseRecord]:
         """Every case in one of these states, oldest first (the state column is indexed)."""
         names = sorted(state.value for state in states)

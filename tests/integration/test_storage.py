@@ -268,6 +268,7 @@ async def test_all_cases_come_newest_first_up_to_the_limit(storage: Storage) -> 
     await with_case(storage, *records)
     async with storage.unit_of_work() as uow:
         assert [each.case.id for each in await uow.cases.all(limit=2)] == ["c3", "c2"]
+        assert await uow.cases.count() == 3
 
 
 async def test_a_citizen_is_found_by_iin_and_by_phone_and_saved_over(storage: Storage) -> None:
