@@ -21,7 +21,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -130,7 +130,6 @@ class Counters:
     """What the channel has seen since it started (for tests, the console and benchmarks)."""
 
     binds: int = 0
-    connect_failures: int = 0
     submitted: int = 0  # parts accepted
     throttled: int = 0  # ESME_RTHROTTLED / ESME_RMSGQFUL answers
     resent: int = 0  # parts sent again after a dropped line
@@ -138,7 +137,6 @@ class Counters:
     replies: int = 0  # reply parts stored
     refused: int = 0  # deliver_sm answered with an error
     last_error: str = ""
-    history: list[str] = field(default_factory=list)
 
 
 class SmppSmsGateway:
@@ -211,7 +209,6 @@ class SmppSmsGateway:
                 session = await Session.open(endpoint, self._on_deliver)
             except (OSError, TimeoutError, SessionClosed, CommandFailed) as error:
                 failures += 1
-                self.counters.connect_failures += 1
                 self._note(f"connect to {endpoint.host}:{endpoint.port} failed: {error}")
                 level = logging.ERROR if isinstance(error, BindFailed) else logging.WARNING
                 await self._back_off(failures, level)
@@ -248,7 +245,6 @@ class SmppSmsGateway:
 
     def _note(self, error: str) -> None:
         self.counters.last_error = error
-        self.counters.history = [*self.counters.history[-19:], error]
 
     async def _now(self) -> datetime:
         return await utc_now(self._clock)
@@ -395,7 +391,3 @@ class SmppSmsGateway:
     async def ack_replies(self, provider_ids: Sequence[str]) -> None:
         """The bot logged these replies."""
         self._store.ack_replies(provider_ids, await self._now())
-
-    def unsettled(self) -> int:
-        """Submissions whose outcome the bot has not taken yet."""
-        return self._store.unsettled()

@@ -202,8 +202,9 @@ class SmppStore:
             " (SELECT r.state FROM receipt r WHERE r.message_id = p.message_id"
             "  ORDER BY r.id DESC LIMIT 1) AS state"
             " FROM submission s JOIN part p ON p.submission_id = s.id"
-            " WHERE s.reported_at IS NULL AND s.id IN ("
-            "  SELECT q.submission_id FROM part q JOIN receipt r ON r.message_id = q.message_id)"
+            " WHERE s.reported_at IS NULL AND EXISTS ("  # from the unreported: not all history
+            "  SELECT 1 FROM part q JOIN receipt r ON r.message_id = q.message_id"
+            "  WHERE q.submission_id = s.id)"
             " ORDER BY s.id, p.seqnum"
         ).fetchall()
         states: defaultdict[str, list[Outcome | None]] = defaultdict(list)
@@ -289,18 +290,6 @@ class SmppStore:
     def ack_replies(self, provider_ids: Sequence[str], now: datetime) -> None:
         """These replies are logged by the bot: not handed over again."""
         self._ack("mobile_originated", "taken_at", "smpp-mo-", provider_ids, now)
-
-    def incomplete_replies(self) -> int:
-        """Parts of long replies still waiting for their other parts."""
-        count: int = self._conn.execute("SELECT COUNT(*) FROM mo_part").fetchone()[0]
-        return count
-
-    def unsettled(self) -> int:
-        """Submissions whose outcome has not been handed to the bot yet."""
-        count: int = self._conn.execute(
-            "SELECT COUNT(*) FROM submission WHERE reported_at IS NULL"
-        ).fetchone()[0]
-        return count
 
     def _ack(
         self, table: str, column: str, prefix: str, provider_ids: Sequence[str], now: datetime
