@@ -20,6 +20,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, Final
 
 import smpplib.command
@@ -121,9 +122,16 @@ class PduError(ValueError):
         self.sequence = sequence
 
 
+@cache
+def _template(command: str) -> Any:
+    """A smpplib command of this name, kept for its field tables (params, params_order),
+    which are its class's: read, never written, once per command name."""
+    return smpplib.command.factory(command, client=_OnePdu(1))
+
+
 def _check_strings(command: str, fields: Mapping[str, Any]) -> None:
     """Refuse a C-Octet String smpplib would cut short: ASCII, below its maximum with the NULL."""
-    params: Mapping[str, Any] = smpplib.command.factory(command, client=_OnePdu(1)).params
+    params: Mapping[str, Any] = _template(command).params
     for name, value in fields.items():
         param = params.get(name)
         if param is None:
@@ -167,7 +175,7 @@ def decode(raw: bytes) -> Pdu:
         raise PduError(RINVCMDLEN, sequence, "command_length does not match the PDU")
     try:
         name = smpplib.command_codes.get_command_name(command_id)
-        command_pdu = smpplib.command.factory(name, client=_OnePdu(sequence))
+        command_pdu = _template(name)
     except smpplib.exceptions.UnknownCommandError as error:
         raise PduError(RINVCMDID, sequence, f"unknown command_id 0x{command_id:08X}") from error
     if status != ROK and command_id & RESPONSE_BIT:
