@@ -68,8 +68,6 @@ class SmppConfig:
 
     endpoint: Endpoint
     source: str = "1414"  # the short number citizens see and reply to
-    source_ton: int | None = None  # None: from the source's form (see `source_address`)
-    source_npi: int | None = None
     tps: float = 100.0  # submit_sm a second at most (each part counts)
     submit_timeout: float = 60.0  # one message's wait through reconnects and throttling
     reconnect_min: float = 1.0  # seconds before the first reconnect; doubled each failure
@@ -153,6 +151,7 @@ class SmppSmsGateway:
         self._store = SmppStore(path)
         self._clock = clock
         self.on_inbound = on_inbound  # called when a receipt or a reply is stored (wakes serve)
+        self._source = source_address(config.source)  # TON, NPI, digits: the same for all
         self._pacer = RateLimit(config.tps)  # submit_sm a second, paused when throttled
         self._throttle = config.throttle_pause
         self._session: Session | None = None
@@ -320,11 +319,7 @@ class SmppSmsGateway:
         raise SendTemporaryError(f"SMSC refused {planned.provider_id}: {error}")
 
     def _fields(self, planned: Planned, part: Part) -> dict[str, Any]:
-        source_ton, source_npi, source = source_address(self._config.source)
-        if self._config.source_ton is not None:
-            source_ton = self._config.source_ton
-        if self._config.source_npi is not None:
-            source_npi = self._config.source_npi
+        source_ton, source_npi, source = self._source
         dest_ton, dest_npi, destination = destination_address(planned.to)
         return {
             "service_type": "",
