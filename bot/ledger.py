@@ -27,8 +27,8 @@ def text_hash(text: str) -> str:
 
 def canonical(seq: int, entry: ConsentEntry, text_digest: str) -> str:
     """The one canonical JSON a row's hash covers: sorted keys, UTF-8 as is, no spaces."""
-    fields = entry.model_dump(mode="json")
-    fields["at"] = utc_text(entry.at)
+    fields: dict[str, object] = dict(entry.__dict__)  # JSON writes enums as their values and
+    fields["at"] = utc_text(entry.at)  # tuples as lists: the same text as model_dump's JSON mode
     document = {"seq": seq, "entry": fields, "text_hash": text_digest}
     return json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 

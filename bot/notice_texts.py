@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from functools import lru_cache
 from typing import Literal
 
 from babel.dates import format_date as babel_format_date
@@ -96,6 +97,7 @@ class ShellNotice(StrEnum):
     TELEGRAM_INVITE = "telegram_invite"  # once per phone, after its first offer: the deep link
 
 
+@lru_cache(maxsize=4096)  # pure: a few hundred wordings in all
 def template_version(*msgstrs: str) -> str:
     """A short stable hash of the wording used: it changes whenever one of the texts does."""
     digest = hashlib.sha256("\x1f".join(msgstrs).encode("utf-8")).hexdigest()

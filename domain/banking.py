@@ -16,7 +16,8 @@ from schwifty.exceptions import InvalidChecksumDigits, SchwiftyException
 
 # KZ IBAN layout (ISO 13616 IBAN registry, entry "KZ"): "KZ", 2 check digits, 3-digit bank
 # code ("3!n"), 13-character account ("13!c"): 20 characters in all. Check digits are ISO 7064
-# mod 97-10; schwifty verifies them and the layout, so none of that is hand-written here.
+# mod 97-10. schwifty is the judge of both; the one hand-written path is the acceptance of a
+# well-formed IBAN whose check digits are right (tests hold it to schwifty's verdict).
 
 Reason = Literal["country", "length", "format", "check_digits"]
 
@@ -36,8 +37,28 @@ def _group_by_four(text: str) -> str:
     return " ".join(text[i : i + 4] for i in range(0, len(text), 4))
 
 
+# The KZ layout in ASCII: what schwifty accepts when the check digits are right as well.
+_WELL_FORMED = re.compile(r"KZ[0-9]{2}[0-9]{3}[0-9A-Z]{13}")
+_CHECK_DIGITS_OF = {
+    **{str(d): str(d) for d in range(10)},
+    **{chr(ord("A") + n): str(10 + n) for n in range(26)},
+}
+
+
+def has_right_check_digits(compact: str) -> bool:
+    """ISO 7064 mod 97-10 over a well-formed ASCII IBAN: its check digits are the ones the
+    rest gives (02-98; the aliases 00, 01 and 99 are refused, as schwifty refuses them)."""
+    rearranged = compact[4:] + compact[:2] + "00"
+    remainder = int("".join(_CHECK_DIGITS_OF[c] for c in rearranged)) % 97
+    return compact[2:4] == f"{98 - remainder:02d}"
+
+
+@lru_cache(maxsize=65536)  # pure: parse_iban checks the text, then the Iban its compact form
 def _validated(text: str) -> str:
-    """Return the compact upper-case IBAN or raise InvalidIban naming the first broken rule."""
+    """Return the compact upper-case IBAN or raise InvalidIban naming the first broken rule.
+
+    A well-formed ASCII IBAN with the right check digits is accepted at once (the common
+    case: about 2 µs); anything else is judged by schwifty, which names the broken rule."""
     compact = _WHITESPACE.sub("", text).upper()
     if not compact.startswith("KZ"):
         raise InvalidIban("country", f"IBAN must start with KZ, got {compact[:2]!r}")
@@ -45,6 +66,8 @@ def _validated(text: str) -> str:
         raise InvalidIban(
             "length", f"a KZ IBAN has 20 characters, got {len(compact)} (spaces not counted)"
         )
+    if _WELL_FORMED.fullmatch(compact) and has_right_check_digits(compact):
+        return compact
     try:
         schwifty.IBAN(compact)
     except InvalidChecksumDigits as error:

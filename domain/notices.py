@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class NoticeKind(StrEnum):
@@ -41,4 +41,4 @@ class Notice(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     kind: NoticeKind
-    params: dict[str, ParamValue] = {}
+    params: dict[str, ParamValue] = Field(default_factory=dict)

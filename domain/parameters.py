@@ -9,7 +9,7 @@ from __future__ import annotations
 import tomllib
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from functools import cache
+from functools import cache, lru_cache
 from importlib.resources import files
 from typing import Any
 
@@ -72,6 +72,7 @@ def all_parameters() -> tuple[Parameter, ...]:
     return tuple(sorted(found, key=lambda p: (p.name, p.valid_from)))
 
 
+@lru_cache(maxsize=4096)  # pure over the data file: every offer asks for the same few values
 def parameter(name: str, on: date) -> Parameter:
     """The value of `name` in force on `on`; raises ParameterUnavailable when there is none."""
     in_force = [p for p in all_parameters() if p.name == name and p.valid_from <= on]

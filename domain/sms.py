@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Literal
 
@@ -34,14 +35,16 @@ GSM_SINGLE, GSM_PART = 160, 153
 UCS2_SINGLE, UCS2_PART = 70, 67
 
 _BMP_LIMIT = 0xFFFF
+# The same rules as one regular expression each, for speed: a character of neither GSM table,
+# and a character beyond the BMP (tests hold both to the sets above).
+_NOT_GSM = re.compile("[^" + re.escape("".join(sorted(GSM_BASIC | GSM_EXTENSION))) + "]")
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
 
 def encoding(text: str) -> Encoding:
     """GSM-7 if every character is in the GSM 03.38 alphabet or its extension, else UCS-2."""
     # TS 23.038: one character outside both tables forces the whole text into UCS-2.
-    if all(char in GSM_BASIC or char in GSM_EXTENSION for char in text):
-        return "GSM-7"
-    return "UCS-2"
+    return "UCS-2" if _NOT_GSM.search(text) else "GSM-7"
 
 
 def _septet_costs(text: str) -> list[int]:
@@ -51,7 +54,7 @@ def _septet_costs(text: str) -> list[int]:
 
 def _all_bmp(text: str) -> bool:
     """Whether every character is in the Basic Multilingual Plane (one UTF-16 unit each)."""
-    return max(map(ord, text), default=0) <= _BMP_LIMIT
+    return _ASTRAL.search(text) is None
 
 
 def _utf16_costs(text: str) -> list[int]:

@@ -8,7 +8,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 
-from domain.banking import Bank, Iban, InvalidIban, bank_directory, bank_for, parse_iban
+from domain.banking import (
+    _WELL_FORMED,
+    Bank,
+    Iban,
+    InvalidIban,
+    bank_directory,
+    bank_for,
+    has_right_check_digits,
+    parse_iban,
+)
 
 NATIONAL_BANK_IBAN = "KZ86125KZT5004100100"  # the sample KZ IBAN of the SWIFT IBAN registry
 KASPI_IBAN = "KZ05722KZT0000012345"  # computed with schwifty.IBAN.from_bban
@@ -180,3 +189,62 @@ def test_any_single_changed_account_character_is_caught_by_the_check_digits(
     alphabet = "0123456789" if built[position].isdigit() else "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
     changed = alphabet[(alphabet.index(built[position]) + shift) % len(alphabet)]
     assert _reason_of(built[:position] + changed + built[position + 1 :]) == "check_digits"
+
+
+def _schwifty_verdict(compact: str) -> bool:
+    """Whether schwifty accepts the compact IBAN."""
+    try:
+        schwifty.IBAN(compact)
+    except schwifty.exceptions.SchwiftyException:
+        return False
+    return True
+
+
+_IBAN_CHARACTERS = st.sampled_from("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ٢٩𝟗Ⅻé-")
+
+
+@given(
+    check=st.text(alphabet="0123456789٢٩", min_size=2, max_size=2),
+    body=st.text(alphabet=_IBAN_CHARACTERS, min_size=16, max_size=16),
+)
+def test_the_quick_check_accepts_only_what_schwifty_accepts(check: str, body: str) -> None:
+    compact = "KZ" + check + body
+    quick = bool(_WELL_FORMED.fullmatch(compact)) and has_right_check_digits(compact)
+    if quick:
+        assert _schwifty_verdict(compact)
+    assert (parse_iban_or_reason(compact) == "ok") == _schwifty_verdict(compact)
+
+
+@given(bank=st.from_regex(r"[0-9]{3}", fullmatch=True), account=_ACCOUNT)
+def test_the_quick_check_accepts_every_valid_kz_iban(bank: str, account: str) -> None:
+    built = schwifty.IBAN.from_bban("KZ", bank + account).compact
+    assert _WELL_FORMED.fullmatch(built) and has_right_check_digits(built)
+
+
+def _with_check_digits(wanted: str) -> str:
+    """A valid KZ IBAN whose check digits are `wanted`."""
+    for number in range(10_000):
+        built: str = schwifty.IBAN.from_bban("KZ", f"722{number:013d}").compact
+        if built[2:4] == wanted:
+            return built
+    raise AssertionError(f"no IBAN with check digits {wanted} in the first 10,000")
+
+
+@pytest.mark.parametrize(("right", "alias"), [("98", "01"), ("97", "00"), ("02", "99")])
+def test_check_digit_aliases_that_mod_97_alone_would_pass_are_refused(
+    right: str, alias: str
+) -> None:
+    built = _with_check_digits(right)
+    aliased = built[:2] + alias + built[4:]
+    assert int(schwifty.IBAN(aliased, allow_invalid=True).numeric) % 97 == 1  # mod 97 alone: ok
+    assert has_right_check_digits(built) and not has_right_check_digits(aliased)
+    assert parse_iban_or_reason(aliased) == "check_digits"
+
+
+def parse_iban_or_reason(compact: str) -> str:
+    """'ok', or the reason the IBAN is refused."""
+    try:
+        parse_iban(compact)
+    except InvalidIban as error:
+        return error.reason
+    return "ok"

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.ledger import GENESIS, seal, verify_chain
+from bot.ledger import GENESIS, canonical, seal, text_hash, verify_chain
 from bot.records import Channel, ConsentAct, ConsentEntry, ConsentRow
+from bot.storage.codec import utc_text
+from domain.calendar import ALMATY
 
 NOW = datetime(2026, 1, 12, 10, tzinfo=UTC)
 ENTRY_FIELDS = tuple(ConsentEntry.model_fields)
@@ -156,3 +159,38 @@ def test_any_single_edit_of_a_random_chain_is_caught(
     index = int(where * len(rows))
     rows[index] = edited(rows[index], field)
     assert verify_chain(rows)
+
+
+def model_dump_canonical(seq: int, each: ConsentEntry, digest: str) -> str:
+    """The canonical form as first written, through pydantic's JSON mode: the form every
+    stored ledger row was hashed over."""
+    fields = each.model_dump(mode="json")
+    fields["at"] = utc_text(each.at)
+    document = {"seq": seq, "entry": fields, "text_hash": digest}
+    return json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+ANY_ENTRY = st.builds(
+    ConsentEntry,
+    case_id=st.none() | st.text(max_size=20),
+    iin=st.text(max_size=12),
+    act=st.sampled_from(ConsentAct),
+    text=st.text(max_size=60),
+    template_id=st.text(max_size=20),
+    template_version=st.text(max_size=12),
+    language=st.sampled_from(["kk", "ru", "kk+ru", ""]),
+    channel=st.sampled_from(Channel),
+    message_ids=st.lists(st.text(max_size=20), max_size=3).map(tuple),
+    raw_reply=st.none() | st.text(max_size=40),
+    intent=st.none() | st.text(max_size=12),
+    actor=st.text(max_size=12),
+    at=st.datetimes(timezones=st.sampled_from([UTC, ALMATY])),
+)
+
+
+@given(each=ANY_ENTRY, seq=st.integers(1, 10**9))
+def test_the_canonical_form_is_the_one_every_stored_row_was_hashed_over(
+    each: ConsentEntry, seq: int
+) -> None:
+    digest = text_hash(each.text)
+    assert canonical(seq, each, digest) == model_dump_canonical(seq, each, digest)

@@ -12,6 +12,7 @@ from domain.sms import (
     GSM_BASIC,
     GSM_BASIC_TABLE,
     GSM_EXTENSION,
+    _all_bmp,
     encoding,
     segments,
     septets,
@@ -160,3 +161,14 @@ def test_a_cyrillic_text_is_cut_as_the_greedy_packing_of_its_units_would_cut_it(
     units = sms._utf16_costs(text)
     expected = 1 if sum(units) <= sms.UCS2_SINGLE else sms._pack(units, sms.UCS2_PART)
     assert segments(text) == expected
+
+
+@given(st.text())
+def test_the_quick_encoding_check_agrees_with_the_two_tables(text: str) -> None:
+    in_tables = all(char in GSM_BASIC or char in GSM_EXTENSION for char in text)
+    assert encoding(text) == ("GSM-7" if in_tables else "UCS-2")
+
+
+@given(st.text())
+def test_the_quick_plane_check_agrees_with_the_code_points(text: str) -> None:
+    assert _all_bmp(text) == all(ord(char) <= 0xFFFF for char in text)
