@@ -5,7 +5,10 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable
 
+from fake_registries.db import json_keys
 from fake_registries.models import Account
+
+_COLUMNS = "iin, iban, bank_code, source, updated_on"
 
 
 def add_many(conn: sqlite3.Connection, accounts: Iterable[Account]) -> None:
@@ -19,7 +22,14 @@ def add_many(conn: sqlite3.Connection, accounts: Iterable[Account]) -> None:
 
 def of(conn: sqlite3.Connection, iin: str) -> Account | None:
     """The account on file for a person, or None."""
-    row = conn.execute(
-        "SELECT iin, iban, bank_code, source, updated_on FROM account WHERE iin = ?", (iin,)
-    ).fetchone()
+    row = conn.execute(f"SELECT {_COLUMNS} FROM account WHERE iin = ?", (iin,)).fetchone()
     return None if row is None else Account.model_validate(dict(row))
+
+
+def of_many(conn: sqlite3.Connection, iins: Iterable[str]) -> dict[str, Account]:
+    """The accounts on file of these people who have one, by IIN."""
+    rows = conn.execute(
+        f"SELECT {_COLUMNS} FROM account WHERE iin IN (SELECT value FROM json_each(?))",
+        (json_keys(iins),),
+    ).fetchall()
+    return {row["iin"]: Account.model_validate(dict(row)) for row in rows}

@@ -6,6 +6,7 @@ import sqlite3
 from collections.abc import Iterable
 
 from fake_registries import population
+from fake_registries.db import json_keys
 from fake_registries.models import Birth, Death, Kin, Marriage
 
 
@@ -24,14 +25,25 @@ def add_death(conn: sqlite3.Connection, death: Death) -> None:
     )
 
 
+_DEATH_COLUMNS = "deceased_iin, died_on, registered_at, act_number, declarant_iin"
+
+
 def death_of(conn: sqlite3.Connection, iin: str) -> Death | None:
     """The registered death of a person, or None while they are alive."""
     row = conn.execute(
-        "SELECT deceased_iin, died_on, registered_at, act_number, declarant_iin"
-        " FROM death WHERE deceased_iin = ?",
-        (iin,),
+        f"SELECT {_DEATH_COLUMNS} FROM death WHERE deceased_iin = ?", (iin,)
     ).fetchone()
     return None if row is None else Death.model_validate(dict(row))
+
+
+def deaths_of(conn: sqlite3.Connection, iins: Iterable[str]) -> dict[str, Death]:
+    """The registered deaths among these people, by the deceased's IIN."""
+    rows = conn.execute(
+        f"SELECT {_DEATH_COLUMNS} FROM death"
+        " WHERE deceased_iin IN (SELECT value FROM json_each(?))",
+        (json_keys(iins),),
+    ).fetchall()
+    return {row["deceased_iin"]: Death.model_validate(dict(row)) for row in rows}
 
 
 def add_births(conn: sqlite3.Connection, births: Iterable[Birth]) -> None:

@@ -7,7 +7,7 @@ would watch real ones; the HTTP transport (`fake_registries.http_client`) has th
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from datetime import date, datetime
 from typing import Protocol, TypeVar
 
@@ -37,6 +37,18 @@ class RegistryClient(Protocol):
 
     async def person(self, iin: str) -> Person:
         """A person by IIN."""
+
+    async def people(self, iins: Sequence[str]) -> dict[str, Person]:
+        """The people of these IINs (at most `MAX_KEYS`) the registry holds, by IIN."""
+
+    async def disabilities(self, iins: Sequence[str]) -> dict[str, Disability]:
+        """The latest disability of each of these people who has one, by IIN."""
+
+    async def deaths(self, iins: Sequence[str]) -> dict[str, Death]:
+        """The registered deaths among these people, by the deceased's IIN."""
+
+    async def accounts(self, iins: Sequence[str]) -> dict[str, Account]:
+        """The accounts on file of these people who have one, by IIN."""
 
     async def person_by_phone(self, phone: str) -> Person:
         """A person by e-government phone (E.164)."""
@@ -90,6 +102,22 @@ class DirectClient:
     async def person(self, iin: str) -> Person:
         """A person by IIN."""
         return await self._call("population", self._service.person(iin))
+
+    async def people(self, iins: Sequence[str]) -> dict[str, Person]:
+        """People by IIN, in one call."""
+        return await self._call("population", self._service.people(iins))
+
+    async def disabilities(self, iins: Sequence[str]) -> dict[str, Disability]:
+        """The latest disabilities, in one call."""
+        return await self._call("disability", self._service.disabilities(iins))
+
+    async def deaths(self, iins: Sequence[str]) -> dict[str, Death]:
+        """Registered deaths, in one call."""
+        return await self._call("civil", self._service.deaths(iins))
+
+    async def accounts(self, iins: Sequence[str]) -> dict[str, Account]:
+        """Accounts on file, in one call."""
+        return await self._call("accounts", self._service.accounts(iins))
 
     async def person_by_phone(self, phone: str) -> Person:
         """A person by e-government phone."""

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -121,6 +122,11 @@ MIGRATIONS: tuple[str, ...] = (
     );
     """,
 )
+
+
+def json_keys(values: Iterable[str]) -> str:
+    """Keys as one JSON array parameter, for `IN (SELECT value FROM json_each(?))`."""
+    return json.dumps(sorted(set(values)), ensure_ascii=False)
 
 
 def path_in(data_dir: Path) -> Path:

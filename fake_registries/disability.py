@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable
 
+from fake_registries.db import json_keys
 from fake_registries.models import Disability
 
 _COLUMNS = (
@@ -36,3 +38,13 @@ def latest(conn: sqlite3.Connection, iin: str) -> Disability | None:
         (iin,),
     ).fetchone()
     return None if row is None else Disability.model_validate(dict(row))
+
+
+def latest_many(conn: sqlite3.Connection, iins: Iterable[str]) -> dict[str, Disability]:
+    """The most recently established disability of each of these people who has one."""
+    rows = conn.execute(
+        f"SELECT {_COLUMNS} FROM disability WHERE iin IN (SELECT value FROM json_each(?))"
+        " ORDER BY iin, established_on, id",
+        (json_keys(iins),),
+    ).fetchall()
+    return {row["iin"]: Disability.model_validate(dict(row)) for row in rows}  # the last wins

@@ -9,7 +9,7 @@ retriable failure never surfaces as NotFound or as an aiohttp exception.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from types import TracebackType
 from typing import Self, TypeVar
@@ -57,6 +57,10 @@ _FILINGS = TypeAdapter(list[BurialFiling])
 _ACCOUNT = TypeAdapter(Account)
 _STUDY = TypeAdapter(StudyStatus)
 _EVENTS = TypeAdapter(list[Event])
+_PEOPLE = TypeAdapter(dict[str, Person])
+_DISABILITIES = TypeAdapter(dict[str, Disability])
+_DEATHS = TypeAdapter(dict[str, Death])
+_ACCOUNTS = TypeAdapter(dict[str, Account])
 
 
 def _error_body(body: bytes) -> tuple[str | None, str]:
@@ -116,9 +120,23 @@ class HttpClient:
         self, what: str, adapter: TypeAdapter[T], path: str, query: Mapping[str, str] | None = None
     ) -> T:
         url = self._base + path + (f"?{urlencode(query, quote_via=quote)}" if query else "")
+        return await self._request(what, adapter, "GET", url)
+
+    async def _bulk(self, what: str, adapter: TypeAdapter[T], path: str, iins: Sequence[str]) -> T:
+        """A bulk lookup: POST `{"iins": [...]}`."""
+        return await self._request(what, adapter, "POST", self._base + path, list(iins))
+
+    async def _request(
+        self, what: str, adapter: TypeAdapter[T], method: str, url: str, iins: object = None
+    ) -> T:
+        payload = None if iins is None else {"iins": iins}
         try:
-            async with self._http().get(
-                URL(url, encoded=True), timeout=self._client_timeout, allow_redirects=False
+            async with self._http().request(
+                method,
+                URL(url, encoded=True),
+                json=payload,
+                timeout=self._client_timeout,
+                allow_redirects=False,
             ) as response:
                 status, body = response.status, await response.read()
         except TimeoutError as error:  # before OSError: aiohttp's timeouts are both
@@ -143,6 +161,22 @@ class HttpClient:
     async def person(self, iin: str) -> Person:
         """A person by IIN."""
         return await self._get("population", _PERSON, f"/persons/{_segment(iin)}")
+
+    async def people(self, iins: Sequence[str]) -> dict[str, Person]:
+        """People by IIN, in one request."""
+        return await self._bulk("population", _PEOPLE, "/batch/persons", iins)
+
+    async def disabilities(self, iins: Sequence[str]) -> dict[str, Disability]:
+        """The latest disabilities, in one request."""
+        return await self._bulk("disability", _DISABILITIES, "/batch/disability", iins)
+
+    async def deaths(self, iins: Sequence[str]) -> dict[str, Death]:
+        """Registered deaths, in one request."""
+        return await self._bulk("civil", _DEATHS, "/batch/deaths", iins)
+
+    async def accounts(self, iins: Sequence[str]) -> dict[str, Account]:
+        """Accounts on file, in one request."""
+        return await self._bulk("accounts", _ACCOUNTS, "/batch/accounts", iins)
 
     async def person_by_phone(self, phone: str) -> Person:
         """A person by e-government phone (the `+` travels as %2B)."""

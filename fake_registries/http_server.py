@@ -1,4 +1,7 @@
-"""The registries over HTTP: every RegistryService operation as JSON over GET (aiohttp.web).
+"""The registries over HTTP: every RegistryService operation as JSON (aiohttp.web).
+
+Single lookups are GETs; bulk lookups are POSTs to `/batch/{persons,disability,deaths,accounts}`
+of `{"iins": [...]}`, answered `{iin: record}` for the records the registry holds.
 
 Answers: 200 with the record or list; 404 `{"error": "not_found"}` when the registry holds no
 such record; 400 `{"error": "bad_request"}` for an argument it cannot read; 503
@@ -155,6 +158,36 @@ def _routes(service: RegistryService) -> dict[str, Route]:
     }
 
 
+async def _iins(request: web.Request) -> list[str]:
+    """The `iins` of a bulk lookup's JSON body: a list of strings."""
+    try:
+        body = await request.json()
+    except ValueError as error:
+        raise BadRequest('a bulk lookup\'s body is JSON: {"iins": [...]}') from error
+    iins = body.get("iins") if isinstance(body, dict) else None
+    if not isinstance(iins, list) or not all(isinstance(iin, str) for iin in iins):
+        raise BadRequest('a bulk lookup\'s body is {"iins": ["...", ...]}')
+    return iins
+
+
+def _bulk_routes(service: RegistryService) -> dict[str, Route]:
+    """Each bulk lookup's path and the service call it answers with."""
+
+    def bulk(call: Callable[[list[str]], Awaitable[dict[str, Any]]]) -> Route:
+        async def route(request: web.Request) -> Any:
+            found = await call(await _iins(request))
+            return {iin: _jsonable(record) for iin, record in found.items()}
+
+        return route
+
+    return {
+        "/batch/persons": bulk(service.people),
+        "/batch/disability": bulk(service.disabilities),
+        "/batch/deaths": bulk(service.deaths),
+        "/batch/accounts": bulk(service.accounts),
+    }
+
+
 def _json_handler(route: Route) -> Handler:
     async def handler(request: web.Request) -> web.StreamResponse:
         return web.json_response(_jsonable(await route(request)), dumps=_dumps)
@@ -172,6 +205,8 @@ def build_app(service: RegistryService) -> web.Application:
     app.router.add_get("/health", _health)
     for path, route in _routes(service).items():
         app.router.add_get(path, _json_handler(route))
+    for path, route in _bulk_routes(service).items():
+        app.router.add_post(path, _json_handler(route))
     return app
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable
 
+from fake_registries.db import json_keys
 from fake_registries.models import Person
 
 _COLUMNS = "iin, surname, name, patronymic, birth_date, sex, region, phone, language"
@@ -39,6 +40,15 @@ def _person(row: sqlite3.Row | None) -> Person | None:
 def get(conn: sqlite3.Connection, iin: str) -> Person | None:
     """The person with this IIN, or None."""
     return _person(conn.execute(f"SELECT {_COLUMNS} FROM person WHERE iin = ?", (iin,)).fetchone())
+
+
+def get_many(conn: sqlite3.Connection, iins: Iterable[str]) -> dict[str, Person]:
+    """The people of these IINs that the registry holds, by IIN."""
+    rows = conn.execute(
+        f"SELECT {_COLUMNS} FROM person WHERE iin IN (SELECT value FROM json_each(?))",
+        (json_keys(iins),),
+    ).fetchall()
+    return {row["iin"]: Person.model_validate(dict(row)) for row in rows}
 
 
 def by_phone(conn: sqlite3.Connection, phone: str) -> Person | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import TypeVar
 
@@ -38,6 +39,7 @@ from fake_registries.models import (
 )
 
 FAULTS_REFRESH_SECONDS = 1.0
+MAX_KEYS = 1000  # IINs one bulk lookup takes
 T = TypeVar("T")
 
 
@@ -80,6 +82,32 @@ class RegistryService:
         """A person by IIN."""
         await self._enter("population", "person")
         return _found(population.get(self._conn, iin), f"no person with IIN {iin}")
+
+    async def _enter_many(self, registry: str, operation: str, iins: Sequence[str]) -> None:
+        """A bulk lookup is one call of its operation: its faults apply once."""
+        if len(iins) > MAX_KEYS:
+            raise BadRequest(f"a bulk lookup takes at most {MAX_KEYS} IINs, not {len(iins)}")
+        await self._enter(registry, operation)
+
+    async def people(self, iins: Sequence[str]) -> dict[str, Person]:
+        """The people of these IINs the registry holds (the others are absent)."""
+        await self._enter_many("population", "person", iins)
+        return population.get_many(self._conn, iins)
+
+    async def disabilities(self, iins: Sequence[str]) -> dict[str, Disability]:
+        """The latest disability of each of these people who has one."""
+        await self._enter_many("disability", "disability", iins)
+        return disability.latest_many(self._conn, iins)
+
+    async def deaths(self, iins: Sequence[str]) -> dict[str, Death]:
+        """The registered deaths among these people."""
+        await self._enter_many("civil", "death", iins)
+        return civil.deaths_of(self._conn, iins)
+
+    async def accounts(self, iins: Sequence[str]) -> dict[str, Account]:
+        """The accounts on file of these people who have one."""
+        await self._enter_many("accounts", "account", iins)
+        return accounts.of_many(self._conn, iins)
 
     async def person_by_phone(self, phone: str) -> Person:
         """A person by the phone registered for e-government (E.164)."""

@@ -483,6 +483,49 @@ async def test_a_page_limit_outside_1_to_1000_is_a_bad_request(
         await client.events_after(0, limit)
 
 
+async def test_bulk_lookups_answer_each_record_held_and_leave_out_the_others(
+    client: RegistryClient, world: World
+) -> None:
+    asked = [world.mother.iin, world.son.iin, world.father.iin, UNKNOWN_IIN]
+    assert await client.people(asked) == {
+        p.iin: p for p in (world.mother, world.son, world.father)
+    }
+    assert await client.disabilities(asked) == {world.son.iin: world.disability}
+    assert await client.deaths(asked) == {world.father.iin: world.death}
+    assert await client.accounts(asked) == {world.mother.iin: world.account}
+    assert await client.people([]) == {}
+
+
+async def test_a_bulk_lookup_answers_as_the_single_lookups_do(
+    client: RegistryClient, world: World
+) -> None:
+    everyone = [world.mother, world.father, world.son, world.daughter, world.stranger]
+    iins = [p.iin for p in everyone]
+    single: dict[str, object] = {}
+    for iin in iins:
+        with suppress(NotFound):
+            single[iin] = await client.disability(iin)
+    assert await client.disabilities(iins) == single
+
+
+async def test_a_bulk_lookup_of_more_than_its_limit_is_a_bad_request(
+    client: RegistryClient,
+) -> None:
+    too_many = [f"{n:012d}" for n in range(service.MAX_KEYS + 1)]
+    with pytest.raises(BadRequest, match="at most"):
+        await client.people(too_many)
+
+
+async def test_a_bulk_lookup_is_one_call_of_its_operation_for_faults(
+    connect: Connect, world: World
+) -> None:
+    faults.set_rule(world.conn, FaultRule(registry="population", operation="person", error_rate=1))
+    client = await connect()
+    with pytest.raises(Retriable):
+        await client.people([world.mother.iin])
+    assert await client.accounts([world.mother.iin]) == {world.mother.iin: world.account}
+
+
 async def test_a_cursor_beyond_64_bits_is_a_bad_request(client: RegistryClient) -> None:
     assert await client.events_after(2**63 - 1) == []
     with pytest.raises(BadRequest):
@@ -708,6 +751,18 @@ async def test_the_http_api_answers_errors_as_json_with_their_status(
         body = await response.json()
     assert body["error"] == error
     assert body["message"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["not json", '{"iins": "800202400456"}', '{"iins": [1, 2]}', "[]", '{"other": []}'],
+)
+async def test_a_bulk_lookup_whose_body_is_no_list_of_iins_is_a_bad_request(
+    served: str, session: aiohttp.ClientSession, body: str
+) -> None:
+    async with session.post(f"{served}/batch/persons", data=body) as response:
+        assert response.status == 400
+        assert (await response.json())["error"] == "bad_request"
 
 
 async def test_the_http_api_answers_records_as_pydantic_json(
