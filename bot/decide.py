@@ -13,7 +13,8 @@ import logging
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from bot.effects import Turn, carry_out
+from bot.batches import drain
+from bot.effects import Turn, carry_out, read_ahead_cases
 from bot.ports import Clock, Storage, UnitOfWork
 from bot.records import CaseRecord, DecisionRecord, TimerKind
 from bot.screening import children_on
@@ -47,6 +48,9 @@ log = logging.getLogger(__name__)
 RETRY_AFTER = timedelta(minutes=1)
 HANDLED_STATES = frozenset({CaseState.REGISTERED, CaseState.UNDER_REVIEW})
 CLOSED_UNPAID = frozenset({CaseState.WITHDRAWN, CaseState.REFUSED})
+
+
+BATCH = 200  # decision timers fired in one transaction
 
 
 def final_states() -> frozenset[CaseState]:
@@ -214,39 +218,41 @@ class Decider:
             await uow.journal.certify(case_id, signature.model_dump(mode="json"))
 
     async def on_timer(self, case_id: str, now: datetime) -> None:
-        """The decision timer of a case: check, or decide, or wait for a registry."""
+        """The decision timer of a case, in a transaction of its own."""
         async with self.storage.unit_of_work() as uow:
-            record = await uow.cases.get(case_id)
-            await uow.timers.clear(case_id, TimerKind.DECIDE)
-            if record is None or record.case.state not in HANDLED_STATES:
-                await uow.commit()
-                return
-            try:
-                if record.case.accepted is None:
-                    await _check(uow, self.registries, record, now)
-                    await self._certify_acceptance(uow, case_id)
-                elif record.case.automatic and record.case.state is CaseState.REGISTERED:
-                    await self.decide_now(uow, record, now)
-            except Retriable as error:
-                log.warning("a registry did not answer; the case waits a minute: %s", error)
-                await uow.timers.set(case_id, TimerKind.DECIDE, now + RETRY_AFTER)
-            except ParameterUnavailable as error:
-                # domain.decisions.decide: no refusal ground fits; the case stays registered
-                # for a person (`cases --overdue` shows it) and the tick goes on
-                log.error("case %s cannot be decided automatically: %s", case_id, error)
+            await self.fire(uow, case_id, now)
             await uow.commit()
 
+    async def fire(self, uow: UnitOfWork, case_id: str, now: datetime) -> None:
+        """The decision timer of a case: check, or decide, or wait for a registry."""
+        record = await uow.cases.get(case_id)
+        await uow.timers.clear(case_id, TimerKind.DECIDE)
+        if record is None or record.case.state not in HANDLED_STATES:
+            return
+        try:
+            if record.case.accepted is None:
+                await _check(uow, self.registries, record, now)
+                await self._certify_acceptance(uow, case_id)
+            elif record.case.automatic and record.case.state is CaseState.REGISTERED:
+                await self.decide_now(uow, record, now)
+        except Retriable as error:
+            log.warning("a registry did not answer; the case waits a minute: %s", error)
+            await uow.timers.set(case_id, TimerKind.DECIDE, now + RETRY_AFTER)
+        except ParameterUnavailable as error:
+            # domain.decisions.decide: no refusal ground fits; the case stays registered
+            # for a person (`cases --overdue` shows it) and the tick goes on
+            log.error("case %s cannot be decided automatically: %s", case_id, error)
+
     async def sweep(self, now: datetime) -> int:
-        """Fire every decision timer due now; the number fired."""
-        fired = 0
-        while True:
-            async with self.storage.unit_of_work() as uow:
-                due = [c for c, kind in await uow.timers.due(now, 50) if kind is TimerKind.DECIDE]
-            if not due:
-                return fired
-            for case_id in due:
-                await self.on_timer(case_id, now)
-                fired += 1
+        """Fire every decision timer due now, a batch per transaction; the number fired."""
+
+        async def due(uow: UnitOfWork) -> list[str]:
+            return [c for c, _ in await uow.timers.due(now, BATCH, frozenset({TimerKind.DECIDE}))]
+
+        async def fire(uow: UnitOfWork, case_id: str) -> None:
+            await self.fire(uow, case_id, now)
+
+        return await drain(self.storage, due, fire, read_ahead_cases)
 
 
 class ReviewRefused(ValueError):

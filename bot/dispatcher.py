@@ -12,13 +12,16 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
-from typing import Protocol
+from functools import partial
+from typing import Literal, NamedTuple, Protocol
 
-from bot.ports import SendPermanentError, SendTemporaryError, SmsGateway, Storage
+from bot.group_commit import GroupCommit
+from bot.ports import SendPermanentError, SendTemporaryError, SmsGateway, Storage, UnitOfWork
 from bot.records import Channel, OperatorTask, OutboxMessage, OutboxStatus
 from bot.timers import OfferTimers, start_offer_timers
 
 MAX_ATTEMPTS = 5
+RECEIPTS_PER_TRANSACTION = 500
 BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=1))
 
 
@@ -59,6 +62,28 @@ class RateLimit:
             await self._sleep(slot - now)
 
 
+class Outcome(NamedTuple):
+    """What became of a submission: sent (detail: the provider's id), or a temporary or
+    permanent failure (detail: why)."""
+
+    kind: Literal["sent", "temporary", "permanent"]
+    detail: str
+
+
+RECEIPT_FAILURES = {
+    "temporary": Outcome("temporary", "temporary delivery failure"),
+    "permanent": Outcome("permanent", "permanent delivery failure"),
+}
+
+
+async def settled(written: Sequence[Awaitable[None]]) -> None:
+    """Wait for every write handed to a group commit; the first failure is raised."""
+    outcomes = await asyncio.gather(*written, return_exceptions=True)
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException):
+            raise outcome
+
+
 def submission_ref(message: OutboxMessage) -> str:
     """The gateway reference of this attempt: the outbox reference and the attempt number."""
     return f"{message.client_ref}#{message.attempts}"
@@ -87,9 +112,15 @@ class Dispatcher:
         self.storage, self.gateway, self.rate, self.timers = storage, gateway, rate, timers
         self.chats = chats  # None: Telegram is not configured; its messages wait
         self._one_at_a_time = asyncio.Lock()
+        self._writes = GroupCommit(storage)
 
     async def dispatch(self, now: datetime) -> int:
-        """Send every message due now; the number settled."""
+        """Send every message due now; the number settled.
+
+        What the gateway answers is written by group commit (the answers that come while a
+        transaction is being written share the next one), and the pass ends once all are
+        written. A crash before an answer is written submits the same reference again, and
+        the gateway, idempotent by reference, sends nothing twice."""
         async with self._one_at_a_time:
             async with self.storage.unit_of_work() as uow:
                 due = await uow.outbox.due(now, limit=500, channel=Channel.SMS)
@@ -98,22 +129,26 @@ class Dispatcher:
                     if self.chats is None
                     else await uow.outbox.due(now, limit=500, channel=Channel.TELEGRAM)
                 )
+            written = []
             for message in due:
                 await self.rate.wait()
-                await self._send(message, now)
-            settled = 0 if self.chats is None or not chat else await self.chats.dispatch(chat, now)
-            return len(due) + settled
+                outcome = await self._submit(message)
+                written.append(self._writes.later(partial(self._apply, message, outcome, now)))
+            await settled(written)
+            sent = 0 if self.chats is None or not chat else await self.chats.dispatch(chat, now)
+            return len(due) + sent
 
-    async def _send(self, message: OutboxMessage, now: datetime) -> None:
-        ref = submission_ref(message)
+    async def _submit(self, message: OutboxMessage) -> Outcome:
+        """The gateway's answer to one submission."""
         try:
-            provider_id = await self.gateway.submit(ref, message.address, message.text)
+            provider_id = await self.gateway.submit(
+                submission_ref(message), message.address, message.text
+            )
         except SendTemporaryError as error:
-            await self._retry(message, str(error), now)
+            return Outcome("temporary", str(error))
         except SendPermanentError as error:
-            await self._failed(message, str(error), now)
-        else:
-            await self._sent(message, provider_id, now)
+            return Outcome("permanent", str(error))
+        return Outcome("sent", provider_id)
 
     async def receipts(self, now: datetime) -> int:
         """Apply delivery receipts: delivered, or a temporary / permanent failure.
@@ -121,45 +156,44 @@ class Dispatcher:
         Each is acknowledged to the gateway only once applied; a crash in between hands it
         over again, and a receipt already applied (the message no longer `sent`) changes
         nothing the second time."""
-        found = await self.gateway.receipts()
-        for provider_id, outcome in found:
+        found = list(await self.gateway.receipts())
+        for start in range(0, len(found), RECEIPTS_PER_TRANSACTION):
+            chunk = found[start : start + RECEIPTS_PER_TRANSACTION]
             async with self.storage.unit_of_work() as uow:
-                message = await uow.outbox.by_provider_id(provider_id)
-                if outcome == "delivered":
-                    await uow.outbox.mark_delivered(provider_id)
+                messages = await uow.outbox.by_provider_ids([pid for pid, _ in chunk])
+                for provider_id, outcome in chunk:
+                    message = messages.get(provider_id)
+                    if outcome == "delivered":
+                        await uow.outbox.mark_delivered(provider_id)
+                    elif message is not None and message.status is OutboxStatus.SENT:
+                        failed = RECEIPT_FAILURES.get(outcome)
+                        if failed is not None:  # not yet applied
+                            await self._apply(message, failed, now, uow)
                 await uow.commit()
-            if message is not None and message.status is OutboxStatus.SENT:  # not yet applied
-                if outcome == "temporary":
-                    await self._retry(message, "temporary delivery failure", now)
-                elif outcome == "permanent":
-                    await self._failed(message, "permanent delivery failure", now)
-            await self.gateway.ack_receipts([provider_id])
+            await self.gateway.ack_receipts([provider_id for provider_id, _ in chunk])
         return len(found)
 
-    async def _sent(self, message: OutboxMessage, provider_id: str, now: datetime) -> None:
+    async def _apply(
+        self, message: OutboxMessage, outcome: Outcome, now: datetime, uow: UnitOfWork
+    ) -> None:
+        """One message's outcome: sent (an offer's timers start), retried later, or failed."""
         assert message.id is not None
-        async with self.storage.unit_of_work() as uow:
-            await uow.outbox.mark_sent(message.id, provider_id, now)
+        if outcome.kind == "sent":
+            await uow.outbox.mark_sent(message.id, outcome.detail, now)
             if message.client_ref.startswith("offer:") and message.case_id:  # intake's offer
                 await start_offer_timers(uow, message.case_id, now, self.timers)
-            await uow.commit()
-
-    async def _retry(self, message: OutboxMessage, error: str, now: datetime) -> None:
-        assert message.id is not None
-        if message.attempts + 1 >= MAX_ATTEMPTS:
-            await self._failed(message, f"{error}; gave up after {MAX_ATTEMPTS} attempts", now)
-            return
-        async with self.storage.unit_of_work() as uow:
-            await uow.outbox.mark_retry(message.id, now + backoff(message.attempts + 1), error)
-            await uow.commit()
-
-    async def _failed(self, message: OutboxMessage, error: str, now: datetime) -> None:
-        assert message.id is not None
-        async with self.storage.unit_of_work() as uow:
+        elif outcome.kind == "temporary" and message.attempts + 1 < MAX_ATTEMPTS:
+            await uow.outbox.mark_retry(
+                message.id, now + backoff(message.attempts + 1), outcome.detail
+            )
+        else:
+            error = outcome.detail
+            if outcome.kind == "temporary":
+                error = f"{error}; gave up after {MAX_ATTEMPTS} attempts"
             await uow.outbox.mark_failed(message.id, error)
             note = f"message {message.client_ref} could not be sent: {error}"
-            task = OperatorTask(
-                case_id=message.case_id, kind="send_failed", note=note, created_at=now
+            uow.tasks.add(
+                OperatorTask(
+                    case_id=message.case_id, kind="send_failed", note=note, created_at=now
+                )
             )
-            await uow.tasks.add(task)
-            await uow.commit()

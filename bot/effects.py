@@ -38,7 +38,7 @@ from domain.banking import bank_for
 from domain.cases import Case
 from domain.conversation import EXPIRE_AFTER
 from domain.decisions import Decision
-from domain.model import Language
+from domain.model import Language, Service
 from domain.notices import NoticeKind
 from domain.sms import encoding, segments
 
@@ -65,7 +65,11 @@ class Turn(BaseModel):
 
 
 def context(
-    record: CaseRecord, case: Case, lang: Language | None, expires_at: datetime | None = None
+    record: CaseRecord,
+    case: Case,
+    lang: Language | None,
+    expires_at: datetime | None = None,
+    application_number: str | None = None,
 ) -> NoticeContext:
     """What every text of a case may mention, with the bank named in the text's language.
 
@@ -82,7 +86,7 @@ def context(
         monthly=record.monthly,
         bank_name=bank_name,
         expires_at=expires_at or case.offered_at + EXPIRE_AFTER,
-        application_number=None,
+        application_number=application_number,
         account_last4=None if case.account is None else case.account.compact[-4:],
         for_child=record.subject_iin != record.addressee_iin,
     )
@@ -94,23 +98,39 @@ async def language_of(uow: UnitOfWork, iin: str) -> Language | None:
     return None if citizen is None else citizen.language
 
 
+async def read_ahead_cases(uow: UnitOfWork, case_ids: Sequence[str]) -> None:
+    """Read ahead what a step of these cases asks of the store, a query a kind: the cases,
+    their citizens and chats, offers, timers, numbers, decisions and payments."""
+    await uow.cases.prefetch(ids=case_ids)
+    records = [r for r in [await uow.cases.get(c) for c in case_ids] if r is not None]
+    phones = [r.phone for r in records if r.phone]
+    burials = [r.subject_iin for r in records if r.case.service is Service.BURIAL]
+    await uow.citizens.prefetch([r.addressee_iin for r in records])
+    await uow.telegram.prefetch(phones)
+    await uow.outbox.prefetch(offers_of=case_ids)
+    await uow.timers.prefetch(case_ids)
+    await uow.journal.prefetch(case_ids)
+    await uow.decisions.prefetch(case_ids)
+    await uow.payments.prefetch(case_ids=case_ids, burials_of=burials)
+
+
 TELEGRAM_REF = "@tg"  # the client reference of a message's Telegram copy ends so
 
 
 async def queue(
     uow: UnitOfWork, record: CaseRecord, rendered: Rendered, client_ref: str, turn: Turn
-) -> OutboxMessage | None:
-    """Put a rendered text in the outbox for the case's addressee; the SMS, if one is queued.
+) -> bool:
+    """Put a rendered text in the outbox for the case's addressee; whether an SMS is queued.
 
     An answer to a Telegram message goes back to that chat only. Everything else goes by
     SMS, the legal channel, and also to Telegram when the phone is linked there, with the
     buttons the text asks for. A case with no phone gets nothing.
     """
     if record.phone is None:
-        return None
+        return False
     chat = await uow.telegram.by_phone(record.phone)
     if chat is None and turn.only is Channel.TELEGRAM:
-        return None
+        return False
     if chat is not None:
         markup = keyboard_for(rendered, record.case.state)
         copy = _message(record, rendered, turn, client_ref + TELEGRAM_REF)
@@ -123,10 +143,11 @@ async def queue(
                 "markup": markup,
             }
         )
-        await uow.outbox.enqueue(telegram)
+        uow.outbox.put(telegram)
         if Channel.TELEGRAM in (turn.channel, turn.only):
-            return None
-    return await uow.outbox.enqueue(_message(record, rendered, turn, client_ref))
+            return False
+    uow.outbox.put(_message(record, rendered, turn, client_ref))
+    return True
 
 
 def _message(record: CaseRecord, rendered: Rendered, turn: Turn, client_ref: str) -> OutboxMessage:
@@ -153,7 +174,7 @@ async def offer_shown(
 ) -> OutboxMessage | None:
     """The latest offer a case's citizen was sent, by `channel` if any went by it: the text
     a consent answers."""
-    offers = [m for m in await uow.outbox.for_case(case_id) if m.template_id.startswith("offer")]
+    offers = await uow.outbox.offers(case_id)
     by_channel = [m for m in offers if m.channel is channel]
     chosen = by_channel or offers
     return chosen[-1] if chosen else None
@@ -200,13 +221,13 @@ async def _notice(
     lang = await language_of(uow, record.addressee_iin)
     expires_at = await uow.timers.due_at(case.id, TimerKind.EXPIRE)
     number = await uow.journal.number_of(case.id)
-    ctx = context(record, case, lang, expires_at).model_copy(update={"application_number": number})
+    ctx = context(record, case, lang, expires_at, number)
     if effect.notice.kind is NoticeKind.OFFER:
         rendered = render_offer(ctx, lang)
     else:
         rendered = render_notice(effect.notice, lang or DEFAULT_LANGUAGE, ctx)
     sms = await queue(uow, record, rendered, ref, turn)
-    if sms is not None and effect.notice.kind is NoticeKind.OFFER:
+    if sms and effect.notice.kind is NoticeKind.OFFER:
         await _invite(uow, record, ctx, lang or DEFAULT_LANGUAGE, turn)
 
 
@@ -220,7 +241,7 @@ async def _invite(
         return
     ctx = ctx.model_copy(update={"telegram_link": link})
     rendered = render_shell(ShellNotice.TELEGRAM_INVITE, lang, ctx)
-    await uow.outbox.enqueue(_message(record, rendered, turn, f"telegram-invite:{record.phone}"))
+    uow.outbox.put(_message(record, rendered, turn, f"telegram-invite:{record.phone}"))
 
 
 async def carry_out(
@@ -236,7 +257,7 @@ async def carry_out(
     effect, in order."""
     if not stored:
         await uow.cases.save(case)
-    current = record.model_copy(update={"case": case})
+    current = record if record.case is case else record.model_copy(update={"case": case})
     for number, effect in enumerate(effects, start=1):
         await _one(uow, current, case, effect, turn, f"{turn.ref}:{number}")
 
@@ -252,7 +273,7 @@ async def _one(
         case fx.RequestHomeVisit():
             note = "home visit requested: 1414 to call and agree a visit (App.2 row 10)"
             task = OperatorTask(case_id=case.id, kind="home_visit", note=note, created_at=turn.now)
-            await uow.tasks.add(task)
+            uow.tasks.add(task)
         case fx.CancelProcessing():
             await uow.timers.clear(case.id)
         case fx.RegisterApplication():

@@ -6,8 +6,10 @@ everything it causes; a crash in between leaves it pending, and the next tick ha
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
+from bot.batches import drain
 from bot.choices import MEANINGS, is_current, parse_button
 from bot.effects import Turn, carry_out, context, language_of, queue
 from bot.notice_texts import ShellNotice, render_notice, render_shell
@@ -111,7 +113,7 @@ async def _invalid_iban(uow: UnitOfWork, record: CaseRecord, reason: str, turn: 
 async def _handoff(uow: UnitOfWork, record: CaseRecord, turn: Turn) -> None:
     note = f"replies not understood more than {NONSENSE_LIMIT} times in a row"
     task = OperatorTask(case_id=record.case.id, kind="nonsense", note=note, created_at=turn.now)
-    await uow.tasks.add(task)
+    uow.tasks.add(task)
     await _shell_reply(uow, record, ShellNotice.OPERATOR_HANDOFF, turn)
 
 
@@ -222,17 +224,33 @@ async def log_inbound(storage: Storage, messages: list[InboundMessage]) -> int:
     return new
 
 
+BATCH = 200  # logged messages handled in one transaction
+
+
+async def _read_ahead(uow: UnitOfWork, messages: Sequence[InboundMessage]) -> None:
+    """Read ahead what handling these messages asks of the store, a query a kind: the cases
+    of their phones, and those cases' citizens, chats, offers, timers and numbers."""
+    phones = sorted({m.address for m in messages})
+    await uow.cases.prefetch(phones=phones)
+    records = [r for phone in phones for r in await uow.cases.for_phone(phone)]
+    ids = [r.case.id for r in records]
+    buttons = [p.message_id for m in messages if m.button and (p := parse_button(m.button))]
+    await uow.citizens.prefetch([r.addressee_iin for r in records])
+    await uow.telegram.prefetch(phones)
+    await uow.outbox.prefetch(offers_of=ids, ids=buttons)
+    await uow.timers.prefetch(ids)
+    await uow.journal.prefetch(ids)
+
+
 async def handle_pending(storage: Storage, now: datetime) -> int:
-    """Handle every logged message not yet handled, each in its own transaction."""
-    handled = 0
-    while True:
-        async with storage.unit_of_work() as uow:
-            pending = await uow.inbound.pending(limit=1)
-            if not pending:
-                return handled
-            message = pending[0]
-            assert message.id is not None
-            case_id, taken_as = await handle(uow, message, now)
-            await uow.inbound.mark_handled(message.id, case_id, taken_as, now)
-            await uow.commit()
-        handled += 1
+    """Handle every logged message not yet handled, in order, a batch per transaction."""
+
+    async def pending(uow: UnitOfWork) -> list[InboundMessage]:
+        return await uow.inbound.pending(limit=BATCH)
+
+    async def handle_one(uow: UnitOfWork, message: InboundMessage) -> None:
+        assert message.id is not None
+        case_id, taken_as = await handle(uow, message, now)
+        await uow.inbound.mark_handled(message.id, case_id, taken_as, now)
+
+    return await drain(storage, pending, handle_one, _read_ahead)

@@ -42,6 +42,17 @@ class Clock(Protocol):
 class CaseStore(Protocol):
     """Cases and their conversations."""
 
+    async def prefetch(
+        self,
+        *,
+        ids: Sequence[str] = (),
+        phones: Sequence[str] = (),
+        event_ids: Sequence[int] = (),
+    ) -> None:
+        """Read ahead these cases, and every case of these phones and events: what the unit
+        of work then asks of them is answered from memory (a hint: without it the same
+        answers come, slower)."""
+
     async def add(self, record: CaseRecord) -> bool:
         """Add a case; False when one exists for the same (event, service, addressee)."""
 
@@ -74,6 +85,9 @@ class CaseStore(Protocol):
 class CitizenStore(Protocol):
     """Citizens' language and contact."""
 
+    async def prefetch(self, iins: Sequence[str]) -> None:
+        """Read ahead these citizens (a hint, as `CaseStore.prefetch`)."""
+
     async def get(self, iin: str) -> Citizen | None:
         """A citizen by IIN."""
 
@@ -100,8 +114,18 @@ class ConsentLog(Protocol):
 class Outbox(Protocol):
     """Messages queued by committed transactions, sent by the dispatcher."""
 
+    async def prefetch(self, *, offers_of: Sequence[str] = (), ids: Sequence[int] = ()) -> None:
+        """Read ahead the offers of these cases and the messages of these ids (a hint)."""
+
     async def enqueue(self, message: OutboxMessage) -> OutboxMessage:
-        """Queue a message (idempotent by client reference); the stored row back."""
+        """Queue a message now (idempotent by client reference); the stored row back."""
+
+    def put(self, message: OutboxMessage) -> None:
+        """Queue a message with the unit of work's other writes (idempotent by client
+        reference, like `enqueue`); nothing comes back, so nothing waits for the database."""
+
+    async def offers(self, case_id: str) -> list[OutboxMessage]:
+        """The offers a case's citizen was sent (template `offer.*`), in order."""
 
     async def due(
         self, now: datetime, limit: int = 100, channel: Channel | None = None
@@ -122,6 +146,9 @@ class Outbox(Protocol):
 
     async def by_provider_id(self, provider_id: str) -> OutboxMessage | None:
         """The message the gateway knows by this id."""
+
+    async def by_provider_ids(self, provider_ids: Sequence[str]) -> dict[str, OutboxMessage]:
+        """The messages the gateway knows by these ids, by id (in one read)."""
 
     async def get(self, message_id: int) -> OutboxMessage | None:
         """A message by its id."""
@@ -164,14 +191,19 @@ class FeedCursor(Protocol):
 class Timers(Protocol):
     """Due times of cases; they live in the database and survive restarts."""
 
+    async def prefetch(self, case_ids: Sequence[str]) -> None:
+        """Read ahead these cases' timers (a hint)."""
+
     async def set(self, case_id: str, kind: TimerKind, due_at: datetime) -> None:
         """Set or replace a case's timer."""
 
     async def due_at(self, case_id: str, kind: TimerKind) -> datetime | None:
         """When a case's timer of this kind falls due; None when it is not set."""
 
-    async def due(self, now: datetime, limit: int = 100) -> list[tuple[str, TimerKind]]:
-        """Timers due at `now`, earliest first."""
+    async def due(
+        self, now: datetime, limit: int = 100, kinds: frozenset[TimerKind] = frozenset(TimerKind)
+    ) -> list[tuple[str, TimerKind]]:
+        """Timers (of these kinds) due at `now`, earliest first."""
 
     async def clear(self, case_id: str, kind: TimerKind | None = None) -> None:
         """Remove one timer of a case, or all of them."""
@@ -180,8 +212,8 @@ class Timers(Protocol):
 class OperatorTasks(Protocol):
     """Work handed to operators."""
 
-    async def add(self, task: OperatorTask) -> OperatorTask:
-        """Open a task."""
+    def add(self, task: OperatorTask) -> None:
+        """Open a task, with the unit of work's other writes."""
 
     async def open(self) -> list[OperatorTask]:
         """Tasks not done, oldest first."""
@@ -189,6 +221,9 @@ class OperatorTasks(Protocol):
 
 class Journal(Protocol):
     """The electronic journal of applications (burial p.16, disability p.20-1)."""
+
+    async def prefetch(self, case_ids: Sequence[str]) -> None:
+        """Read ahead these cases' application numbers (a hint)."""
 
     async def register(self, case_id: str, at: datetime) -> str:
         """Enter an application; its number (the same number again for the same case)."""
@@ -203,6 +238,9 @@ class Journal(Protocol):
 class Decisions(Protocol):
     """Signed decisions and their case files."""
 
+    async def prefetch(self, case_ids: Sequence[str]) -> None:
+        """Read ahead which of these cases were decided (a hint)."""
+
     async def save(self, record: DecisionRecord) -> bool:
         """Keep a case's decision; False when the case was decided before."""
 
@@ -215,6 +253,11 @@ class Decisions(Protocol):
 
 class Payments(Protocol):
     """The payments queue standing for the payments system (ЦБД / ОДҚ)."""
+
+    async def prefetch(
+        self, *, case_ids: Sequence[str] = (), burials_of: Sequence[str] = ()
+    ) -> None:
+        """Read ahead the orders of these cases and the burial orders of these deceased."""
 
     async def place(self, order: PaymentOrder) -> bool:
         """Place an order; False when the case, or for burial the deceased, already has one."""
@@ -231,6 +274,9 @@ class Payments(Protocol):
 
 class TelegramChats(Protocol):
     """Chats with the Telegram bot and the verified phone each is linked to."""
+
+    async def prefetch(self, phones: Sequence[str]) -> None:
+        """Read ahead the chats linked to these phones (a hint)."""
 
     async def get(self, chat_id: int) -> TelegramChat | None:
         """A chat by id."""
@@ -395,6 +441,11 @@ class SmsGateway(Protocol):
 
     async def ack_replies(self, provider_ids: Sequence[str]) -> None:
         """These replies are logged and committed: do not hand them over again."""
+
+
+class StaleWrite(LookupError):
+    """A write sent later did not change the rows it had to: a row it was about is missing,
+    or one the unit of work took to be new was there already. The unit of work rolls back."""
 
 
 class SendTemporaryError(Exception):

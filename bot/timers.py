@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict
 
-from bot.effects import Turn, carry_out, record_consent
+from bot.batches import drain
+from bot.effects import Turn, carry_out, read_ahead_cases, record_consent
 from bot.ports import Storage, UnitOfWork
 from bot.records import ConsentAct, TimerKind
 from domain import intents
@@ -48,15 +50,20 @@ async def _fire(uow: UnitOfWork, case_id: str, kind: TimerKind, now: datetime) -
     await carry_out(uow, record, case, effects, turn)
 
 
+BATCH = 200  # timers fired in one transaction
+
+
 async def sweep(storage: Storage, now: datetime) -> int:
-    """Fire every timer due at `now`, each in its own transaction; the number fired."""
-    fired = 0
-    while True:
-        async with storage.unit_of_work() as uow:
-            due = [t for t in await uow.timers.due(now, limit=10) if t[1] in TIMER_INTENTS]
-            if not due:
-                return fired
-            case_id, kind = due[0]
-            await _fire(uow, case_id, kind, now)
-            await uow.commit()
-        fired += 1
+    """Fire every reminder and expiry due at `now`, a batch per transaction; the number."""
+    kinds = frozenset(TIMER_INTENTS)
+
+    async def due(uow: UnitOfWork) -> list[tuple[str, TimerKind]]:
+        return await uow.timers.due(now, BATCH, kinds)
+
+    async def read_ahead(uow: UnitOfWork, timers: Sequence[tuple[str, TimerKind]]) -> None:
+        await read_ahead_cases(uow, [case_id for case_id, _ in timers])
+
+    async def fire(uow: UnitOfWork, timer: tuple[str, TimerKind]) -> None:
+        await _fire(uow, *timer, now)
+
+    return await drain(storage, due, fire, read_ahead)

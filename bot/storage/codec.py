@@ -7,6 +7,7 @@ import sqlite3
 from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 from bot.records import (
@@ -27,11 +28,14 @@ Column = str | int | float | None
 
 def as_utc(at: datetime) -> datetime:
     """An aware datetime moved to UTC; a naive one is refused (ValueError)."""
+    if at.tzinfo is UTC:
+        return at
     if at.tzinfo is None or at.utcoffset() is None:
         raise ValueError(f"a naive datetime cannot be stored: {at!r} (give it a timezone)")
     return at.astimezone(UTC)
 
 
+@lru_cache(maxsize=1024)  # pure: a unit of work stamps many rows with the same few instants
 def utc_text(at: datetime) -> str:
     """An aware datetime as fixed-width UTC ISO-8601 text (text order is time order)."""
     return as_utc(at).isoformat(timespec="microseconds")
@@ -55,9 +59,14 @@ def optional_from_utc_text(text: str | None) -> datetime | None:
     return None if text is None else from_utc_text(text)
 
 
+_PLAIN = frozenset({str, int, float, type(None)})
+
+
 def column(value: object) -> Column:
     """One Python value as a SQLite column value."""
-    if value is None or isinstance(value, int | float):
+    if type(value) in _PLAIN:
+        return value  # type: ignore[return-value]
+    if isinstance(value, int | float):
         return value
     if isinstance(value, datetime):
         return utc_text(value)
@@ -79,9 +88,13 @@ def row_fields(row: sqlite3.Row, times: tuple[str, ...] = ()) -> dict[str, Any]:
 
 
 def _case_in_utc(case: Case) -> Case:
-    """A case with its datetimes checked aware and moved to UTC."""
-    moved = {name: as_utc(value) for name, value in case if isinstance(value, datetime)}
-    return case.model_copy(update=moved)
+    """A case with its datetimes checked aware and moved to UTC (itself when they are)."""
+    moved = {
+        name: as_utc(value)
+        for name, value in case.__dict__.items()
+        if isinstance(value, datetime) and value.tzinfo is not UTC
+    }
+    return case.model_copy(update=moved) if moved else case
 
 
 def case_to_json(case: Case) -> str:
@@ -112,7 +125,9 @@ def citizen_from_row(row: sqlite3.Row) -> Citizen:
 def consent_params(row: ConsentRow) -> dict[str, Column]:
     """A chained ledger row as the `consents` table's named parameters."""
     entry = row.entry
-    params = {name: column(value) for name, value in entry if name != "message_ids"}
+    params = {
+        name: column(value) for name, value in entry.__dict__.items() if name != "message_ids"
+    }
     params["message_ids"] = json.dumps(list(entry.message_ids), ensure_ascii=False)
     params.update(seq=row.seq, text_hash=row.text_hash, prev_hash=row.prev_hash, hash=row.hash)
     return params

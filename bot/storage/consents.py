@@ -37,16 +37,25 @@ class SqliteConsentLog:
 
     def __init__(self, session: Session) -> None:
         self._session = session
+        self._head: tuple[int, str] | None = None  # the last row's seq and hash, once read
 
     async def append(self, entry: ConsentEntry) -> ConsentRow:
-        """Append one act, chained to the row before it; `at` is kept in UTC."""
-        entry = entry.model_copy(update={"at": as_utc(entry.at)})
-        last = await self._session.row("SELECT seq, hash FROM consents ORDER BY seq DESC LIMIT 1")
-        if last is None:
-            row = seal(entry, seq=1, prev_hash=GENESIS)
-        else:
-            row = seal(entry, seq=last["seq"] + 1, prev_hash=last["hash"])
-        await self._session.insert(_INSERT, consent_params(row))
+        """Append one act, chained to the row before it; `at` is kept in UTC.
+
+        The chain's head is read once per unit of work (whose write lock keeps every other
+        writer out), and the row goes with the unit of work's other writes."""
+        at = as_utc(entry.at)
+        if at is not entry.at:
+            entry = entry.model_copy(update={"at": at})
+        if self._head is None:
+            last = await self._session.row(
+                "SELECT seq, hash FROM consents ORDER BY seq DESC LIMIT 1"
+            )
+            self._head = (0, GENESIS) if last is None else (last["seq"], last["hash"])
+        seq, prev_hash = self._head
+        row = seal(entry, seq=seq + 1, prev_hash=prev_hash)
+        self._session.defer("consents", _INSERT, consent_params(row), expect=1)
+        self._head = (row.seq, row.hash)
         return row
 
     async def rows(self, iin: str | None = None) -> list[ConsentRow]:

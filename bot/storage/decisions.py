@@ -4,24 +4,42 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 
 from bot.records import DecisionRecord, PaymentOrder
+from bot.storage.cases import keys
 from bot.storage.codec import from_utc_text, utc_text
 from bot.storage.session import Session
 
 
 class SqliteJournal:
-    """The electronic journal: one application number per registered case, numbered yearly."""
+    """The electronic journal: one application number per registered case, numbered yearly.
+    Within its unit of work it remembers the numbers it read or gave, and each year's count."""
 
     def __init__(self, session: Session) -> None:
         self._session = session
+        self._numbers: dict[str, str | None] = {}
+        self._counts: dict[int, int] = {}  # applications entered in a year so far
+
+    async def prefetch(self, case_ids: Sequence[str]) -> None:
+        """Read ahead these cases' application numbers, in one query."""
+        wanted = [c for c in case_ids if c not in self._numbers]
+        if not wanted:
+            return
+        rows = await self._session.rows(
+            "SELECT case_id, number FROM journal"
+            " WHERE case_id IN (SELECT value FROM json_each(?))",
+            (keys(wanted),),
+        )
+        self._numbers.update(dict.fromkeys(wanted))
+        self._numbers.update((row["case_id"], str(row["number"])) for row in rows)
 
     async def number_of(self, case_id: str) -> str | None:
         """A case's application number, once registered."""
-        row = await self._session.row("SELECT number FROM journal WHERE case_id = ?", (case_id,))
-        return None if row is None else str(row["number"])
+        await self.prefetch([case_id])
+        return self._numbers[case_id]
 
     async def register(self, case_id: str, at: datetime) -> str:
         """Enter an application; its number (the same number again for the same case)."""
@@ -29,19 +47,26 @@ class SqliteJournal:
         if known is not None:
             return known
         year = at.year
-        row = await self._session.row(
-            "SELECT count(*) AS n FROM journal WHERE number LIKE ?", (f"{year}-%",)
-        )
-        number = f"{year}-{(row['n'] if row else 0) + 1:06d}"
-        await self._session.run(
+        if year not in self._counts:
+            row = await self._session.row(
+                "SELECT count(*) AS n FROM journal WHERE number LIKE ?", (f"{year}-%",)
+            )
+            self._counts[year] = row["n"] if row else 0
+        self._counts[year] += 1
+        number = f"{year}-{self._counts[year]:06d}"
+        self._session.defer(
+            "journal",
             "INSERT INTO journal (number, case_id, registered_at) VALUES (?, ?, ?)",
             (number, case_id, utc_text(at)),
+            expect=1,
         )
+        self._numbers[case_id] = number
         return number
 
     async def certify(self, case_id: str, signature: dict[str, object]) -> None:
         """Keep the authorised body's signature of the acceptance notice."""
-        await self._session.run(
+        self._session.defer(
+            "journal",
             "UPDATE journal SET notice_signature = ? WHERE case_id = ?",
             (json.dumps(signature, sort_keys=True), case_id),
         )
@@ -59,29 +84,54 @@ def _decision(row: sqlite3.Row) -> DecisionRecord:
     )
 
 
+_INSERT_DECISION = (
+    "INSERT INTO decisions (case_id, outcome, signed, case_file, case_file_sha256,"
+    " decided_at, decided_by) VALUES (?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT (case_id) DO NOTHING"
+)
+
+
 class SqliteDecisions:
-    """Signed decisions with their case files: one per case."""
+    """Signed decisions with their case files: one per case. Within its unit of work it
+    remembers which cases it knows to be decided or not."""
 
     def __init__(self, session: Session) -> None:
         self._session = session
+        self._decided: dict[str, bool] = {}
+
+    async def prefetch(self, case_ids: Sequence[str]) -> None:
+        """Read ahead which of these cases were decided, in one query."""
+        wanted = [c for c in case_ids if c not in self._decided]
+        if not wanted:
+            return
+        rows = await self._session.rows(
+            "SELECT case_id FROM decisions WHERE case_id IN (SELECT value FROM json_each(?))",
+            (keys(wanted),),
+        )
+        self._decided.update(dict.fromkeys(wanted, False))
+        self._decided.update((row["case_id"], True) for row in rows)
 
     async def save(self, record: DecisionRecord) -> bool:
         """Keep a case's decision; False when the case was decided before."""
-        inserted = await self._session.run(
-            "INSERT INTO decisions (case_id, outcome, signed, case_file, case_file_sha256,"
-            " decided_at, decided_by) VALUES (?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (case_id) DO NOTHING",
-            (
-                record.case_id,
-                record.outcome,
-                json.dumps(record.signed, sort_keys=True, ensure_ascii=False),
-                json.dumps(record.case_file, sort_keys=True, ensure_ascii=False),
-                record.case_file_sha256,
-                utc_text(record.decided_at),
-                record.decided_by,
-            ),
+        params = (
+            record.case_id,
+            record.outcome,
+            json.dumps(record.signed, sort_keys=True, ensure_ascii=False),
+            json.dumps(record.case_file, sort_keys=True, ensure_ascii=False),
+            record.case_file_sha256,
+            utc_text(record.decided_at),
+            record.decided_by,
         )
-        return inserted == 1
+        known = self._decided.get(record.case_id)
+        if known is None:
+            inserted = await self._session.run(_INSERT_DECISION, params) == 1
+        elif known:
+            inserted = False
+        else:
+            self._session.defer("decisions", _INSERT_DECISION, params, expect=1)
+            inserted = True
+        self._decided[record.case_id] = True
+        return inserted
 
     async def get(self, case_id: str) -> DecisionRecord | None:
         """A case's decision."""
@@ -108,29 +158,71 @@ def _order(row: sqlite3.Row) -> PaymentOrder:
     )
 
 
+_INSERT_PAYMENT = (
+    "INSERT INTO payments (case_id, service, subject_iin, amount, iban, start,"
+    " periodicity, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
+)
+
+
 class SqlitePayments:
-    """The payments queue: one order per case, one burial payment per deceased."""
+    """The payments queue: one order per case, one burial payment per deceased. Within its
+    unit of work it remembers which cases, and which deceased's burial, it knows paid or not."""
 
     def __init__(self, session: Session) -> None:
         self._session = session
+        self._case_paid: dict[str, bool] = {}
+        self._burial_paid: dict[str, bool] = {}  # by the deceased's IIN
+
+    async def prefetch(
+        self, *, case_ids: Sequence[str] = (), burials_of: Sequence[str] = ()
+    ) -> None:
+        """Read ahead the orders of these cases and the burial orders of these deceased."""
+        cases = [c for c in case_ids if c not in self._case_paid]
+        deceased = [d for d in burials_of if d not in self._burial_paid]
+        if not cases and not deceased:
+            return
+        rows = await self._session.rows(
+            "SELECT case_id, service, subject_iin FROM payments"
+            " WHERE case_id IN (SELECT value FROM json_each(?))"
+            " OR (service = 'burial' AND subject_iin IN (SELECT value FROM json_each(?)))",
+            (keys(cases), keys(deceased)),
+        )
+        self._case_paid.update(dict.fromkeys(cases, False))
+        self._burial_paid.update(dict.fromkeys(deceased, False))
+        for row in rows:
+            self._paid(row["case_id"], row["service"], row["subject_iin"])
+
+    def _paid(self, case_id: str, service: str, subject_iin: str) -> None:
+        self._case_paid[case_id] = True
+        if service == "burial":
+            self._burial_paid[subject_iin] = True
 
     async def place(self, order: PaymentOrder) -> bool:
         """Place an order; False when the case, or for burial the deceased, already has one."""
-        inserted = await self._session.run(
-            "INSERT INTO payments (case_id, service, subject_iin, amount, iban, start,"
-            " periodicity, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            (
-                order.case_id,
-                order.service,
-                order.subject_iin,
-                str(order.amount),
-                order.iban,
-                order.start.isoformat(),
-                order.periodicity,
-                utc_text(order.created_at),
-            ),
+        params = (
+            order.case_id,
+            order.service,
+            order.subject_iin,
+            str(order.amount),
+            order.iban,
+            order.start.isoformat(),
+            order.periodicity,
+            utc_text(order.created_at),
         )
-        return inserted == 1
+        case_paid = self._case_paid.get(order.case_id)
+        burial_paid = (
+            self._burial_paid.get(order.subject_iin) if order.service == "burial" else False
+        )
+        if case_paid is None or burial_paid is None:
+            inserted = await self._session.run(_INSERT_PAYMENT, params) == 1
+        elif case_paid or burial_paid:
+            inserted = False
+        else:
+            self._session.defer("payments", _INSERT_PAYMENT, params, expect=1)
+            inserted = True
+        if inserted:
+            self._paid(order.case_id, order.service, order.subject_iin)
+        return inserted
 
     async def for_case(self, case_id: str) -> list[PaymentOrder]:
         """A case's orders (at most one)."""

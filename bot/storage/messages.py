@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from bot.records import Channel, InboundMessage, OutboxMessage, OutboxStatus
+from bot.storage.cases import keys
 from bot.storage.codec import column, inbound_from_row, outbox_from_row, utc_text
 from bot.storage.session import Session
 
@@ -53,13 +55,42 @@ _INSERT_INBOUND = _insert("inbound", _INBOUND_COLUMNS, "channel, provider_id")
 
 
 class SqliteOutbox:
-    """Outgoing messages; one row per client reference."""
+    """Outgoing messages; one row per client reference. Within its unit of work it remembers
+    the offers of the cases it read them for and the messages it read by id."""
 
     def __init__(self, session: Session) -> None:
         self._session = session
+        self._offers: dict[str, list[OutboxMessage]] = {}  # every offer of these cases
+        self._by_id: dict[int, OutboxMessage] = {}
+
+    def _forget(self) -> None:
+        """A message changed: what was remembered is read again when asked."""
+        self._offers.clear()
+        self._by_id.clear()
+
+    async def prefetch(self, *, offers_of: Sequence[str] = (), ids: Sequence[int] = ()) -> None:
+        """Read ahead the offers of these cases and the messages of these ids, in one query."""
+        cases = [c for c in offers_of if c not in self._offers]
+        ids = [i for i in ids if i not in self._by_id]
+        if not cases and not ids:
+            return
+        rows = await self._session.rows(
+            "SELECT * FROM outbox WHERE id IN (SELECT value FROM json_each(?))"
+            " OR (case_id IN (SELECT value FROM json_each(?)) AND template_id LIKE 'offer%')"
+            " ORDER BY id",
+            (keys(ids), keys(cases)),
+        )
+        for case_id in cases:
+            self._offers[case_id] = []
+        for message in map(outbox_from_row, rows):
+            assert message.id is not None
+            if message.id in ids:
+                self._by_id[message.id] = message
+            if message.case_id in cases and _is_offer(message):
+                self._offers[message.case_id].append(message)
 
     async def enqueue(self, message: OutboxMessage) -> OutboxMessage:
-        """Queue a message (idempotent by client reference); the stored row back."""
+        """Queue a message now (idempotent by client reference); the stored row back."""
         params = {name: column(getattr(message, name)) for name in _OUTBOX_COLUMNS}
         row = await self._session.row(_INSERT_OUTBOX + " RETURNING *", params)
         if row is None:  # queued before under this reference: that row stands
@@ -67,7 +98,33 @@ class SqliteOutbox:
                 "SELECT * FROM outbox WHERE client_ref = ?", (message.client_ref,)
             )
         assert row is not None  # inserted now or before
-        return outbox_from_row(row)
+        stored = outbox_from_row(row)
+        offers = self._offers.get(stored.case_id or "")
+        if offers is not None and _is_offer(stored) and stored not in offers:
+            offers.append(stored)
+        return stored
+
+    def put(self, message: OutboxMessage) -> None:
+        """Queue a message with the unit of work's other writes (idempotent by reference).
+
+        An offer of a case whose offers are known is new unless one of them has its
+        reference (offers' references name their case); it is then remembered, without its
+        id until the write is sent."""
+        params = {name: column(getattr(message, name)) for name in _OUTBOX_COLUMNS}
+        offers = self._offers.get(message.case_id or "")
+        if offers is None or not _is_offer(message):
+            self._session.defer("outbox", _INSERT_OUTBOX, params)
+            return
+        if any(known.client_ref == message.client_ref for known in offers):
+            return  # queued before under this reference: that row stands
+        self._session.defer("outbox", _INSERT_OUTBOX, params, expect=1)
+        offers.append(message)
+
+    async def offers(self, case_id: str) -> list[OutboxMessage]:
+        """The offers a case's citizen was sent (template `offer.*`), in order."""
+        if case_id not in self._offers:
+            await self.prefetch(offers_of=[case_id])
+        return list(self._offers[case_id])
 
     async def due(
         self, now: datetime, limit: int = 100, channel: Channel | None = None
@@ -88,7 +145,7 @@ class SqliteOutbox:
 
     async def mark_sent(self, message_id: int, provider_id: str, at: datetime) -> None:
         """The gateway accepted the message."""
-        await self._update(
+        self._update(
             message_id,
             "status = ?, provider_id = ?, sent_at = ?",
             (OutboxStatus.SENT.value, provider_id, utc_text(at)),
@@ -96,7 +153,7 @@ class SqliteOutbox:
 
     async def mark_retry(self, message_id: int, next_attempt_at: datetime, error: str) -> None:
         """A temporary failure: try again later (one more attempt counted; queued again)."""
-        await self._update(
+        self._update(
             message_id,
             "status = ?, attempts = attempts + 1, next_attempt_at = ?, last_error = ?",
             (OutboxStatus.QUEUED.value, utc_text(next_attempt_at), error),
@@ -104,13 +161,13 @@ class SqliteOutbox:
 
     async def mark_failed(self, message_id: int, error: str) -> None:
         """A permanent failure."""
-        await self._update(
-            message_id, "status = ?, last_error = ?", (OutboxStatus.FAILED.value, error)
-        )
+        self._update(message_id, "status = ?, last_error = ?", (OutboxStatus.FAILED.value, error))
 
     async def mark_delivered(self, provider_id: str) -> None:
         """A delivery receipt said delivered (a receipt for an unknown id changes nothing)."""
-        await self._session.run(
+        self._forget()
+        self._session.defer(
+            "outbox",
             "UPDATE outbox SET status = ? WHERE provider_id = ?",
             (OutboxStatus.DELIVERED.value, provider_id),
         )
@@ -120,14 +177,24 @@ class SqliteOutbox:
         row = await self._session.row("SELECT * FROM outbox WHERE provider_id = ?", (provider_id,))
         return None if row is None else outbox_from_row(row)
 
+    async def by_provider_ids(self, provider_ids: Sequence[str]) -> dict[str, OutboxMessage]:
+        """The messages the gateway knows by these ids, by id, in one query."""
+        rows = await self._session.rows(
+            "SELECT * FROM outbox WHERE provider_id IN (SELECT value FROM json_each(?))",
+            (keys(provider_ids),),
+        )
+        found = map(outbox_from_row, rows)
+        return {message.provider_id: message for message in found if message.provider_id}
+
     async def get(self, message_id: int) -> OutboxMessage | None:
         """A message by its id."""
-        row = await self._session.row("SELECT * FROM outbox WHERE id = ?", (message_id,))
-        return None if row is None else outbox_from_row(row)
+        if message_id not in self._by_id:
+            await self.prefetch(ids=[message_id])
+        return self._by_id.get(message_id)
 
     async def postpone(self, message_id: int, next_attempt_at: datetime, error: str) -> None:
         """Try again later without counting an attempt (the channel asked us to slow down)."""
-        await self._update(
+        self._update(
             message_id,
             "status = ?, next_attempt_at = ?, last_error = ?",
             (OutboxStatus.QUEUED.value, utc_text(next_attempt_at), error),
@@ -135,6 +202,7 @@ class SqliteOutbox:
 
     async def cancel_queued(self, channel: Channel, address: str, error: str) -> int:
         """Give up every queued message to an address of a channel; how many."""
+        self._forget()
         return await self._session.run(
             "UPDATE outbox SET status = ?, last_error = ? WHERE status = ? AND channel = ?"
             " AND address = ?",
@@ -148,13 +216,20 @@ class SqliteOutbox:
         )
         return [outbox_from_row(row) for row in rows]
 
-    async def _update(self, message_id: int, assignments: str, params: tuple[object, ...]) -> None:
-        """Change one message; LookupError when there is no such message."""
-        changed = await self._session.run(
-            f"UPDATE outbox SET {assignments} WHERE id = ?", (*params, message_id)
+    def _update(self, message_id: int, assignments: str, params: tuple[object, ...]) -> None:
+        """Change one message, with the unit of work's other writes; a message that does not
+        exist is refused (`StaleWrite`, a LookupError) when the write is sent."""
+        self._forget()
+        self._session.defer(
+            "outbox",
+            f"UPDATE outbox SET {assignments} WHERE id = ?",
+            (*params, message_id),
+            expect=1,
         )
-        if changed != 1:
-            raise LookupError(f"no outbox message {message_id}")
+
+
+def _is_offer(message: OutboxMessage) -> bool:
+    return message.template_id.startswith("offer")
 
 
 class SqliteInboundLog:
@@ -166,12 +241,8 @@ class SqliteInboundLog:
     async def add(self, message: InboundMessage) -> InboundMessage | None:
         """Log a message; None when this provider id was logged before."""
         params = {name: column(getattr(message, name)) for name in _INBOUND_COLUMNS}
-        new_id = await self._session.insert(_INSERT_INBOUND, params)
-        if new_id is None:
-            return None
-        row = await self._session.row("SELECT * FROM inbound WHERE id = ?", (new_id,))
-        assert row is not None  # just inserted
-        return inbound_from_row(row)
+        row = await self._session.row(_INSERT_INBOUND + " RETURNING *", params)
+        return None if row is None else inbound_from_row(row)
 
     async def pending(self, limit: int = 100) -> list[InboundMessage]:
         """Logged but not yet handled, oldest first."""
@@ -184,10 +255,11 @@ class SqliteInboundLog:
     async def mark_handled(
         self, message_id: int, case_id: str | None, intent: str, at: datetime
     ) -> None:
-        """The message was handled: which case it went to and what it meant."""
-        changed = await self._session.run(
+        """The message was handled: which case it went to and what it meant (with the unit
+        of work's other writes; an unknown message is refused when they are sent)."""
+        self._session.defer(
+            "inbound",
             "UPDATE inbound SET case_id = ?, intent = ?, handled_at = ? WHERE id = ?",
             (case_id, intent, utc_text(at), message_id),
+            expect=1,
         )
-        if changed != 1:
-            raise LookupError(f"no inbound message {message_id}")

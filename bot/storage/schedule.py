@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from bot.records import OperatorTask, TimerKind
-from bot.storage.codec import column, from_utc_text, task_from_row, utc_text
+from bot.storage.cases import keys
+from bot.storage.codec import as_utc, column, from_utc_text, task_from_row, utc_text
 from bot.storage.session import Session
 
 
@@ -14,62 +16,93 @@ class SqliteFeedCursor:
 
     def __init__(self, session: Session) -> None:
         self._session = session
+        self._value: int | None = None  # once read or set in this unit of work
 
     async def get(self) -> int:
         """The last event id taken (0 at first)."""
-        row = await self._session.row("SELECT last_event_id FROM feed_cursor WHERE id = 1")
-        return 0 if row is None else int(row["last_event_id"])
+        if self._value is None:
+            row = await self._session.row("SELECT last_event_id FROM feed_cursor WHERE id = 1")
+            self._value = 0 if row is None else int(row["last_event_id"])
+        return self._value
 
     async def set(self, cursor: int) -> None:
         """Move the cursor (only forward; ValueError when asked to move back)."""
         current = await self.get()
         if cursor < current:
             raise ValueError(f"the feed cursor moves only forward: {current} → {cursor}")
-        await self._session.run(
+        self._session.defer(
+            "feed_cursor",
             "INSERT INTO feed_cursor (id, last_event_id) VALUES (1, ?)"
             " ON CONFLICT (id) DO UPDATE SET last_event_id = excluded.last_event_id",
             (cursor,),
         )
+        self._value = cursor
 
 
 class SqliteTimers:
-    """Case timers: one of each kind a case, due times kept in UTC."""
+    """Case timers: one of each kind a case, due times kept in UTC. Within its unit of work
+    it remembers every timer of the cases it read."""
 
     def __init__(self, session: Session) -> None:
         self._session = session
+        self._of: dict[str, dict[TimerKind, datetime]] = {}  # every timer of these cases
+
+    async def prefetch(self, case_ids: Sequence[str]) -> None:
+        """Read ahead every timer of these cases, in one query."""
+        wanted = [c for c in case_ids if c not in self._of]
+        if not wanted:
+            return
+        rows = await self._session.rows(
+            "SELECT case_id, kind, due_at FROM timers"
+            " WHERE case_id IN (SELECT value FROM json_each(?))",
+            (keys(wanted),),
+        )
+        for case_id in wanted:
+            self._of[case_id] = {}
+        for row in rows:
+            self._of[row["case_id"]][TimerKind(row["kind"])] = from_utc_text(row["due_at"])
 
     async def set(self, case_id: str, kind: TimerKind, due_at: datetime) -> None:
         """Set or replace a case's timer."""
-        await self._session.run(
+        self._session.defer(
+            "timers",
             "INSERT INTO timers (case_id, kind, due_at) VALUES (?, ?, ?)"
             " ON CONFLICT (case_id, kind) DO UPDATE SET due_at = excluded.due_at",
             (case_id, kind.value, utc_text(due_at)),
         )
+        if case_id in self._of:
+            self._of[case_id][kind] = as_utc(due_at)
 
     async def due_at(self, case_id: str, kind: TimerKind) -> datetime | None:
         """When a case's timer of this kind falls due; None when it is not set."""
-        row = await self._session.row(
-            "SELECT due_at FROM timers WHERE case_id = ? AND kind = ?", (case_id, kind.value)
-        )
-        return None if row is None else from_utc_text(row["due_at"])
+        if case_id not in self._of:
+            await self.prefetch([case_id])
+        return self._of[case_id].get(kind)
 
-    async def due(self, now: datetime, limit: int = 100) -> list[tuple[str, TimerKind]]:
-        """Timers due at `now`, earliest first."""
+    async def due(
+        self, now: datetime, limit: int = 100, kinds: frozenset[TimerKind] = frozenset(TimerKind)
+    ) -> list[tuple[str, TimerKind]]:
+        """Timers (of these kinds) due at `now`, earliest first."""
         rows = await self._session.rows(
             "SELECT case_id, kind FROM timers WHERE due_at <= ?"
+            " AND kind IN (SELECT value FROM json_each(?))"
             " ORDER BY due_at, case_id, kind LIMIT ?",
-            (utc_text(now), limit),
+            (utc_text(now), keys(kinds), limit),
         )
         return [(row["case_id"], TimerKind(row["kind"])) for row in rows]
 
     async def clear(self, case_id: str, kind: TimerKind | None = None) -> None:
         """Remove one timer of a case, or all of them."""
         if kind is None:
-            await self._session.run("DELETE FROM timers WHERE case_id = ?", (case_id,))
+            self._session.defer("timers", "DELETE FROM timers WHERE case_id = ?", (case_id,))
+            self._of.get(case_id, {}).clear()
         else:
-            await self._session.run(
-                "DELETE FROM timers WHERE case_id = ? AND kind = ?", (case_id, kind.value)
+            self._session.defer(
+                "timers",
+                "DELETE FROM timers WHERE case_id = ? AND kind = ?",
+                (case_id, kind.value),
             )
+            self._of.get(case_id, {}).pop(kind, None)
 
 
 class SqliteOperatorTasks:
@@ -80,17 +113,15 @@ class SqliteOperatorTasks:
     def __init__(self, session: Session) -> None:
         self._session = session
 
-    async def add(self, task: OperatorTask) -> OperatorTask:
-        """Open a task; the stored task (with its id) back."""
+    def add(self, task: OperatorTask) -> None:
+        """Open a task, with the unit of work's other writes."""
         params = {name: column(getattr(task, name)) for name in self._COLUMNS}
-        new_id = await self._session.insert(
+        self._session.defer(
+            "operator_tasks",
             "INSERT INTO operator_tasks (case_id, kind, note, created_at, done_at)"
             " VALUES (:case_id, :kind, :note, :created_at, :done_at)",
             params,
         )
-        row = await self._session.row("SELECT * FROM operator_tasks WHERE id = ?", (new_id,))
-        assert row is not None  # just inserted
-        return task_from_row(row)
 
     async def open(self) -> list[OperatorTask]:
         """Tasks not done, oldest first."""

@@ -205,6 +205,11 @@ class SqliteUnitOfWork:
         self.reports: Reports = SqliteReports(self._session)
         self.views: Views = SqliteViews(self._session)
 
+    @property
+    def trips(self) -> int:
+        """Statements sent to the database thread so far (a run of deferred writes: one)."""
+        return self._session.trips
+
     async def __aenter__(self) -> Self:
         """Wait for the storage's other unit of work to end, then begin the transaction."""
         if self._session.state != "new":
@@ -240,6 +245,7 @@ class SqliteUnitOfWork:
         """Make the transaction's writes durable; the unit of work then takes no more."""
         if self._session.state != "open":
             raise RuntimeError(f"cannot commit a unit of work that is {self._session.state}")
+        await self._session.flush()
         self._crash.before()
         await self._conn.execute("COMMIT")
         self._crash.after()

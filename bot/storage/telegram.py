@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from bot.records import TelegramChat
+from bot.storage.cases import keys
 from bot.storage.codec import chat_from_row, column, utc_text
 from bot.storage.session import Session
 
@@ -27,10 +29,25 @@ _UPSERT = (
 
 
 class SqliteTelegramChats:
-    """Chats with the bot; a phone is linked to one chat at most."""
+    """Chats with the bot; a phone is linked to one chat at most. Within its unit of work it
+    remembers which chat each phone it asked about is linked to, and the bot's name."""
 
     def __init__(self, session: Session) -> None:
         self._session = session
+        self._by_phone: dict[str, TelegramChat | None] = {}
+        self._username: tuple[str | None] | None = None  # (the name or None,) once read
+
+    async def prefetch(self, phones: Sequence[str]) -> None:
+        """Read ahead the chats linked to these phones, in one query."""
+        wanted = [p for p in phones if p not in self._by_phone]
+        if not wanted:
+            return
+        rows = await self._session.rows(
+            "SELECT * FROM telegram_chats WHERE phone IN (SELECT value FROM json_each(?))",
+            (keys(wanted),),
+        )
+        self._by_phone.update(dict.fromkeys(wanted))
+        self._by_phone.update((row["phone"], chat_from_row(row)) for row in rows)
 
     async def get(self, chat_id: int) -> TelegramChat | None:
         """A chat by id."""
@@ -39,11 +56,12 @@ class SqliteTelegramChats:
 
     async def by_phone(self, phone: str) -> TelegramChat | None:
         """The chat linked to a phone."""
-        row = await self._session.row("SELECT * FROM telegram_chats WHERE phone = ?", (phone,))
-        return None if row is None else chat_from_row(row)
+        await self.prefetch([phone])
+        return self._by_phone[phone]
 
     async def save(self, chat: TelegramChat) -> None:
         """Insert or replace a chat."""
+        self._by_phone.clear()  # the chat may have been linked to another phone before
         await self._session.run(_UPSERT, {name: column(getattr(chat, name)) for name in _COLUMNS})
 
     async def linked(self) -> list[TelegramChat]:
@@ -55,11 +73,14 @@ class SqliteTelegramChats:
 
     async def username(self) -> str | None:
         """The bot's Telegram username, once the channel has run (for deep links)."""
-        row = await self._session.row("SELECT username FROM telegram_bot WHERE id = 1")
-        return None if row is None else str(row["username"])
+        if self._username is None:
+            row = await self._session.row("SELECT username FROM telegram_bot WHERE id = 1")
+            self._username = (None if row is None else str(row["username"]),)
+        return self._username[0]
 
     async def set_username(self, username: str, at: datetime) -> None:
         """Remember the bot's username, as getMe gave it."""
+        self._username = (username,)
         await self._session.run(
             "INSERT INTO telegram_bot (id, username, seen_at) VALUES (1, ?, ?)"
             " ON CONFLICT (id) DO UPDATE SET username = excluded.username,"

@@ -16,6 +16,7 @@ from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -257,10 +258,13 @@ async def test_saving_a_case_stores_its_new_state(storage: Storage) -> None:
         assert await uow.cases.open_for_phone(PHONE) == []
 
 
-async def test_saving_a_case_never_added_is_refused(storage: Storage) -> None:
+async def test_saving_a_case_never_added_is_refused_when_the_write_is_sent(
+    storage: Storage,
+) -> None:
     async with storage.unit_of_work() as uow:
-        with pytest.raises(LookupError):
-            await uow.cases.save(record("c404").case)
+        await uow.cases.save(record("c404").case)
+        with pytest.raises(LookupError, match="changed 0 row"):
+            await uow.commit()
 
 
 async def test_all_cases_come_newest_first_up_to_the_limit(storage: Storage) -> None:
@@ -431,10 +435,13 @@ async def test_a_failed_message_keeps_its_error_and_is_never_due(storage: Storag
     assert (failed.status, failed.last_error) == (OutboxStatus.FAILED, "unknown number")
 
 
-async def test_marking_a_message_that_does_not_exist_is_refused(storage: Storage) -> None:
+async def test_marking_a_message_that_does_not_exist_is_refused_when_the_write_is_sent(
+    storage: Storage,
+) -> None:
     async with storage.unit_of_work() as uow:
-        with pytest.raises(LookupError):
-            await uow.outbox.mark_failed(404, "no such message")
+        await uow.outbox.mark_failed(404, "no such message")
+        with pytest.raises(LookupError, match="changed 0 row"):
+            await uow.commit()
 
 
 # ---------------------------------------------------------------- inbound
@@ -505,17 +512,25 @@ async def test_operator_tasks_open_oldest_first_with_their_ids(storage: Storage)
     await with_case(storage)
     task = OperatorTask(case_id="c1", kind="home_visit", note="asked at home", created_at=NOW)
     async with storage.unit_of_work() as uow:
-        newer = await uow.tasks.add(task)
-        older = await uow.tasks.add(task.model_copy(update={"created_at": NOW - timedelta(1)}))
-        await uow.tasks.add(task.model_copy(update={"done_at": NOW}))
+        uow.tasks.add(task)
+        uow.tasks.add(task.model_copy(update={"created_at": NOW - timedelta(1)}))
+        uow.tasks.add(task.model_copy(update={"done_at": NOW}))
+        older, newer = await uow.tasks.open()
         assert older.id is not None and newer.id is not None
         assert newer == task.model_copy(update={"id": newer.id})
-        assert await uow.tasks.open() == [older, newer]
+        assert older == task.model_copy(update={"id": older.id, "created_at": NOW - timedelta(1)})
 
 
 # ---------------------------------------------------------------- datetimes
 
 NAIVE = datetime(2026, 1, 12, 10)  # noqa: DTZ001 - the naive datetime the storage refuses
+
+
+async def _now(write: Callable[[Any], None], value: object) -> None:
+    """A write that waits for nothing, called as the awaitable writes are."""
+    write(value)
+
+
 WRITES: dict[str, Callable[[UnitOfWork], Awaitable[object]]] = {
     "case": lambda uow: uow.cases.add(record(created_at=NAIVE)),
     "consent": lambda uow: uow.consents.append(entry(at=NAIVE)),
@@ -523,9 +538,10 @@ WRITES: dict[str, Callable[[UnitOfWork], Awaitable[object]]] = {
     "due": lambda uow: uow.outbox.due(NAIVE),
     "inbound": lambda uow: uow.inbound.add(reply(received_at=NAIVE)),
     "timer": lambda uow: uow.timers.set("c1", TimerKind.REMIND, NAIVE),
-    "task": lambda uow: uow.tasks.add(
-        OperatorTask(case_id=None, kind="nonsense", note="", created_at=NAIVE)
+    "task": lambda uow: _now(
+        uow.tasks.add, OperatorTask(case_id=None, kind="nonsense", note="", created_at=NAIVE)
     ),
+    "put": lambda uow: _now(uow.outbox.put, message(next_attempt_at=NAIVE)),
 }
 
 
@@ -584,8 +600,9 @@ async def test_the_file_is_in_wal_mode(storage: Storage, db_path: Path) -> None:
 
 async def test_a_row_referring_to_an_unknown_case_is_refused(storage: Storage) -> None:
     async with storage.unit_of_work() as uow:
+        await uow.timers.set("c404", TimerKind.REMIND, NOW)
         with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
-            await uow.timers.set("c404", TimerKind.REMIND, NOW)
+            await uow.commit()
 
 
 async def test_a_case_keeps_the_amount_of_its_offer(storage: Storage) -> None:

@@ -35,7 +35,8 @@ from aiogram.types import (
 from bot.channels.telegram import linking
 from bot.choices import button_data
 from bot.dispatcher import MAX_ATTEMPTS, backoff
-from bot.ports import Storage
+from bot.group_commit import GroupCommit
+from bot.ports import Storage, UnitOfWork
 from bot.records import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -112,11 +113,13 @@ def reply_markup(message: OutboxMessage) -> Markup | None:
 
 
 class TelegramSender:
-    """The outbox's Telegram messages → `sendMessage`, with the bookkeeping of each outcome."""
+    """The outbox's Telegram messages → `sendMessage`, with the bookkeeping of each outcome
+    (written by group commit: chats served side by side share transactions)."""
 
     def __init__(self, bot: Bot, storage: Storage, limits: TelegramLimits | None = None) -> None:
         self.bot, self.storage = bot, storage
         self.limits = limits or TelegramLimits()
+        self._writes = GroupCommit(storage)  # the outcomes of chats sent side by side
 
     async def dispatch(self, messages: Sequence[OutboxMessage], now: datetime) -> int:
         """Send what the limits allow now, chats side by side; how many were settled."""
@@ -167,30 +170,42 @@ class TelegramSender:
 
     async def _sent(self, message: OutboxMessage, provider_id: str, now: datetime) -> None:
         assert message.id is not None
-        async with self.storage.unit_of_work() as uow:
-            await uow.outbox.mark_sent(message.id, provider_id, now)
+        message_id = message.id
+
+        async def write(uow: UnitOfWork) -> None:
+            await uow.outbox.mark_sent(message_id, provider_id, now)
             await uow.outbox.mark_delivered(provider_id)  # Telegram took it: no receipts follow
-            await uow.commit()
+
+        await self._writes.write(write)
 
     async def _postpone(self, message: OutboxMessage, error: str, now: datetime) -> None:
         assert message.id is not None
-        async with self.storage.unit_of_work() as uow:
-            await uow.outbox.postpone(message.id, now, error)
-            await uow.commit()
+        message_id = message.id
+
+        async def write(uow: UnitOfWork) -> None:
+            await uow.outbox.postpone(message_id, now, error)
+
+        await self._writes.write(write)
 
     async def _retry(self, message: OutboxMessage, error: str, now: datetime) -> None:
         assert message.id is not None
         if message.attempts + 1 >= MAX_ATTEMPTS:
             await self._failed(message, f"{error}; gave up after {MAX_ATTEMPTS} attempts")
             return
-        async with self.storage.unit_of_work() as uow:
-            await uow.outbox.mark_retry(message.id, now + backoff(message.attempts + 1), error)
-            await uow.commit()
+        message_id, later = message.id, now + backoff(message.attempts + 1)
+
+        async def write(uow: UnitOfWork) -> None:
+            await uow.outbox.mark_retry(message_id, later, error)
+
+        await self._writes.write(write)
 
     async def _failed(self, message: OutboxMessage, error: str) -> None:
         """Mark it failed; no operator task: the SMS of the same text carries the case."""
         assert message.id is not None
         log.warning("Telegram message %s not sent: %s", message.client_ref, error)
-        async with self.storage.unit_of_work() as uow:
-            await uow.outbox.mark_failed(message.id, error)
-            await uow.commit()
+        message_id = message.id
+
+        async def write(uow: UnitOfWork) -> None:
+            await uow.outbox.mark_failed(message_id, error)
+
+        await self._writes.write(write)
