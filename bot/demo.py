@@ -116,8 +116,8 @@ WORDS: dict[Language | None, dict[str, str]] = {
 class Handsets(Protocol):
     """The phones' side of the SMS network: what each phone received, and its replies."""
 
-    async def received(self, phone: str) -> list[str]:
-        """The whole texts delivered to the (E.164) phone by now, oldest first."""
+    async def received(self, phones: Sequence[str]) -> dict[str, list[str]]:
+        """The whole texts delivered to each (E.164) phone by now, oldest first."""
 
     async def send(self, phone: str, text: str) -> None:
         """The phone replies: a mobile-originated message to the bot."""
@@ -132,9 +132,9 @@ class SimulatedHandsets:
     def __init__(self, gateway: SimulatedSmsGateway) -> None:
         self._gateway = gateway
 
-    async def received(self, phone: str) -> list[str]:
-        """The texts of the phone's inbox, in its order (delivered by now, oldest first)."""
-        return [message.text for message in await self._gateway.inbox(phone)]
+    async def received(self, phones: Sequence[str]) -> dict[str, list[str]]:
+        """The texts of the phones' inboxes, each in its order (one read for them all)."""
+        return await self._gateway.inbox_texts(phones)
 
     async def send(self, phone: str, text: str) -> None:
         """Queue the reply on the gateway, for the bot's next tick."""
@@ -182,9 +182,9 @@ class SmscHandsets:
         self._short_number = short_number
         self._timeout = timeout
 
-    async def received(self, phone: str) -> list[str]:
-        """The whole texts the SMSC delivered to the phone (addressed without the plus)."""
-        return self._smsc.messages(phone.removeprefix("+"))
+    async def received(self, phones: Sequence[str]) -> dict[str, list[str]]:
+        """The whole texts the SMSC delivered to each phone (addressed without the plus)."""
+        return {phone: self._smsc.messages(phone.removeprefix("+")) for phone in phones}
 
     async def send(self, phone: str, text: str) -> None:
         """The reply goes as deliver_sm; it returns once the bot has stored and answered it."""
@@ -275,41 +275,48 @@ class Citizens:
         """Every phone with a case still waiting reads its new SMS and answers; replies sent."""
         self.meet(cases)
         waiting = sorted({r.phone for r in cases if r.phone and not settled(r)})
+        reading = [n for n in waiting if self.phones[n].behaviour is not Behaviour.SILENT]
+        received = await handsets.received(reading)
+        new = {n: received[n][self.phones[n].read :] for n in reading}
+        kinds = await _kinds(app, [n for n in reading if new[n]])
         sent = 0
-        for number in waiting:
+        for number in reading:
             phone = self.phones[number]
-            if phone.behaviour is not Behaviour.SILENT:
-                sent += await self._read(app, handsets, phone)
+            if new[number]:
+                phone.read = len(received[number])
+                sent += await _read(handsets, phone, new[number], kinds[number])
         return sent
 
-    async def _read(self, app: App, handsets: Handsets, phone: Phone) -> int:
-        received = await handsets.received(phone.number)
-        new = received[phone.read :]
-        if not new:
-            return 0
-        kinds = await _kinds(app, phone.number)
-        read = [(message_code(text), kinds.get(text)) for text in new]
-        phone.read = len(received)
-        phone.codes.update(code for code, kind in read if code and kind == "offer")
-        answered: set[str] = set()
-        for code, kind in read:
-            if code is None or kind is None or code in answered:
-                continue
-            reply = phone.answer(code, kind)
-            if reply is not None:
-                answered.add(code)
-                await handsets.send(phone.number, reply)
-        return len(answered)
+
+async def _read(handsets: Handsets, phone: Phone, new: list[str], kinds: dict[str, str]) -> int:
+    """The phone reads its new texts and answers each case once; how many it answered."""
+    read = [(message_code(text), kinds.get(text)) for text in new]
+    phone.codes.update(code for code, kind in read if code and kind == "offer")
+    answered: set[str] = set()
+    for code, kind in read:
+        if code is None or kind is None or code in answered:
+            continue
+        reply = phone.answer(code, kind)
+        if reply is not None:
+            answered.add(code)
+            await handsets.send(phone.number, reply)
+    return len(answered)
 
 
-async def _kinds(app: App, phone: str) -> dict[str, str]:
-    """What each SMS the bot sent to a phone's cases asks: its text → kind (its template)."""
+async def _kinds(app: App, phones: Sequence[str]) -> dict[str, dict[str, str]]:
+    """Per phone, what each SMS the bot sent to its cases asks: text → kind (its template),
+    for all these phones in one unit of work."""
+    kinds: dict[str, dict[str, str]] = {phone: {} for phone in phones}
+    if not phones:
+        return kinds
     async with app.storage.unit_of_work() as uow:
-        kinds: dict[str, str] = {}
-        for record in await uow.cases.for_phone(phone):
-            for message in await uow.outbox.for_case(record.case.id):
-                if message.channel is Channel.SMS:
-                    kinds[message.text] = message.template_id.split(".", 1)[0]  # offer.burial
+        await uow.cases.prefetch(phones=phones)
+        for phone in phones:
+            for record in await uow.cases.for_phone(phone):
+                for message in await uow.outbox.for_case(record.case.id):
+                    if message.channel is Channel.SMS:
+                        kind = message.template_id.split(".", 1)[0]  # offer.burial → offer
+                        kinds[phone][message.text] = kind
     return kinds
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Literal
 
 import phonenumbers
@@ -41,6 +42,7 @@ def _parse(text: str) -> PhoneNumber:
         raise InvalidPhone("unparseable", "this does not look like a phone number") from error
 
 
+@lru_cache(maxsize=1 << 16)  # pure, and parsing is slow: a gateway checks every destination
 def normalize_phone(text: str) -> str:
     """Normalise a Kazakhstan mobile number to E.164 "+77XXXXXXXXX"; raise InvalidPhone if not one.
 

@@ -7,6 +7,7 @@ temporarily twice per text before one submission is delivered, "...0002" fails p
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -234,6 +235,22 @@ class SimulatedSmsGateway:
             (normalize_phone(phone), now),
         ).fetchall()
         return [InboxMessage.model_validate(dict(row)) for row in rows]
+
+    async def inbox_texts(self, phones: Sequence[str]) -> dict[str, list[str]]:
+        """The texts each phone has received by now, oldest first, in one read (as `inbox`;
+        a phone that received nothing has an empty list)."""
+        now = to_text(await self._now())
+        wanted = {normalize_phone(phone): phone for phone in phones}
+        texts: dict[str, list[str]] = {phone: [] for phone in phones}
+        rows = self._conn.execute(
+            "SELECT to_phone, text FROM submission"
+            " WHERE to_phone IN (SELECT value FROM json_each(?))"
+            " AND outcome = 'delivered' AND final_at <= ? ORDER BY final_at, id",
+            (json.dumps(list(wanted)), now),
+        ).fetchall()
+        for row in rows:
+            texts[wanted[row["to_phone"]]].append(row["text"])
+        return texts
 
     async def sent_by(self, phone: str) -> list[InboundMessage]:
         """What a phone sent (the tester's replies), oldest first, taken by the bot or not."""

@@ -203,6 +203,22 @@ async def test_a_dead_number_fails_permanently_and_receives_nothing(
     assert await gateway.inbox(DEAD) == []
 
 
+async def test_the_inboxes_of_many_phones_read_at_once_are_each_phones_inbox(
+    gateway: SimulatedSmsGateway, clock: FakeClock
+) -> None:
+    other = "+77017654321"
+    for n, to in enumerate([PHONE, other, FLAKY, PHONE, DEAD, other]):
+        await gateway.submit(f"ref-{n}", to, f"text {n}")
+        clock.advance(0.5)
+    clock.advance(2)  # past the receipt delay: all six are delivered
+    await gateway.submit("ref-late", PHONE, "not delivered yet")
+    phones = [PHONE, other, FLAKY, DEAD, "+77019999999"]
+    texts = await gateway.inbox_texts(phones)
+    assert texts == {phone: [m.text for m in await gateway.inbox(phone)] for phone in phones}
+    assert texts[PHONE] == ["text 0", "text 3"] and texts[other] == ["text 1", "text 5"]
+    assert texts[FLAKY] == texts[DEAD] == texts["+77019999999"] == []
+
+
 @pytest.mark.parametrize(
     "to",
     ["+7 7172 123456", "+77172123456", "+7701", "not a phone", "+79161234567", "87011234567"],
