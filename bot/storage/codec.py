@@ -118,18 +118,39 @@ def _case_from_json(body: str) -> Case:
     return case
 
 
+_CASE_COLUMNS = (
+    "body", "code", "subject_iin", "addressee_iin", "phone", "event_id", "created_at", "amount",
+    "monthly",
+)  # fmt: skip
+
+
 def case_from_row(row: sqlite3.Row) -> CaseRecord:
     """A `cases` row as a record."""
+    return _case_record(tuple(row[name] for name in _CASE_COLUMNS))
+
+
+# Decoding a case costs about 15 µs; a row read again unchanged (the same columns, the same
+# body) is the same immutable record, so the last ones decoded are kept: a unit of work that
+# reads the open cases finds most of them as an earlier one left them. About 3.7 KB each.
+CASE_CACHE = 1 << 14
+
+
+Columns = tuple[str, str, str, str, str | None, int, str, str | None, int]  # _CASE_COLUMNS
+
+
+@lru_cache(maxsize=CASE_CACHE)
+def _case_record(columns: Columns) -> CaseRecord:
+    body, code, subject_iin, addressee_iin, phone, event_id, created_at, amount, monthly = columns
     return CaseRecord(
-        case=_case_from_json(row["body"]),
-        code=row["code"],
-        subject_iin=row["subject_iin"],
-        addressee_iin=row["addressee_iin"],
-        phone=row["phone"],
-        event_id=row["event_id"],
-        created_at=from_utc_text(row["created_at"]),
-        amount=None if row["amount"] is None else Decimal(row["amount"]),
-        monthly=bool(row["monthly"]),
+        case=_case_from_json(body),
+        code=code,
+        subject_iin=subject_iin,
+        addressee_iin=addressee_iin,
+        phone=phone,
+        event_id=event_id,
+        created_at=from_utc_text(created_at),
+        amount=None if amount is None else Decimal(amount),
+        monthly=bool(monthly),
     )
 
 
