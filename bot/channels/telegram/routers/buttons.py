@@ -11,6 +11,7 @@ case was answered by SMS meanwhile) is answered "already answered" and changes n
 from __future__ import annotations
 
 import logging
+from typing import Literal
 
 from aiogram import Router
 from aiogram.exceptions import TelegramAPIError
@@ -21,9 +22,9 @@ from aiogram.utils.i18n import gettext as _
 from bot.channels.telegram import linking, texts
 from bot.channels.telegram.deps import Deps
 from bot.channels.telegram.routers.common import private
-from bot.choices import LANGUAGE_ACTIONS, MEANINGS, parse_button
-from bot.flow import log_inbound, pressed
-from bot.records import Channel, InboundMessage, OutboxMessage, TelegramChat
+from bot.choices import LANGUAGE_ACTIONS, MEANINGS, Press, parse_button
+from bot.flow import pressed
+from bot.records import Channel, InboundMessage, OutboxMessage
 from domain.model import Language
 
 log = logging.getLogger(__name__)
@@ -43,28 +44,21 @@ def _label(shown: OutboxMessage, action: str) -> str:
     return labels[0] if labels else action
 
 
-async def _shown(deps: Deps, message_id: int) -> OutboxMessage | None:
-    async with deps.storage.unit_of_work() as uow:
-        return await uow.outbox.get(message_id)
+Verdict = Literal["stale", "language", "not_linked", "logged"]
 
 
 async def press(query: CallbackQuery, deps: Deps, i18n: I18n) -> None:
     """Answer the query at once; hand a fresh press to the flow, refuse a stale one."""
     press = parse_button(query.data or "")
-    shown = None if press is None else await _shown(deps, press.message_id)
-    chat = await linking.chat_of(deps.storage, query.from_user.id)
-    if press is None or shown is None or shown.address != str(query.from_user.id):
+    verdict, action = ("stale", "") if press is None else await _take(deps, query, press)
+    if verdict == "stale":
         await query.answer(_(texts.ALREADY_ANSWERED))
         return
-    action = press.action
-    if shown.case_id is None:  # the chat's own language keyboard
+    if verdict == "language":  # the chat's own language keyboard
         await _choose_language(query, deps, i18n, action)
         return
-    if chat is None or chat.phone is None:
+    if verdict == "not_linked":
         await query.answer(_(texts.NOT_LINKED), show_alert=True)
-        return
-    if not await _log_press(deps, query, chat, shown, action):
-        await query.answer(_(texts.ALREADY_ANSWERED))
         return
     await query.answer()
     deps.wake()
@@ -75,25 +69,33 @@ async def press(query: CallbackQuery, deps: Deps, i18n: I18n) -> None:
             log.info("could not remove the buttons of an answered message: %s", error)
 
 
-async def _log_press(
-    deps: Deps, query: CallbackQuery, chat: TelegramChat, shown: OutboxMessage, action: str
-) -> bool:
-    """Log a current press for the flow; False when it is stale or the keyboard was used."""
-    assert chat.phone is not None and shown.id is not None
-    group = "language" if action in LANGUAGE_ACTIONS else "answer"
-    message = InboundMessage(
-        channel=Channel.TELEGRAM,
-        address=chat.phone,
-        provider_id=f"press:{shown.id}:{group}",  # one answer per keyboard
-        text=_label(shown, action),
-        received_at=await deps.clock.now(),
-        button=query.data,
-    )
+async def _take(deps: Deps, query: CallbackQuery, press: Press) -> tuple[Verdict, str]:
+    """Judge a press and log a current one for the flow, in one unit of work: stale (not a
+    message this chat was shown, its step over, or its keyboard used), the chat's language
+    keyboard, a chat not linked to a phone, or logged; and the action pressed."""
     async with deps.storage.unit_of_work() as uow:
+        shown = await uow.outbox.get(press.message_id)
+        if shown is None or shown.address != str(query.from_user.id):
+            return "stale", press.action
+        if shown.case_id is None:
+            return "language", press.action
+        chat = await uow.telegram.get(query.from_user.id)
+        if chat is None or chat.phone is None:
+            return "not_linked", press.action
+        group = "language" if press.action in LANGUAGE_ACTIONS else "answer"
+        message = InboundMessage(
+            channel=Channel.TELEGRAM,
+            address=chat.phone,
+            provider_id=f"press:{shown.id}:{group}",  # one answer per keyboard
+            text=_label(shown, press.action),
+            received_at=await deps.clock.now(),
+            button=query.data,
+        )
         record, current = await pressed(uow, message)
-    if record is None or current is None:
-        return False
-    return await log_inbound(deps.storage, [message]) == 1
+        if record is None or current is None or await uow.inbound.add(message) is None:
+            return "stale", press.action
+        await uow.commit()
+    return "logged", press.action
 
 
 async def _choose_language(query: CallbackQuery, deps: Deps, i18n: I18n, action: str) -> None:
