@@ -311,12 +311,14 @@ async def _kinds(app: App, phones: Sequence[str]) -> dict[str, dict[str, str]]:
         return kinds
     async with app.storage.unit_of_work() as uow:
         await uow.cases.prefetch(phones=phones)
-        for phone in phones:
-            for record in await uow.cases.for_phone(phone):
-                for message in await uow.outbox.for_case(record.case.id):
-                    if message.channel is Channel.SMS:
-                        kind = message.template_id.split(".", 1)[0]  # offer.burial → offer
-                        kinds[phone][message.text] = kind
+        cases = {phone: await uow.cases.for_phone(phone) for phone in phones}
+        sent = await uow.outbox.for_cases([r.case.id for found in cases.values() for r in found])
+    for phone, found in cases.items():
+        for record in found:
+            for message in sent[record.case.id]:
+                if message.channel is Channel.SMS:
+                    kind = message.template_id.split(".", 1)[0]  # offer.burial → offer
+                    kinds[phone][message.text] = kind
     return kinds
 
 

@@ -162,6 +162,9 @@ class Outbox(Protocol):
     async def for_case(self, case_id: str) -> list[OutboxMessage]:
         """A case's messages in order."""
 
+    async def for_cases(self, case_ids: Sequence[str]) -> dict[str, list[OutboxMessage]]:
+        """Each of these cases' messages in order, in one query (a case without: empty)."""
+
 
 class InboundLog(Protocol):
     """Inbound messages, logged before handling; each provider id once."""

@@ -216,6 +216,17 @@ class SqliteOutbox:
         )
         return [outbox_from_row(row) for row in rows]
 
+    async def for_cases(self, case_ids: Sequence[str]) -> dict[str, list[OutboxMessage]]:
+        """Each of these cases' messages in order, in one query (a case without: empty)."""
+        found: dict[str, list[OutboxMessage]] = {case_id: [] for case_id in case_ids}
+        rows = await self._session.rows(
+            "SELECT * FROM outbox WHERE case_id IN (SELECT value FROM json_each(?)) ORDER BY id",
+            (keys(case_ids),),
+        )
+        for row in rows:
+            found[row["case_id"]].append(outbox_from_row(row))
+        return found
+
     def _update(self, message_id: int, assignments: str, params: tuple[object, ...]) -> None:
         """Change one message, with the unit of work's other writes; a message that does not
         exist is refused (`StaleWrite`, a LookupError) when the write is sent."""

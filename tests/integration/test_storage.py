@@ -365,6 +365,23 @@ async def test_enqueueing_is_idempotent_by_client_reference(storage: Storage) ->
         assert await uow.outbox.for_case("c1") == [stored]
 
 
+async def test_the_messages_of_many_cases_read_at_once_are_each_cases_own(
+    storage: Storage,
+) -> None:
+    await with_case(storage, record("c1"), record("c2", event_id=2), record("c3", event_id=3))
+    async with storage.unit_of_work() as uow:
+        for n, case_id in enumerate(["c1", "c2", "c1", "c2", "c1"]):
+            uow.outbox.put(message(f"m-{n}", case_id=case_id))
+        await uow.commit()
+    async with storage.unit_of_work() as uow:
+        found = await uow.outbox.for_cases(["c1", "c2", "c3", "c9"])
+        one_by_one = {c: await uow.outbox.for_case(c) for c in ["c1", "c2", "c3", "c9"]}
+    assert found == one_by_one
+    assert [m.client_ref for m in found["c1"]] == ["m-0", "m-2", "m-4"]
+    assert [m.client_ref for m in found["c2"]] == ["m-1", "m-3"]
+    assert found["c3"] == found["c9"] == []
+
+
 async def test_due_messages_are_the_queued_ones_due_now_in_time_order(storage: Storage) -> None:
     await with_case(storage)
     async with storage.unit_of_work() as uow:
