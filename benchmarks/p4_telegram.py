@@ -40,6 +40,7 @@ import io
 import logging
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable, Coroutine, Iterator
 from functools import partial
 from pathlib import Path
@@ -147,8 +148,9 @@ async def echoes(user: FakeUser, messages: int, latencies: list[float]) -> None:
         await step(user, partial(user.send_text, text), is_text(text), latencies)
 
 
-async def echo_run(users: int, messages: int) -> tuple[float, list[float]]:
-    """Seconds for `users` users to have `messages` echoes each; every step's latency."""
+async def echo_run(users: int, messages: int) -> tuple[float, list[float], Counter[str]]:
+    """Seconds for `users` users to have `messages` echoes each; every step's latency; the
+    Bot API methods the timed window called."""
     latencies: list[float] = []
     async with BotApiServer(TOKEN) as server:
         session = AiohttpSession(api=TelegramAPIServer.from_base(server.base_url))
@@ -162,13 +164,15 @@ async def echo_run(users: int, messages: int) -> tuple[float, list[float]]:
             await server.wait_until_polled(WAIT)
             people = [server.user(FIRST_USER + n) for n in range(users)]
             await timed([echoes(user, 1, []) for user in people])  # warm-up: connections
+            before = len(server.requests)
             seconds = await timed([echoes(user, messages, latencies) for user in people])
+            calls = methods(server, before)
         finally:
             await dispatcher.stop_polling()
             with contextlib.suppress(asyncio.CancelledError):
                 await polling
             await session.close()
-    return seconds, latencies
+    return seconds, latencies, calls
 
 
 # ---------------------------------------------------------------- the bot
@@ -225,9 +229,9 @@ def quiet(logger: str) -> Iterator[None]:
 
 async def serve_and_time(
     app: App, server: BotApiServer, phones: list[str]
-) -> tuple[float, list[float]]:
+) -> tuple[float, list[float], Counter[str]]:
     """Serve the bot; link every user, warm up with the first, time the others: the
-    seconds, and every step's latency."""
+    seconds, every step's latency and the Bot API methods the window called."""
     stop = asyncio.Event()
     # run_until writes "serving: ..." to standard output, where the figures go
     with contextlib.redirect_stdout(io.StringIO()), quiet("apscheduler"):
@@ -239,20 +243,23 @@ async def serve_and_time(
             await applies(people[0], offers[0], [])  # warm-up
             await settle(app)
             latencies: list[float] = []
+            before = len(server.requests)
             seconds = await timed(
                 [
                     applies(user, offer, latencies)
                     for user, offer in zip(people[1:], offers[1:], strict=True)
                 ]
             )
+            calls = methods(server, before)
         finally:
             stop.set()
             await asyncio.wait_for(serving, WAIT)
-    return seconds, latencies
+    return seconds, latencies, calls
 
 
-async def bot_run(users: int) -> tuple[float, list[float]]:
-    """Seconds for `users` citizens to take both steps; every step's latency."""
+async def bot_run(users: int) -> tuple[float, list[float], Counter[str]]:
+    """Seconds for `users` citizens to take both steps; every step's latency; the Bot API
+    methods the timed window called."""
     with tempfile.TemporaryDirectory(prefix="p4-telegram-") as data_dir:
         world = open_world(Path(data_dir))
         try:
@@ -267,22 +274,35 @@ async def bot_run(users: int) -> tuple[float, list[float]]:
                     sms_rate=UNLIMITED,
                     console=False,
                 )
-                seconds, latencies = await serve_and_time(app, server, phones)
+                seconds, latencies, calls = await serve_and_time(app, server, phones)
         finally:
             await world.close()
-    return seconds, latencies
+    return seconds, latencies, calls
 
 
 # ---------------------------------------------------------------- the figures
 
 
+def methods(server: BotApiServer, since: int) -> Counter[str]:
+    """The Bot API methods called since the `since`-th request, counted."""
+    return Counter(method for method, _ in server.requests[since:])
+
+
+def per_step(calls: Counter[str], steps: int) -> dict[str, float]:
+    """Calls of each method per step, and in all."""
+    shares = {method: round(n / steps, 2) for method, n in sorted(calls.items())} if steps else {}
+    return {**shares, "all": round(sum(calls.values()) / steps, 2) if steps else 0.0}
+
+
 async def measure(quick: bool) -> dict[str, Any]:
     """Echo, then the bot, with the same number of users side by side."""
     users, messages = (10, 5) if quick else (50, 20)
-    echo_seconds, echo_latencies = await echo_run(users, messages)
-    bot_seconds, bot_latencies = await bot_run(users)
+    echo_seconds, echo_latencies, echo_calls = await echo_run(users, messages)
+    bot_seconds, bot_latencies, bot_calls = await bot_run(users)
     echo_rate = rate(len(echo_latencies), echo_seconds)
     bot_rate = rate(len(bot_latencies), bot_seconds)
+    bot_per_step = per_step(bot_calls, len(bot_latencies))
+    echo_per_step = per_step(echo_calls, len(echo_latencies))
     return {
         "name": "P4 telegram",
         "users": users,
@@ -293,6 +313,15 @@ async def measure(quick: bool) -> dict[str, Any]:
         "bot_steps_per_s": bot_rate,
         "echo_steps_per_s": echo_rate,
         "ratio": round(bot_rate / echo_rate, 3) if echo_rate else 0.0,
+        # what a step asks of the Bot API: the echo sends one message; the bot answers the
+        # callback, takes the buttons off the question and sends its next message(s)
+        "bot_api_calls_per_step": bot_per_step,
+        "echo_api_calls_per_step": echo_per_step,
+        "api_calls_per_s_ratio": (
+            round(bot_rate * bot_per_step["all"] / (echo_rate * echo_per_step["all"]), 3)
+            if echo_rate and echo_per_step["all"]
+            else 0.0
+        ),
         "bot_latency": latency_ms(bot_latencies),
         "echo_latency": latency_ms(echo_latencies),
         "target_ratio": TARGET_RATIO,
