@@ -24,7 +24,7 @@ test:  ## the README's test command: every check and the whole test suite
 demo:  ## the end-to-end demo on embedded SQLite
 	$(PY) -m bot demo
 
-bench:  ## the full benchmarks: one JSON object on standard output (tens of minutes)
+bench:  ## the full benchmarks: one JSON object on standard output (about 6 minutes)
 	$(PY) -m benchmarks
 
 bench-quick:  ## the same code paths with small N (about a minute), as CI runs them
