@@ -6,10 +6,13 @@ the file exactly as it would. And a page of work costs the same statements whate
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import AsyncIterator
 from contextlib import closing
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
+
+import pytest
 
 from bot.ports import UnitOfWork
 from bot.records import Citizen, DecisionRecord, OperatorTask, PaymentOrder, TimerKind
@@ -151,37 +154,38 @@ async def test_reading_ahead_changes_no_answer_and_no_row(tmp_path: Path) -> Non
     assert ahead_trips < asked_trips
 
 
-async def test_a_deferred_write_is_seen_by_the_next_read_and_lost_without_a_commit(
-    tmp_path: Path,
-) -> None:
-    storage = await SqliteStorage.open(tmp_path / "bot.sqlite3")
+@pytest.fixture
+async def storage(tmp_path: Path) -> AsyncIterator[SqliteStorage]:
+    """A storage on a fresh file holding what `before` writes."""
+    opened = await SqliteStorage.open(tmp_path / "bot.sqlite3")
     try:
-        await before(storage)
-        async with storage.unit_of_work() as uow:
-            uow.outbox.put(message("m-later", template_id="accepted"))
-            refs = [m.client_ref for m in await uow.outbox.for_case("c1")]
-            assert refs == ["offer:c1:1", "m-later"]
-        async with storage.unit_of_work() as uow:
-            assert [m.client_ref for m in await uow.outbox.for_case("c1")] == ["offer:c1:1"]
+        await before(opened)
+        yield opened
     finally:
-        await storage.close()
+        await opened.close()
+
+
+async def test_a_deferred_write_is_seen_by_the_next_read_and_lost_without_a_commit(
+    storage: SqliteStorage,
+) -> None:
+    async with storage.unit_of_work() as uow:
+        uow.outbox.put(message("m-later", template_id="accepted"))
+        refs = [m.client_ref for m in await uow.outbox.for_case("c1")]
+        assert refs == ["offer:c1:1", "m-later"]
+    async with storage.unit_of_work() as uow:
+        assert [m.client_ref for m in await uow.outbox.for_case("c1")] == ["offer:c1:1"]
 
 
 async def test_cases_added_in_a_unit_of_work_come_newest_first_with_the_stored_ones(
-    tmp_path: Path,
+    storage: SqliteStorage,
 ) -> None:
-    storage = await SqliteStorage.open(tmp_path / "bot.sqlite3")
-    try:
-        await before(storage)
-        async with storage.unit_of_work() as uow:
-            await uow.cases.prefetch(phones=[PHONE], event_ids=[2, 3])
-            same_time = record("c3", event_id=3)  # created at the same instant as c1
-            await uow.cases.add(record("c2", event_id=2, created_at=NOW - timedelta(days=1)))
-            await uow.cases.add(same_time)
-            remembered = [r.case.id for r in await uow.cases.for_phone(PHONE)]
-            await uow.commit()
-        async with storage.unit_of_work() as uow:
-            stored = [r.case.id for r in await uow.cases.for_phone(PHONE)]
-    finally:
-        await storage.close()
+    async with storage.unit_of_work() as uow:
+        await uow.cases.prefetch(phones=[PHONE], event_ids=[2, 3])
+        same_time = record("c3", event_id=3)  # created at the same instant as c1
+        await uow.cases.add(record("c2", event_id=2, created_at=NOW - timedelta(days=1)))
+        await uow.cases.add(same_time)
+        remembered = [r.case.id for r in await uow.cases.for_phone(PHONE)]
+        await uow.commit()
+    async with storage.unit_of_work() as uow:
+        stored = [r.case.id for r in await uow.cases.for_phone(PHONE)]
     assert remembered == stored == ["c3", "c1", "c2"]
