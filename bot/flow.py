@@ -216,10 +216,8 @@ async def handle(
 
 async def log_inbound(storage: Storage, messages: list[InboundMessage]) -> int:
     """Log messages before handling them; each provider id once. The number new."""
-    new = 0
     async with storage.unit_of_work() as uow:
-        for message in messages:
-            new += await uow.inbound.add(message) is not None
+        new = await uow.inbound.log(messages)
         await uow.commit()
     return new
 

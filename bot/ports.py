@@ -172,6 +172,9 @@ class InboundLog(Protocol):
     async def add(self, message: InboundMessage) -> InboundMessage | None:
         """Log a message; None when this provider id was logged before."""
 
+    async def log(self, messages: Sequence[InboundMessage]) -> int:
+        """Log messages in one go; how many were new (a provider id logged before is not)."""
+
     async def pending(self, limit: int = 100) -> list[InboundMessage]:
         """Logged but not yet handled, oldest first."""
 

@@ -255,6 +255,11 @@ class SqliteInboundLog:
         row = await self._session.row(_INSERT_INBOUND + " RETURNING *", params)
         return None if row is None else inbound_from_row(row)
 
+    async def log(self, messages: Sequence[InboundMessage]) -> int:
+        """Log messages in one statement run; how many were new."""
+        batch = [{n: column(getattr(m, n)) for n in _INBOUND_COLUMNS} for m in messages]
+        return await self._session.run_many(_INSERT_INBOUND, batch)
+
     async def pending(self, limit: int = 100) -> list[InboundMessage]:
         """Logged but not yet handled, oldest first."""
         rows = await self._session.rows(

@@ -92,6 +92,15 @@ class Session:
         cursor = await self._open_connection().execute(sql, params)
         return cursor.rowcount
 
+    async def run_many(self, sql: str, batch: Sequence[Params]) -> int:
+        """Run a statement now for each parameter set, in one trip; rows changed in all."""
+        await self.flush()
+        if not batch:
+            return 0
+        self.trips += 1
+        cursor = await self._open_connection().executemany(sql, batch)
+        return cursor.rowcount
+
     async def insert(self, sql: str, params: Params = ()) -> int | None:
         """Run an INSERT now; the new row's id, or None when nothing was inserted."""
         await self.flush()

@@ -473,6 +473,22 @@ async def test_an_inbound_message_is_logged_once_per_provider_id(storage: Storag
         assert await uow.inbound.pending() == [logged]
 
 
+async def test_a_batch_of_inbound_messages_is_logged_once_per_provider_id(
+    storage: Storage,
+) -> None:
+    async with storage.unit_of_work() as uow:
+        assert await uow.inbound.add(reply("p-1")) is not None
+        batch = [reply("p-1"), reply("p-2"), reply("p-3"), reply("p-2", text="again")]
+        assert await uow.inbound.log(batch) == 2  # p-1 logged before, p-2 once
+        assert await uow.inbound.log([]) == 0
+        pending = await uow.inbound.pending()
+    assert [(m.provider_id, m.text) for m in pending] == [
+        ("p-1", "иә"),
+        ("p-2", "иә"),
+        ("p-3", "иә"),
+    ]
+
+
 async def test_pending_messages_are_the_unhandled_ones_oldest_first(storage: Storage) -> None:
     await with_case(storage)
     async with storage.unit_of_work() as uow:
