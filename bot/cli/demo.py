@@ -144,11 +144,12 @@ async def sms_counts(app: App, records: list[CaseRecord]) -> dict[str, dict[str,
     """Messages handed to the gateway, by the language of their text."""
     messages, segments = Counter[str](), Counter[str]()
     async with app.storage.unit_of_work() as uow:
-        for r in records:
-            for m in await uow.outbox.for_case(r.case.id):
-                if m.status in SENT:
-                    messages[m.language] += 1
-                    segments[m.language] += m.segments
+        sent = await uow.outbox.for_cases([r.case.id for r in records])
+    for found in sent.values():
+        for m in found:
+            if m.status in SENT:
+                messages[m.language] += 1
+                segments[m.language] += m.segments
     languages = [*sorted(messages), "all"]
     messages["all"], segments["all"] = messages.total(), segments.total()
     return {lang: {"messages": messages[lang], "segments": segments[lang]} for lang in languages}
