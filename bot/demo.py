@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from enum import StrEnum
@@ -116,8 +116,9 @@ WORDS: dict[Language | None, dict[str, str]] = {
 class Handsets(Protocol):
     """The phones' side of the SMS network: what each phone received, and its replies."""
 
-    async def received(self, phones: Sequence[str]) -> dict[str, list[str]]:
-        """The whole texts delivered to each (E.164) phone by now, oldest first."""
+    async def received(self, since: Mapping[str, int]) -> dict[str, list[str]]:
+        """The texts delivered to each (E.164) phone by now after its first `since[phone]`,
+        oldest first."""
 
     async def send(self, phone: str, text: str) -> None:
         """The phone replies: a mobile-originated message to the bot."""
@@ -132,9 +133,9 @@ class SimulatedHandsets:
     def __init__(self, gateway: SimulatedSmsGateway) -> None:
         self._gateway = gateway
 
-    async def received(self, phones: Sequence[str]) -> dict[str, list[str]]:
-        """The texts of the phones' inboxes, each in its order (one read for them all)."""
-        return await self._gateway.inbox_texts(phones)
+    async def received(self, since: Mapping[str, int]) -> dict[str, list[str]]:
+        """The new texts of the phones' inboxes, each in its order (one read for them all)."""
+        return await self._gateway.inbox_texts(since)
 
     async def send(self, phone: str, text: str) -> None:
         """Queue the reply on the gateway, for the bot's next tick."""
@@ -182,9 +183,10 @@ class SmscHandsets:
         self._short_number = short_number
         self._timeout = timeout
 
-    async def received(self, phones: Sequence[str]) -> dict[str, list[str]]:
-        """The whole texts the SMSC delivered to each phone (addressed without the plus)."""
-        return {phone: self._smsc.messages(phone.removeprefix("+")) for phone in phones}
+    async def received(self, since: Mapping[str, int]) -> dict[str, list[str]]:
+        """The texts the SMSC delivered to each phone (addressed without the plus) after its
+        first `since[phone]`."""
+        return {p: self._smsc.messages(p.removeprefix("+"))[n:] for p, n in since.items()}
 
     async def send(self, phone: str, text: str) -> None:
         """The reply goes as deliver_sm; it returns once the bot has stored and answered it."""
@@ -276,14 +278,13 @@ class Citizens:
         self.meet(cases)
         waiting = sorted({r.phone for r in cases if r.phone and not settled(r)})
         reading = [n for n in waiting if self.phones[n].behaviour is not Behaviour.SILENT]
-        received = await handsets.received(reading)
-        new = {n: received[n][self.phones[n].read :] for n in reading}
+        new = await handsets.received({n: self.phones[n].read for n in reading})
         kinds = await _kinds(app, [n for n in reading if new[n]])
         sent = 0
         for number in reading:
             phone = self.phones[number]
             if new[number]:
-                phone.read = len(received[number])
+                phone.read += len(new[number])
                 sent += await _read(handsets, phone, new[number], kinds[number])
         return sent
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Literal
@@ -236,17 +236,23 @@ class SimulatedSmsGateway:
         ).fetchall()
         return [InboxMessage.model_validate(dict(row)) for row in rows]
 
-    async def inbox_texts(self, phones: Sequence[str]) -> dict[str, list[str]]:
-        """The texts each phone has received by now, oldest first, in one read (as `inbox`;
-        a phone that received nothing has an empty list)."""
+    async def inbox_texts(self, since: Mapping[str, int]) -> dict[str, list[str]]:
+        """The texts each phone has received by now after its first `since[phone]`, oldest
+        first, in one read (the order of `inbox`; a phone with nothing new: empty)."""
         now = to_text(await self._now())
-        wanted = {normalize_phone(phone): phone for phone in phones}
-        texts: dict[str, list[str]] = {phone: [] for phone in phones}
+        wanted = {normalize_phone(phone): phone for phone in since}
+        skips = json.dumps([[normal, since[phone]] for normal, phone in wanted.items()])
+        texts: dict[str, list[str]] = {phone: [] for phone in since}
         rows = self._conn.execute(
-            "SELECT to_phone, text FROM submission"
-            " WHERE to_phone IN (SELECT value FROM json_each(?))"
-            " AND outcome = 'delivered' AND final_at <= ? ORDER BY final_at, id",
-            (json.dumps(list(wanted)), now),
+            "WITH wanted (phone, skip) AS (SELECT json_extract(value, '$[0]'),"
+            " json_extract(value, '$[1]') FROM json_each(?)),"
+            " delivered AS (SELECT to_phone, text, final_at, id, row_number() OVER"
+            " (PARTITION BY to_phone ORDER BY final_at, id) AS n FROM submission"
+            " WHERE to_phone IN (SELECT phone FROM wanted)"
+            " AND outcome = 'delivered' AND final_at <= ?)"
+            " SELECT to_phone, text FROM delivered JOIN wanted ON wanted.phone = to_phone"
+            " WHERE n > wanted.skip ORDER BY final_at, id",
+            (skips, now),
         ).fetchall()
         for row in rows:
             texts[wanted[row["to_phone"]]].append(row["text"])
