@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from bot.app import App, build_app
+from bot.channels.sms_gateway import SimulatedSmsGateway
 from bot.channels.sms_gateway import path_in as gateway_path
 from bot.decide import final_states
 from bot.demo import SimulatedHandsets, prepare, simulate
@@ -73,6 +74,7 @@ async def run(data_dir: Path, feed: FaultSettings | None) -> tuple[Snapshot, Sna
             faults.set_settings(conn, feed)
     app = await build_app(Settings(data_dir=data_dir, simulation=True, sms_rate=1_000_000.0))
     try:
+        assert isinstance(app.sms, SimulatedSmsGateway)
         await simulate(app, SEED, SimulatedHandsets(app.sms))
         ended = snapshot(data_dir)
         taken = await replay(app)
