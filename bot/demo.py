@@ -44,6 +44,7 @@ from domain.model import Language, ReasonCode
 from fake_registries import clock as world_clock
 from fake_registries import db as registries_db
 from fake_registries import faults
+from fake_registries.errors import Retriable
 from fake_registries.generator import GenerationReport, generate
 
 START = datetime(2026, 1, 12, 9, 0, tzinfo=ALMATY)  # a working Monday morning in Almaty
@@ -343,16 +344,19 @@ def refusal_reason(message: str) -> ReasonCode:
 
 async def review(app: App, record: CaseRecord) -> bool:
     """The reviewer decides one case: assign, or refuse when the case file supports no
-    assignment. False when the bot took neither (the case stays under review, visible)."""
+    assignment. False when the bot took neither (the case stays under review, visible) or
+    a registry did not answer (nothing was decided: the reviewer tries again next step)."""
     try:
         await review_decide(app, record.case.id, assign=True, reason=None, reviewer=REVIEWER)
+    except Retriable:
+        return False
     except ValueError as refused:
         reason = refusal_reason(str(refused))
         try:
             await review_decide(
                 app, record.case.id, assign=False, reason=reason, reviewer=REVIEWER
             )
-        except ValueError:
+        except (ValueError, Retriable):
             return False
     return True
 
