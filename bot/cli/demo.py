@@ -367,6 +367,8 @@ async def run_demo(settings: Settings, args: argparse.Namespace) -> int:
     """The `demo` command: exit 0, 1 when the ledger does not verify, 2 for a used directory
     or an SMS gateway that is not the simulated one."""
     began = time.perf_counter()
+    if not settings.simulation:
+        return fail("the demo is for simulation mode only (BOT_SIMULATION is false)")
     if args.citizens < 1:
         return fail(f"--citizens must be at least 1, got {args.citizens}")
     data_dir = target(args)

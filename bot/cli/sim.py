@@ -131,6 +131,7 @@ async def _gateway(settings: Settings) -> tuple[SimulatedSmsGateway, Callable[[]
     return gateway, close
 
 
+NOT_SIMULATED = "playing a citizen's phone is for simulation mode only (BOT_SIMULATION is false)"
 PHONES_BEHIND_SMSC = (
     "SMS_GATEWAY=smpp: the phones are behind the SMSC, so play them there (an MO message"
     " to the short number); `sms send` and `sms inbox` play the simulated gateway's phones"
@@ -139,6 +140,8 @@ PHONES_BEHIND_SMSC = (
 
 async def sms_send(settings: Settings, args: argparse.Namespace) -> int:
     """A citizen's reply from a phone, as the gateway receives it."""
+    if not settings.simulation:
+        return fail(NOT_SIMULATED)
     if settings.sms_gateway != "simulated":
         return fail(PHONES_BEHIND_SMSC)
     gateway, close = await _gateway(settings)
@@ -154,6 +157,8 @@ async def sms_send(settings: Settings, args: argparse.Namespace) -> int:
 
 async def sms_inbox(settings: Settings, args: argparse.Namespace) -> int:
     """What a phone received."""
+    if not settings.simulation:
+        return fail(NOT_SIMULATED)
     if settings.sms_gateway != "simulated":
         return fail(PHONES_BEHIND_SMSC)
     gateway, close = await _gateway(settings)
@@ -262,15 +267,17 @@ def register(commands: Any) -> None:  # argparse's subparsers action, of any par
     by = moves.add_parser("advance", help="move it forward, e.g. 25h, 3d")
     by.add_argument("duration", type=argument(parse_duration))
     by.set_defaults(run=clock_cmd)
-    sms = commands.add_parser("sms", help="play a citizen's phone")
+    sms = commands.add_parser("sms", help="play a citizen's phone (simulation mode only)")
     sms_actions = sms.add_subparsers(dest="action", required=True, metavar="action")
     send = sms_actions.add_parser("send", help="reply from a phone")
-    send.add_argument("--from", dest="phone", required=True, type=phone)
-    send.add_argument("text")
+    send.add_argument(
+        "--from", dest="phone", required=True, type=phone, help="the phone, e.g. +77011234567"
+    )
+    send.add_argument("text", help="what the citizen writes, e.g. иә or 'да 417'")
     send.set_defaults(run=sms_send)
     inbox = sms_actions.add_parser("inbox", help="what a phone received")
-    inbox.add_argument("phone", type=phone)
-    inbox.add_argument("--json", action="store_true")
+    inbox.add_argument("phone", type=phone, help="the phone, e.g. +77011234567")
+    inbox.add_argument("--json", action="store_true", help="one JSON object per message")
     inbox.set_defaults(run=sms_inbox)
     ledger = commands.add_parser("consents", help="the consent ledger")
     ledger.add_argument("--iin", type=iin)
