@@ -144,9 +144,6 @@ class Outbox(Protocol):
     async def mark_delivered(self, provider_id: str) -> None:
         """A delivery receipt said delivered."""
 
-    async def by_provider_id(self, provider_id: str) -> OutboxMessage | None:
-        """The message the gateway knows by this id."""
-
     async def by_provider_ids(self, provider_ids: Sequence[str]) -> dict[str, OutboxMessage]:
         """The messages the gateway knows by these ids, by id (in one read)."""
 

@@ -7,18 +7,22 @@ does not know it reads, after the unit of work's deferred writes.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Iterable, Sequence
 
 from bot.records import CaseRecord, Citizen, LanguageSource
-from bot.storage.codec import case_from_row, case_to_json, citizen_from_row, column, utc_text
+from bot.storage.codec import (
+    case_from_row,
+    case_to_json,
+    citizen_from_row,
+    column,
+    keys,
+    utc_text,
+)
 from bot.storage.session import Session
 from domain.cases import OPEN, Case, CaseState
 from domain.model import Language, Service
 
-_OPEN_STATES = tuple(sorted(state.value for state in OPEN))
-_OPEN_MARKS = ", ".join("?" * len(_OPEN_STATES))
 _INSERT = (
     "INSERT INTO cases (id, event_id, service, subject_iin, addressee_iin, phone, code,"
     " state, created_at, amount, monthly, body) VALUES (:id, :event_id, :service,"
@@ -28,11 +32,6 @@ _INSERT = (
 )
 _UPDATE = "UPDATE cases SET body = ?, state = ? WHERE id = ?"
 NEW_ROWS = 1 << 62  # the order of cases added in this unit of work: after every stored rowid
-
-
-def keys(values: Iterable[object]) -> str:
-    """Values as one JSON array parameter, for `IN (SELECT value FROM json_each(?))`."""
-    return json.dumps(sorted(set(values)), ensure_ascii=False)
 
 
 def _params(record: CaseRecord) -> dict[str, object]:

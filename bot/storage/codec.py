@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
@@ -61,6 +62,11 @@ def optional_from_utc_text(text: str | None) -> datetime | None:
 
 _ZERO = timedelta(0)
 _PLAIN = frozenset({str, int, float, type(None)})
+
+
+def keys(values: Iterable[object]) -> str:
+    """Values as one JSON array parameter, for `IN (SELECT value FROM json_each(?))`."""
+    return json.dumps(sorted(set(values)), ensure_ascii=False)
 
 
 def column(value: object) -> Column:

@@ -9,8 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from bot.records import DecisionRecord, PaymentOrder
-from bot.storage.cases import keys
-from bot.storage.codec import from_utc_text, utc_text
+from bot.storage.codec import from_utc_text, keys, utc_text
 from bot.storage.session import Session
 
 

@@ -6,8 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot.records import Channel, InboundMessage, OutboxMessage, OutboxStatus
-from bot.storage.cases import keys
-from bot.storage.codec import column, inbound_from_row, outbox_from_row, utc_text
+from bot.storage.codec import column, inbound_from_row, keys, outbox_from_row, utc_text
 from bot.storage.session import Session
 
 _OUTBOX_COLUMNS = (
@@ -172,11 +171,6 @@ class SqliteOutbox:
             (OutboxStatus.DELIVERED.value, provider_id),
         )
 
-    async def by_provider_id(self, provider_id: str) -> OutboxMessage | None:
-        """The message the gateway knows by this id."""
-        row = await self._session.row("SELECT * FROM outbox WHERE provider_id = ?", (provider_id,))
-        return None if row is None else outbox_from_row(row)
-
     async def by_provider_ids(self, provider_ids: Sequence[str]) -> dict[str, OutboxMessage]:
         """The messages the gateway knows by these ids, by id, in one query."""
         rows = await self._session.rows(
@@ -211,10 +205,7 @@ class SqliteOutbox:
 
     async def for_case(self, case_id: str) -> list[OutboxMessage]:
         """A case's messages in order."""
-        rows = await self._session.rows(
-            "SELECT * FROM outbox WHERE case_id = ? ORDER BY id", (case_id,)
-        )
-        return [outbox_from_row(row) for row in rows]
+        return (await self.for_cases([case_id]))[case_id]
 
     async def for_cases(self, case_ids: Sequence[str]) -> dict[str, list[OutboxMessage]]:
         """Each of these cases' messages in order, in one query (a case without: empty)."""

@@ -6,8 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot.records import OperatorTask, TimerKind
-from bot.storage.cases import keys
-from bot.storage.codec import as_utc, column, from_utc_text, task_from_row, utc_text
+from bot.storage.codec import as_utc, column, from_utc_text, keys, task_from_row, utc_text
 from bot.storage.session import Session
 
 

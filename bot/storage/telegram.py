@@ -6,8 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot.records import TelegramChat
-from bot.storage.cases import keys
-from bot.storage.codec import chat_from_row, column, utc_text
+from bot.storage.codec import chat_from_row, column, keys, utc_text
 from bot.storage.session import Session
 
 _COLUMNS = (

@@ -417,15 +417,16 @@ async def test_a_sent_message_is_found_by_provider_id_then_delivered(storage: St
         queued = await uow.outbox.enqueue(message())
         assert queued.id is not None
         await uow.outbox.mark_sent(queued.id, "prov-1", NOW.astimezone(ALMATY))
-        sent = await uow.outbox.by_provider_id("prov-1")
+        sent = (await uow.outbox.by_provider_ids(["prov-1"])).get("prov-1")
         assert sent is not None
         assert (sent.status, sent.sent_at, sent.id) == (OutboxStatus.SENT, NOW, queued.id)
         await uow.outbox.mark_delivered("prov-1")
         await uow.outbox.mark_delivered("prov-unknown")
-        delivered = await uow.outbox.by_provider_id("prov-1")
+        found = await uow.outbox.by_provider_ids(["prov-1", "prov-unknown"])
+        delivered = found.get("prov-1")
         assert delivered is not None
         assert delivered.status is OutboxStatus.DELIVERED
-        assert await uow.outbox.by_provider_id("prov-unknown") is None
+        assert "prov-unknown" not in found
 
 
 async def test_a_temporary_failure_after_sending_queues_the_message_again(
