@@ -11,7 +11,7 @@ from datetime import datetime
 
 from bot.batches import drain
 from bot.choices import MEANINGS, is_current, parse_button
-from bot.effects import Turn, carry_out, context, language_of, queue
+from bot.effects import Turn, carry_out, context, language_of, queue, read_ahead_cases
 from bot.notice_texts import ShellNotice, render_notice, render_shell
 from bot.ports import Storage, UnitOfWork
 from bot.records import CaseRecord, Citizen, InboundMessage, LanguageSource, OperatorTask
@@ -226,18 +226,16 @@ BATCH = 200  # logged messages handled in one transaction
 
 
 async def _read_ahead(uow: UnitOfWork, messages: Sequence[InboundMessage]) -> None:
-    """Read ahead what handling these messages asks of the store, a query a kind: the cases
-    of their phones, and those cases' citizens, chats, offers, timers and numbers."""
+    """Read ahead what handling these messages asks of the store, a query a kind: the chats
+    of their phones, the messages their buttons were under, every case of their phones and
+    what a step of those asks (`read_ahead_cases`)."""
     phones = sorted({m.address for m in messages})
     await uow.cases.prefetch(phones=phones)
-    records = [r for phone in phones for r in await uow.cases.for_phone(phone)]
-    ids = [r.case.id for r in records]
+    ids = [r.case.id for phone in phones for r in await uow.cases.for_phone(phone)]
     buttons = [p.message_id for m in messages if m.button and (p := parse_button(m.button))]
-    await uow.citizens.prefetch([r.addressee_iin for r in records])
-    await uow.telegram.prefetch(phones)
-    await uow.outbox.prefetch(offers_of=ids, ids=buttons)
-    await uow.timers.prefetch(ids)
-    await uow.journal.prefetch(ids)
+    await uow.telegram.prefetch(phones)  # a phone without a case may still have a chat
+    await uow.outbox.prefetch(ids=buttons)
+    await read_ahead_cases(uow, ids)
 
 
 async def handle_pending(storage: Storage, now: datetime) -> int:
