@@ -57,6 +57,8 @@ def _jsonable(value: Any) -> Any:
         return value.model_dump(mode="json")
     if isinstance(value, list):
         return [_jsonable(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _jsonable(item) for key, item in value.items()}
     return value
 
 
@@ -175,8 +177,7 @@ def _bulk_routes(service: RegistryService) -> dict[str, Route]:
 
     def bulk(call: Callable[[list[str]], Awaitable[dict[str, Any]]]) -> Route:
         async def route(request: web.Request) -> Any:
-            found = await call(await _iins(request))
-            return {iin: _jsonable(record) for iin, record in found.items()}
+            return await call(await _iins(request))
 
         return route
 
