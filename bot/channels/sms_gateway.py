@@ -58,6 +58,12 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX mobile_originated_untaken ON mobile_originated (id) WHERE taken_at IS NULL;
     """,
+    """
+    CREATE TABLE handset_memory (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    """,
 )
 
 
@@ -223,6 +229,39 @@ class SimulatedSmsGateway:
                 (address, text, now),
             ).fetchone()
         return _inbound(row)
+
+    async def send_from_many(
+        self, replies: Sequence[tuple[str, str]], memory: Mapping[str, str]
+    ) -> list[InboundMessage]:
+        """Simulated phones reply, and what they remember of it is kept, in one transaction:
+        a process that dies here leaves both or neither. `replies` are (phone, text), sent in
+        order; `memory` replaces the values of its keys (see `memory`)."""
+        rows = [(normalize_phone(phone), text) for phone, text in replies]
+        for _, text in rows:
+            _check_mo_text(text)
+        now = to_text(await self._now())
+        sent: list[InboundMessage] = []
+        with transaction(self._conn) as conn:
+            for address, text in rows:
+                row = conn.execute(
+                    "INSERT INTO mobile_originated (phone, text, received_at) VALUES (?, ?, ?)"
+                    f" RETURNING id, {_MO_ID} AS provider_id, phone AS address, text,"
+                    " received_at",
+                    (address, text, now),
+                ).fetchone()
+                sent.append(_inbound(row))
+            conn.executemany(
+                "INSERT INTO handset_memory (key, value) VALUES (?, ?)"
+                " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                sorted(memory.items()),
+            )
+        return sent
+
+    async def memory(self) -> dict[str, str]:
+        """What the simulated phones remember (the demo's citizens: what each read and will
+        answer), by key, as `send_from_many` last kept it; empty on a fresh gateway."""
+        rows = self._conn.execute("SELECT key, value FROM handset_memory ORDER BY key")
+        return {row["key"]: row["value"] for row in rows}
 
     async def inbox(self, phone: str) -> list[InboxMessage]:
         """What the phone has received by now, oldest first (delivered messages only)."""

@@ -84,7 +84,7 @@ def test_the_file_is_migrated_and_in_wal_mode(
 ) -> None:
     conn = sqlite3.connect(path_in(tmp_path))
     try:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     finally:
         conn.close()
@@ -278,6 +278,28 @@ async def test_replies_not_taken_survive_a_reopen_and_come_once(reopen: Opener) 
     assert await reopen().replies() == [sent]  # not acknowledged
     await later.ack_replies([sent.provider_id])
     assert await reopen().replies() == []
+
+
+async def test_replies_and_the_phones_memory_are_kept_together_and_survive_a_reopen(
+    reopen: Opener,
+) -> None:
+    first = reopen()
+    assert await first.memory() == {}
+    sent = await first.send_from_many([(PHONE, "иә"), ("8 705 123 45 67", "1")], {"a": "1"})
+    assert [(r.address, r.text) for r in sent] == [(PHONE, "иә"), ("+77051234567", "1")]
+    await first.send_from_many([], {"a": "2", "b": "x"})  # memory alone; keys replaced
+    later = reopen()
+    assert await later.memory() == {"a": "2", "b": "x"}
+    assert await later.replies() == sent
+
+
+async def test_a_refused_reply_keeps_neither_the_replies_nor_the_memory(
+    gateway: SimulatedSmsGateway,
+) -> None:
+    with pytest.raises(ValueError, match="needs some text"):
+        await gateway.send_from_many([(PHONE, "иә"), (PHONE, " ")], {"a": "1"})
+    assert await gateway.replies() == []
+    assert await gateway.memory() == {}
 
 
 @pytest.mark.parametrize("text", ["", "   "])
