@@ -121,6 +121,11 @@ MIGRATIONS: tuple[str, ...] = (
         reorder_rate REAL NOT NULL DEFAULT 0
     );
     """,
+    # 2: latency spikes, a share of calls that wait much longer
+    """
+    ALTER TABLE fault ADD COLUMN spike_rate REAL NOT NULL DEFAULT 0;
+    ALTER TABLE fault ADD COLUMN spike_ms INTEGER NOT NULL DEFAULT 0;
+    """,
 )
 
 

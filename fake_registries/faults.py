@@ -1,4 +1,5 @@
-"""Fault injection per registry and operation, deterministic by seed: latency, errors, outages.
+"""Fault injection per registry and operation, deterministic by seed: latency, latency spikes,
+errors, outages.
 
 The feed can also deliver events twice or out of order. Rules live in the registries' file,
 so testers change them with the CLI while a server runs.
@@ -9,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import random
 import sqlite3
+from collections import Counter
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -37,8 +40,10 @@ class FaultRule(BaseModel):
 
     registry: str
     operation: str = ANY
-    latency_ms: int = Field(default=0, ge=0, le=60_000)
+    latency_ms: int = Field(default=0, ge=0, le=60_000)  # each call: 0.5 to 1.5 times this
     error_rate: float = Field(default=0.0, ge=0.0, le=1.0)
+    spike_rate: float = Field(default=0.0, ge=0.0, le=1.0)  # the share of calls that spike
+    spike_ms: int = Field(default=0, ge=0, le=60_000)  # what a spike adds to the latency
     outage_from: datetime | None = None
     outage_to: datetime | None = None
 
@@ -66,12 +71,14 @@ def set_rule(conn: sqlite3.Connection, rule: FaultRule) -> None:
     with transaction(conn):
         conn.execute(
             "INSERT OR REPLACE INTO fault (registry, operation, latency_ms, error_rate,"
-            " outage_from, outage_to) VALUES (?, ?, ?, ?, ?, ?)",
+            " spike_rate, spike_ms, outage_from, outage_to) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 rule.registry,
                 rule.operation,
                 rule.latency_ms,
                 rule.error_rate,
+                rule.spike_rate,
+                rule.spike_ms,
                 rule.outage_from.isoformat() if rule.outage_from else None,
                 rule.outage_to.isoformat() if rule.outage_to else None,
             ),
@@ -110,14 +117,27 @@ def clear(conn: sqlite3.Connection) -> None:
     set_settings(conn, FaultSettings(seed=seed))
 
 
+SPIKE, OUTAGE, ERROR = "spike", "outage", "error"  # what `FaultInjector.tally` counts
+
+
 class FaultInjector:
     """Applies the rules before each operation; each (registry, operation) draws its own
-    seeded random sequence, so the same calls meet the same faults in every run."""
+    seeded random sequence, so the same calls meet the same faults in every run. Every
+    fault it injects is counted in `tally` (given, it runs on across injectors); `sleep` is
+    injectable so tests need not wait."""
 
-    def __init__(self, rules: list[FaultRule], settings: FaultSettings) -> None:
+    def __init__(
+        self,
+        rules: list[FaultRule],
+        settings: FaultSettings,
+        tally: Counter[str] | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         self._rules = {(r.registry, r.operation): r for r in rules}
         self._settings = settings
         self._streams: dict[tuple[str, str], random.Random] = {}
+        self.tally: Counter[str] = Counter() if tally is None else tally
+        self._sleep = sleep
 
     def _stream(self, registry: str, operation: str) -> random.Random:
         key = (registry, operation)
@@ -130,16 +150,23 @@ class FaultInjector:
         return self._rules.get((registry, operation)) or self._rules.get((registry, ANY))
 
     async def before(self, registry: str, operation: str, now: datetime) -> None:
-        """Wait the added latency, then fail if an outage or the error rate says so."""
+        """Wait the added latency (and a spike's, when one is drawn), then fail if an outage
+        or the error rate says so."""
         rule = self.rule_for(registry, operation)
         if rule is None:
             return
         draw = self._stream(registry, operation)
-        if rule.latency_ms:
-            await asyncio.sleep(rule.latency_ms * draw.uniform(0.5, 1.5) / 1000)
+        wait_ms = rule.latency_ms * draw.uniform(0.5, 1.5) if rule.latency_ms else 0.0
+        if rule.spike_rate and draw.random() < rule.spike_rate:  # no draw without spikes
+            self.tally[SPIKE] += 1
+            wait_ms += rule.spike_ms
+        if wait_ms:
+            await self._sleep(wait_ms / 1000)
         if rule.in_outage(now):
+            self.tally[OUTAGE] += 1
             raise RegistryUnavailable(f"{registry} is in an outage until {rule.outage_to}")
         if draw.random() < rule.error_rate:
+            self.tally[ERROR] += 1
             raise RegistryUnavailable(f"{registry}.{operation} failed (injected error)")
 
     def deliver(self, events: list[Event], cursor: int) -> list[Event]:

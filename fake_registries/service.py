@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from collections import Counter
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import TypeVar
@@ -57,6 +58,7 @@ class RegistryService:
         self._injector: faults.FaultInjector | None = None
         self._loaded: tuple[list[faults.FaultRule], faults.FaultSettings] | None = None
         self._loaded_at = float("-inf")
+        self.injected: Counter[str] = Counter()  # the faults injected so far, by kind
 
     def _faults(self) -> faults.FaultInjector:
         """The current rules, re-read at most once a second so testers can change them live.
@@ -66,7 +68,7 @@ class RegistryService:
         if time.monotonic() - self._loaded_at > FAULTS_REFRESH_SECONDS or self._injector is None:
             loaded = (faults.rules(self._conn), faults.settings(self._conn))
             if self._injector is None or loaded != self._loaded:
-                self._injector = faults.FaultInjector(*loaded)
+                self._injector = faults.FaultInjector(*loaded, tally=self.injected)
                 self._loaded = loaded
             self._loaded_at = time.monotonic()
         return self._injector

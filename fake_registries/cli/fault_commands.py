@@ -1,10 +1,12 @@
-"""`faults set|feed|show|clear`: make registries slow, failing or down, and the feed unreliable."""
+"""`faults set|feed|show|clear`: make registries slow, spiking, failing or down, and the feed
+unreliable."""
 
 from __future__ import annotations
 
 import argparse
 import sqlite3
-from datetime import datetime
+from collections.abc import Mapping
+from typing import Any
 
 from fake_registries import faults
 from fake_registries.cli.common import (
@@ -20,30 +22,19 @@ from fake_registries.cli.common import (
 )
 
 
-def new_rule(
-    *,
-    registry: str,
-    operation: str = faults.ANY,
-    latency_ms: int = 0,
-    error_rate: float = 0.0,
-    outage_from: datetime | None = None,
-    outage_to: datetime | None = None,
-) -> faults.FaultRule:
+def new_rule(fields: Mapping[str, Any]) -> faults.FaultRule:
     """A fault rule from a tester's fields, checked before anything is written."""
-    if registry not in faults.REGISTRIES:
-        raise Invalid(f"unknown registry {registry!r}; one of {', '.join(faults.REGISTRIES)}")
-    if (outage_from is None) != (outage_to is None):
+    rule = faults.FaultRule.model_validate(fields)
+    if rule.registry not in faults.REGISTRIES:
+        raise Invalid(f"unknown registry {rule.registry!r}; one of {', '.join(faults.REGISTRIES)}")
+    if (rule.spike_rate > 0) != (rule.spike_ms > 0):
+        raise Invalid("a latency spike needs both --spike-rate and --spike-ms above 0")
+    start, end = rule.outage_from, rule.outage_to
+    if (start is None) != (end is None):
         raise Invalid("an outage needs both --outage-from and --outage-to")
-    if outage_from is not None and outage_to is not None and outage_to <= outage_from:
-        raise Invalid(f"the outage ends ({outage_to}) before it starts ({outage_from})")
-    return faults.FaultRule(
-        registry=registry,
-        operation=operation,
-        latency_ms=latency_ms,
-        error_rate=error_rate,
-        outage_from=outage_from,
-        outage_to=outage_to,
-    )
+    if start is not None and end is not None and end <= start:
+        raise Invalid(f"the outage ends ({end}) before it starts ({start})")
+    return rule
 
 
 def rule_line(rule: faults.FaultRule) -> str:
@@ -51,9 +42,12 @@ def rule_line(rule: faults.FaultRule) -> str:
     outage = "none"
     if rule.outage_from is not None and rule.outage_to is not None:
         outage = f"{rule.outage_from.isoformat()} to {rule.outage_to.isoformat()}"
+    spikes = "none"
+    if rule.spike_rate:
+        spikes = f"{rule.spike_rate:g} of calls +{rule.spike_ms} ms"
     return (
         f"{rule.registry}.{rule.operation}: latency {rule.latency_ms} ms, "
-        f"error rate {rule.error_rate:g}, outage {outage}"
+        f"error rate {rule.error_rate:g}, spikes {spikes}, outage {outage}"
     )
 
 
@@ -73,14 +67,7 @@ def listing(conn: sqlite3.Connection) -> list[str]:
 
 def set_rule(ctx: Context, args: argparse.Namespace) -> int:
     """Add or replace the faults of a registry (or one of its operations)."""
-    rule = new_rule(
-        registry=args.registry,
-        operation=args.operation,
-        latency_ms=args.latency_ms,
-        error_rate=args.error_rate,
-        outage_from=args.outage_from,
-        outage_to=args.outage_to,
-    )
+    rule = new_rule({key: getattr(args, key) for key in faults.FaultRule.model_fields})
     faults.set_rule(ctx.conn, rule)
     say(f"set {rule_line(rule)}")
     return OK
@@ -118,7 +105,8 @@ def register(commands: Commands) -> None:
     """The `faults` command group."""
     group = commands.add_parser(
         "faults",
-        help="inject latency, errors and outages into registries, duplicates into the feed",
+        help="inject latency, spikes, errors and outages into registries, duplicates into "
+        "the feed",
         description="Faults the registries' service applies to the bot's calls, drawn from a "
         "seed so a run repeats. A running server picks changes up within a second.",
     )
@@ -153,9 +141,10 @@ def register_set(sub: Commands) -> None:
         set_rule,
         "add or replace the faults of a registry or one of its operations",
         "python -m fake_registries faults set --registry pensions --error-rate 0.5 "
-        "--latency-ms 800",
-        f"Registries: {', '.join(faults.REGISTRIES)}. An outage is a window of the simulated "
-        "clock; a bare date means 09:00 Asia/Almaty.",
+        "--latency-ms 800 --spike-rate 0.05 --spike-ms 5000",
+        f"Registries: {', '.join(faults.REGISTRIES)}. Each call waits 0.5 to 1.5 times the "
+        "latency; a spike, drawn for that share of calls, adds its milliseconds on top. An "
+        "outage is a window of the simulated clock; a bare date means 09:00 Asia/Almaty.",
     )
     parser.add_argument("--registry", required=True, metavar="R")
     parser.add_argument(
@@ -164,6 +153,16 @@ def register_set(sub: Commands) -> None:
     parser.add_argument("--latency-ms", type=int, default=0, metavar="N", help="added latency")
     parser.add_argument(
         "--error-rate", type=argument(parse_rate), default=0.0, metavar="X", help="0 to 1"
+    )
+    parser.add_argument(
+        "--spike-rate",
+        type=argument(parse_rate),
+        default=0.0,
+        metavar="X",
+        help="share of calls with a latency spike, 0 to 1 (with --spike-ms)",
+    )
+    parser.add_argument(
+        "--spike-ms", type=int, default=0, metavar="N", help="what a spike adds, up to 60000"
     )
     for flag in ("--outage-from", "--outage-to"):
         parser.add_argument(flag, type=argument(parse_moment), metavar="DATETIME")

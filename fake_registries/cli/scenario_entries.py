@@ -100,6 +100,8 @@ class FaultEntry(_Entry):
     operation: str = faults.ANY
     latency_ms: int = 0
     error_rate: float = 0.0
+    spike_rate: float = 0.0
+    spike_ms: int = 0
     outage_from: Moment | None = None
     outage_to: Moment | None = None
 
@@ -213,7 +215,7 @@ def apply_event(conn: sqlite3.Connection, raw: dict[str, Any]) -> object:
 
 def apply_fault(conn: sqlite3.Connection, raw: dict[str, Any]) -> object:
     """Add or replace a registry's faults, as `faults set`."""
-    rule = new_rule(**FaultEntry.model_validate(raw).model_dump())
+    rule = new_rule(FaultEntry.model_validate(raw).model_dump())
     faults.set_rule(conn, rule)
     return rule
 

@@ -401,6 +401,24 @@ def test_faults_are_set_shown_and_cleared(cli: Run) -> None:
     assert "feed: duplicate rate 0, reorder rate 0, seed 11" in cleared
 
 
+def test_latency_spikes_are_set_and_shown(cli: Run) -> None:
+    spikes = ("--spike-rate", "0.05", "--spike-ms", "4000")
+    out = ok(cli("faults", "set", "--registry", "pensions", "--latency-ms", "200", *spikes))
+    assert "pensions.*: latency 200 ms, error rate 0, spikes 0.05 of calls +4000 ms" in out
+    assert "spikes 0.05 of calls +4000 ms" in ok(cli("faults", "show"))
+
+
+def test_a_scenario_fault_takes_latency_spikes(cli: Run, tmp_path: Path) -> None:
+    scenario = tmp_path / "spikes.toml"
+    scenario.write_text(
+        '[[fault]]\nregistry = "civil"\nspike_rate = 0.1\nspike_ms = 2500\n', encoding="utf-8"
+    )
+    ok(cli("scenario", "load", str(scenario)))
+    assert "civil.*: latency 0 ms, error rate 0, spikes 0.1 of calls +2500 ms" in ok(
+        cli("faults", "show")
+    )
+
+
 @pytest.mark.parametrize(
     ("args", "words"),
     [
@@ -408,6 +426,11 @@ def test_faults_are_set_shown_and_cleared(cli: Run) -> None:
         (("set", "--registry", "civil", "--error-rate", "1.5"), ("1.5", "between 0 and 1")),
         (("set", "--registry", "civil", "--outage-from", "2026-01-20"), ("--outage-to",)),
         (("feed", "--reorder-rate", "-0.1"), ("between 0 and 1",)),
+        (("set", "--registry", "civil", "--spike-rate", "0.1"), ("--spike-ms",)),
+        (("set", "--registry", "civil", "--spike-ms", "900"), ("--spike-rate",)),
+        (("set", "--registry", "civil", "--spike-rate", "2", "--spike-ms", "9"), ("0 and 1",)),
+        (("set", "--registry", "civil", "--spike-rate", "0.1", "--spike-ms", "x"), ("'x'",)),
+        (("set", "--registry", "civil", "--spike-rate", "0.1", "--spike-ms", "60001"), ("60000",)),
     ],
 )
 def test_a_bad_fault_is_refused_and_nothing_set(

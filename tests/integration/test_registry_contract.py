@@ -681,6 +681,28 @@ async def test_latency_within_the_client_timeout_only_slows_the_answer(
     assert await client.person(world.mother.iin) == world.mother
 
 
+async def test_a_spike_beyond_the_client_timeout_is_a_registry_timeout_and_the_rest_answer(
+    connect: Connect, world: World
+) -> None:
+    faults.set_settings(world.conn, FaultSettings(seed=SEED))
+    faults.set_rule(world.conn, FaultRule(registry="population", spike_rate=0.5, spike_ms=300))
+    client = await connect(timeout=0.1)
+    outcomes = []
+    for _ in range(12):
+        try:
+            outcomes.append(await client.person(world.mother.iin) == world.mother)
+        except RegistryTimeout:
+            outcomes.append(False)
+    assert True in outcomes  # calls without a spike answer
+    assert False in outcomes  # a spiked one does not within 0.1 s
+
+
+def test_a_rule_with_spikes_is_kept_in_the_registries_file(world: World) -> None:
+    rule = FaultRule(registry="civil", operation="death", spike_rate=0.05, spike_ms=4000)
+    faults.set_rule(world.conn, rule)
+    assert faults.rules(world.conn) == [rule]
+
+
 async def test_duplicate_delivery_repeats_events_next_to_themselves_deterministically_by_seed(
     connect: Connect, world: World
 ) -> None:
