@@ -3,6 +3,8 @@
 It stands for an external provider, so it keeps its own state, shared by the bot process and
 the testers' CLI. Outcomes are scripted by the destination's last digits: "...0001" fails
 temporarily twice per text before one submission is delivered, "...0002" fails permanently.
+Testers may also make a seeded share of every other submission fail temporarily
+(`bot.channels.sms_faults`, `python -m bot sms faults`).
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from bot.channels import sms_faults
+from bot.channels.sms_faults import GatewayFaults
 from bot.channels.sqlite_file import connect, to_text, transaction, utc_now
 from bot.ports import Clock, SendPermanentError
 from bot.records import Channel, InboundMessage
@@ -64,6 +68,7 @@ MIGRATIONS: tuple[str, ...] = (
         value TEXT NOT NULL
     );
     """,
+    sms_faults.MIGRATION,
 )
 
 
@@ -135,14 +140,17 @@ def _check_mo_text(text: str) -> None:
         raise ValueError(f"an SMS from the phone is limited to {MO_MAX_CHARS} characters")
 
 
-def _outcome(conn: sqlite3.Connection, to: str, text: str) -> Outcome:
-    """What becomes of a new submission, by the destination's test-number suffix."""
+def _outcome(conn: sqlite3.Connection, client_ref: str, to: str, text: str) -> Outcome:
+    """What becomes of a new submission: by the destination's test-number suffix, else by
+    the injected faults."""
     if to.endswith(PERMANENT_SUFFIX):
         return "permanent"
     if to.endswith(TEMPORARY_SUFFIX):
         query = "SELECT COUNT(*) FROM submission WHERE to_phone = ? AND text = ?"
         earlier: int = conn.execute(query, (to, text)).fetchone()[0]
         return "temporary" if earlier < TEMPORARY_FAILURES else "delivered"
+    if sms_faults.fails_temporarily(sms_faults.read(conn), client_ref):
+        return "temporary"
     return "delivered"
 
 
@@ -177,9 +185,18 @@ class SimulatedSmsGateway:
                 " submitted_at, outcome, final_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
                 f" RETURNING {_SIM_ID}",
                 (client_ref, to, text, encoding(text), segments(text), to_text(now),
-                 _outcome(conn, to, text), to_text(now + self._receipt_delay)),
+                 _outcome(conn, client_ref, to, text), to_text(now + self._receipt_delay)),
             ).fetchone()  # fmt: skip
         return str(row[0])
+
+    async def faults(self) -> GatewayFaults:
+        """The injected faults in force."""
+        return sms_faults.read(self._conn)
+
+    async def set_faults(self, value: GatewayFaults) -> None:
+        """Replace the injected faults; submissions from now on meet them."""
+        with transaction(self._conn) as conn:
+            sms_faults.write(conn, value)
 
     async def receipts(self) -> list[tuple[str, str]]:
         """Receipts due by now and not acknowledged: (provider id, outcome), again until acked."""

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.app import App, build_app
+from bot.channels.sms_faults import GatewayFaults
 from bot.channels.sms_gateway import SimulatedSmsGateway
 from bot.clock import RegistryClock
 from bot.ledger import verify_file
@@ -23,7 +24,7 @@ from domain.identity import InvalidIin, parse_iin
 from domain.phone import InvalidPhone, normalize_phone
 from fake_registries import clock as world_clock
 from fake_registries import db as registries_db
-from fake_registries.cli.common import argument, parse_duration, parse_moment
+from fake_registries.cli.common import argument, parse_duration, parse_moment, parse_rate
 
 OK, FAILED, INVALID = 0, 1, 2
 Handler = Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]
@@ -137,6 +138,11 @@ PHONES_BEHIND_SMSC = (
     " to the short number); `sms send` and `sms inbox` play the simulated gateway's phones"
 )
 
+FAULTS_BEHIND_SMSC = (
+    "SMS_GATEWAY=smpp: `sms faults` injects faults into the simulated gateway only; an SMSC"
+    " fails by its own means"
+)
+
 
 async def sms_send(settings: Settings, args: argparse.Namespace) -> int:
     """A citizen's reply from a phone, as the gateway receives it."""
@@ -174,6 +180,31 @@ async def sms_inbox(settings: Settings, args: argparse.Namespace) -> int:
         out(m.text)
     if not inbox:
         out("(no messages)")
+    return OK
+
+
+def faults_line(value: GatewayFaults) -> str:
+    """The gateway's injected faults, in one line."""
+    return f"sms gateway: temporary failure rate {value.temporary_rate:g}, seed {value.seed}"
+
+
+async def sms_faults(settings: Settings, args: argparse.Namespace) -> int:
+    """Show the simulated gateway's injected faults, or change them (what is not given stays)."""
+    if not settings.simulation:
+        return fail(NOT_SIMULATED)
+    if settings.sms_gateway != "simulated":
+        return fail(FAULTS_BEHIND_SMSC)
+    gateway, close = await _gateway(settings)
+    try:
+        value = await gateway.faults()
+        given = {key: getattr(args, key) for key in ("temporary_rate", "seed")}
+        changes = {key: number for key, number in given.items() if number is not None}
+        if changes:
+            value = value.model_copy(update=changes)
+            await gateway.set_faults(value)
+    finally:
+        close()
+    out(f"{'set ' if changes else ''}{faults_line(value)}")
     return OK
 
 
@@ -279,6 +310,7 @@ def register(commands: Any) -> None:  # argparse's subparsers action, of any par
     inbox.add_argument("phone", type=phone, help="the phone, e.g. +77011234567")
     inbox.add_argument("--json", action="store_true", help="one JSON object per message")
     inbox.set_defaults(run=sms_inbox)
+    register_sms_faults(sms_actions)
     ledger = commands.add_parser("consents", help="the consent ledger")
     ledger.add_argument("--iin", type=iin)
     ledger.add_argument("--json", action="store_true")
@@ -293,6 +325,33 @@ def register(commands: Any) -> None:  # argparse's subparsers action, of any par
         "--overdue", action="store_true", help="only cases past their decision term, undecided"
     )
     listing.set_defaults(run=cases)
+
+
+SMS_FAULTS = """\
+Make a share of the simulated gateway's submissions end `temporary`: the bot
+retries them with backoff. Each is drawn from the seed and the submission's
+reference and attempt, so a run repeats. What is not given stays; with nothing
+given, the faults are shown. The test numbers ...0001 and ...0002 keep their
+own scripts."""
+
+
+def register_sms_faults(sms_actions: Any) -> None:  # argparse's subparsers action
+    """`sms faults`: the simulated gateway's temporary failures."""
+    faults = sms_actions.add_parser(
+        "faults",
+        help="make a share of the gateway's submissions fail temporarily",
+        description=SMS_FAULTS,
+        epilog="example:\n  python -m bot sms faults --temporary-rate 0.2 --seed 7",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    faults.add_argument(
+        "--temporary-rate",
+        type=argument(parse_rate),
+        metavar="X",
+        help="share of submissions failing temporarily, 0 to 1 (0: none)",
+    )
+    faults.add_argument("--seed", type=int, metavar="S", help="seed of the draws")
+    faults.set_defaults(run=sms_faults)
 
 
 def run(handler: Handler, settings: Settings, args: argparse.Namespace) -> int:

@@ -28,6 +28,7 @@ COMMANDS = {
     "clock set": ("clock", "set", "2026-02-02T09:00+05:00"),
     "sms send": ("sms", "send", "--from", PHONE, "иә"),
     "sms inbox": ("sms", "inbox", PHONE),
+    "sms faults": ("sms", "faults", "--temporary-rate", "0.2"),
     "demo": ("demo", "--citizens", "5", "--json"),
 }
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.channels.sms_gateway import MO_MAX_CHARS, SimulatedSmsGateway, path_in
+from bot.channels.sms_gateway import MIGRATIONS, MO_MAX_CHARS, SimulatedSmsGateway, path_in
 from bot.ports import SendPermanentError, SmsGateway
 from bot.records import Channel
 from domain.phone import InvalidPhone
@@ -84,7 +84,7 @@ def test_the_file_is_migrated_and_in_wal_mode(
 ) -> None:
     conn = sqlite3.connect(path_in(tmp_path))
     try:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     finally:
         conn.close()
