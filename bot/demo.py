@@ -12,6 +12,13 @@ phone received, oldest first, and its mobile-originated replies; nothing of the 
 or the provider's ids. `SimulatedHandsets` plays them on the simulated gateway (whose messages
 land by the clock alone, so settling is a no-op); an SMSC simulator can play them over SMPP.
 
+Resuming: on the simulated gateway the citizens' memory (each phone's behaviour, what it read,
+what it still will answer, what it sent; the random state that gives new phones theirs) is kept
+in the gateway's file with the replies of each step, in one transaction, and `prepare` records
+the world's size and seed in `demo.json`. A demo whose process died (`demo --resume`) goes on
+from the world's clock, the bot's store and that memory: no phone forgets a text or answers one
+twice.
+
 Citizens: a behaviour per phone drawn from MIX by random.Random(seed); a phone reads the texts
 it received since it last looked; what a text asks is the template of the outbox message of the
 phone's cases with that very text; the code parsed from the text ("Код 417") is quoted once the
@@ -23,6 +30,8 @@ eligible dependents), the reviewer refuses it for the reason the bot named.
 
 from __future__ import annotations
 
+import json
+import os
 import random
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -30,7 +39,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from schwifty import IBAN
 
@@ -56,6 +65,8 @@ DRAIN = timedelta(minutes=1)  # past the gateway's receipt delay: the last SMS l
 REVIEWER = "demo-reviewer"
 REVIEW_HOURS = (time(9), time(18))
 CODE = re.compile(r"(?:код[а-яё]*|code)\s+(\d{3})", re.IGNORECASE)
+RECORD_FILE = "demo.json"  # the prepared world's size and seed, for `demo --resume`
+RANDOM_KEY = "~random"  # the citizens' random state in the handsets' memory (phones: "+7…")
 
 
 class Behaviour(StrEnum):
@@ -127,23 +138,42 @@ class Handsets(Protocol):
     async def settle(self) -> None:
         """Wait until what is in flight on the network has landed (receipts included)."""
 
+    async def keep(self, memory: Mapping[str, str]) -> None:
+        """The citizens' memory after their replies: kept with the replies not yet sent, in
+        one write, where the phones can resume (nothing is kept over SMPP)."""
+
+    async def recall(self) -> dict[str, str]:
+        """The memory last kept (empty when there is none)."""
+
 
 class SimulatedHandsets:
-    """The phones of the simulated gateway: its inbox per phone, and its `send_from`."""
+    """The phones of the simulated gateway: its inbox per phone, its replies from phones,
+    and the phones' memory kept in its file with them."""
 
     def __init__(self, gateway: SimulatedSmsGateway) -> None:
         self._gateway = gateway
+        self._replies: list[tuple[str, str]] = []  # sent by `keep`, with the memory
 
     async def received(self, since: Mapping[str, int]) -> dict[str, list[str]]:
         """The new texts of the phones' inboxes, each in its order (one read for them all)."""
         return await self._gateway.inbox_texts(since)
 
     async def send(self, phone: str, text: str) -> None:
-        """Queue the reply on the gateway, for the bot's next tick."""
-        await self._gateway.send_from(phone, text)
+        """The reply leaves with the phones' memory at the next `keep`, for the bot's next
+        tick (the bot takes replies only when it ticks)."""
+        self._replies.append((phone, text))
 
     async def settle(self) -> None:
         """Nothing in flight to wait for: the simulated gateway delivers by the clock alone."""
+
+    async def keep(self, memory: Mapping[str, str]) -> None:
+        """The replies and the memory in one transaction of the gateway's file."""
+        replies, self._replies = self._replies, []
+        await self._gateway.send_from_many(replies, memory)
+
+    async def recall(self) -> dict[str, str]:
+        """What the gateway's file remembers for the phones."""
+        return await self._gateway.memory()
 
 
 class Smsc(Protocol):
@@ -200,9 +230,26 @@ class SmscHandsets:
         smsc = self._smsc
         await smsc.wait_for(lambda: len(smsc.receipt_statuses) >= len(smsc.submits), self._timeout)
 
+    async def keep(self, memory: Mapping[str, str]) -> None:
+        """Nothing is kept: a demo over SMPP does not resume (replies went at `send`)."""
+
+    async def recall(self) -> dict[str, str]:
+        """Nothing was kept."""
+        return {}
+
+
+@dataclass(frozen=True)
+class WorldRecord:
+    """What `prepare` made: the population's size and seed, and the events generated."""
+
+    citizens: int
+    seed: int
+    events: int
+
 
 def prepare(data_dir: Path, size: int, seed: int) -> GenerationReport:
-    """A fresh world in `data_dir`: the clock at START, a seeded population, no faults."""
+    """A fresh world in `data_dir`: the clock at START, a seeded population, no faults; its
+    size and seed recorded last (`recorded`), once the world is whole."""
     conn = registries_db.connect(registries_db.path_in(data_dir))
     try:
         world_clock.set_to(conn, START)
@@ -213,7 +260,20 @@ def prepare(data_dir: Path, size: int, seed: int) -> GenerationReport:
         faults.clear(conn)
     finally:
         conn.close()
+    record = WorldRecord(citizens=size, seed=seed, events=sum(report.events.values()))
+    partial = data_dir / f"{RECORD_FILE}.partial"
+    partial.write_text(json.dumps(record.__dict__), encoding="utf-8")
+    os.replace(partial, data_dir / RECORD_FILE)  # whole or absent
     return report
+
+
+def recorded(data_dir: Path) -> WorldRecord | None:
+    """The world `prepare` made in `data_dir`, or None when it made none there."""
+    try:
+        found = json.loads((data_dir / RECORD_FILE).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    return WorldRecord(**found)
 
 
 def valid_iban(rng: random.Random) -> str:
@@ -239,6 +299,7 @@ class Phone:
     read: int = 0  # how many of the texts it received it has read
     codes: set[str] = field(default_factory=set)  # the cases it was offered, by code
     left: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # code → kind → replies
+    sent: list[Sent] = field(default_factory=list)  # its replies, oldest first
 
     def answer(self, code: str, kind: str) -> str | None:
         """The reply this phone sends to a message of `kind` on case `code`, if any."""
@@ -250,7 +311,40 @@ class Phone:
         move = replies.pop(0)
         text = {"iban": self.iban, "bad_iban": spoilt(self.iban)}.get(move)
         text = text or WORDS[self.language][move]
-        return f"{text} {code}" if len(self.codes) > 1 else text
+        text = f"{text} {code}" if len(self.codes) > 1 else text
+        self.sent.append(Sent(code=code, kind=kind, move=move, text=text))
+        return text
+
+    def to_json(self) -> str:
+        """The phone as the handsets' memory keeps it."""
+        fields: dict[str, Any] = {**self.__dict__, "codes": sorted(self.codes)}
+        fields["sent"] = [s.__dict__ for s in self.sent]
+        return json.dumps(fields, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> Phone:
+        """The phone `to_json` kept."""
+        fields = json.loads(text)
+        return cls(
+            number=fields["number"],
+            behaviour=Behaviour(fields["behaviour"]),
+            language=None if fields["language"] is None else Language(fields["language"]),
+            iban=fields["iban"],
+            read=fields["read"],
+            codes=set(fields["codes"]),
+            left=fields["left"],
+            sent=[Sent(**s) for s in fields["sent"]],
+        )
+
+
+@dataclass(frozen=True)
+class Sent:
+    """A reply a phone sent: to the case of `code`, to a message of `kind`, as `move`."""
+
+    code: str
+    kind: str  # the template of the message answered ("offer", "ask_account_confirm", …)
+    move: str  # what the citizen meant: a key of SCRIPTS' replies ("yes", "iban", …)
+    text: str
 
 
 def message_code(text: str) -> str | None:
@@ -265,6 +359,23 @@ class Citizens:
 
     rng: random.Random
     phones: dict[str, Phone] = field(default_factory=dict)
+    changed: set[str] = field(default_factory=set)  # phones to keep at the next `memory`
+
+    @classmethod
+    def recall(cls, seed: int, memory: Mapping[str, str]) -> Citizens:
+        """The citizens as their memory left them; new ones, by `seed`, when it is empty."""
+        rng = random.Random(seed)
+        if RANDOM_KEY in memory:
+            version, internal, gauss = json.loads(memory[RANDOM_KEY])
+            rng.setstate((version, tuple(internal), gauss))
+        phones = {k: Phone.from_json(v) for k, v in memory.items() if k != RANDOM_KEY}
+        return cls(rng, phones)
+
+    def memory(self) -> dict[str, str]:
+        """What changed since the last call, as the handsets' memory keeps it."""
+        kept = {number: self.phones[number].to_json() for number in sorted(self.changed)}
+        self.changed.clear()
+        return {**kept, RANDOM_KEY: json.dumps(self.rng.getstate())}
 
     def meet(self, cases: list[CaseRecord]) -> None:
         """Give each new phone a behaviour, in phone order (deterministic by seed)."""
@@ -273,9 +384,11 @@ class Citizens:
             behaviour = self.rng.choices(list(MIX), weights=list(MIX.values()))[0]
             iban = valid_iban(self.rng)
             self.phones[number] = Phone(number, behaviour, record.case.language, iban)
+            self.changed.add(number)
 
     async def answer(self, app: App, handsets: Handsets, cases: list[CaseRecord]) -> int:
-        """Every phone with a case still waiting reads its new SMS and answers; replies sent."""
+        """Every phone with a case still waiting reads its new SMS and answers; the replies
+        sent and the phones' memory kept together."""
         self.meet(cases)
         waiting = sorted({r.phone for r in cases if r.phone and not settled(r)})
         reading = [n for n in waiting if self.phones[n].behaviour is not Behaviour.SILENT]
@@ -286,7 +399,9 @@ class Citizens:
             phone = self.phones[number]
             if new[number]:
                 phone.read += len(new[number])
+                self.changed.add(number)
                 sent += await _read(handsets, phone, new[number], kinds[number])
+        await handsets.keep(self.memory())
         return sent
 
 
@@ -402,8 +517,9 @@ async def simulate(
     app: App, seed: int, handsets: Handsets, on_progress: Progress = lambda *_: None
 ) -> Citizens:
     """Run the world until every case is settled or CAP passes; the citizens it played on
-    `handsets` (the network settles after each tick, before the phones read)."""
-    citizens = Citizens(random.Random(seed))
+    `handsets` (the network settles after each tick, before the phones read). A world
+    already under way goes on from its clock, with the citizens its handsets remember."""
+    citizens = Citizens.recall(seed, await handsets.recall())
     conn = registries_db.connect(registries_db.path_in(app.settings.data_dir))
     try:
         busy = await app.tick() > 0

@@ -4,7 +4,8 @@ A fresh data directory (temporary unless `--data-dir` names a new or empty one) 
 registries, the bot and the simulated SMS gateway; `bot.demo` plays the citizens on the
 gateway's handsets (what each phone received, its replies) and the reviewer; the end is a
 summary per service (one JSON object with `--json`). The directory stays: `python -m
-bot --data-dir D cases|consents|verify-ledger` look at the same world.
+bot --data-dir D cases|consents|verify-ledger` look at the same world. A demo whose process
+died goes on where it stopped with `demo --resume --data-dir D`.
 """
 
 from __future__ import annotations
@@ -363,22 +364,51 @@ async def simulate(
             await app.close()
 
 
+def resumed(args: argparse.Namespace) -> tuple[Path, world.WorldRecord] | str:
+    """The directory of the demo to resume and the world prepared in it, or why not."""
+    chosen: Path | None = args.demo_dir or args.data_dir
+    if chosen is None:
+        return "--resume needs --data-dir: the directory of the demo to go on with"
+    if args.sms != "simulated":
+        return "--resume goes on with a demo on the simulated SMS gateway only"
+    record = world.recorded(chosen)
+    if record is None:
+        return f"{chosen} holds no demo to resume (no {world.RECORD_FILE} from a demo's start)"
+    asked = {"--citizens": (args.citizens, record.citizens), "--seed": (args.seed, record.seed)}
+    for option, (given, held) in asked.items():
+        if given is not None and given != held:
+            return f"{chosen} holds a demo with {option} {held}, not {given}"
+    return chosen, record
+
+
+def fresh(args: argparse.Namespace) -> tuple[Path, world.WorldRecord] | str:
+    """A new directory with a new world in it, or why not."""
+    citizens = 1000 if args.citizens is None else args.citizens
+    seed = 1 if args.seed is None else args.seed
+    if citizens < 1:
+        return f"--citizens must be at least 1, got {citizens}"
+    data_dir = target(args)
+    if isinstance(data_dir, str):
+        return data_dir
+    report = world.prepare(data_dir, citizens, seed)
+    return data_dir, world.WorldRecord(citizens, seed, sum(report.events.values()))
+
+
 async def run_demo(settings: Settings, args: argparse.Namespace) -> int:
-    """The `demo` command: exit 0, 1 when the ledger does not verify, 2 for a used directory
-    or an SMS gateway that is not the simulated one."""
+    """The `demo` command: exit 0, 1 when the ledger does not verify, 2 for a used directory,
+    nothing to resume or an SMS gateway that is not the simulated one."""
     began = time.perf_counter()
     if not settings.simulation:
         return fail("the demo is for simulation mode only (BOT_SIMULATION is false)")
-    if args.citizens < 1:
-        return fail(f"--citizens must be at least 1, got {args.citizens}")
-    data_dir = target(args)
-    if isinstance(data_dir, str):
-        return fail(data_dir)
+    found = resumed(args) if args.resume else fresh(args)
+    if isinstance(found, str):
+        return fail(found)
+    data_dir, record = found
+    args = argparse.Namespace(**{**vars(args), "citizens": record.citizens, "seed": record.seed})
     rate = max(settings.sms_rate, DEMO_SMS_RATE)
     changes = {"data_dir": data_dir, "registries_url": None, "simulation": True, "sms_rate": rate}
     settings = settings.model_copy(update=changes)
-    report = world.prepare(data_dir, args.citizens, args.seed)
-    summary = await play(settings, args, sum(report.events.values()))
+    summary = await play(settings, args, record.events)
     if isinstance(summary, str):
         return fail(summary)
     summary = summary.model_copy(update={"seconds": round(time.perf_counter() - began, 2)})
@@ -396,10 +426,16 @@ def register(commands: Any) -> None:  # argparse's subparsers action, of any par
         help="the end-to-end demo on a generated population",
         description=__doc__.splitlines()[0] if __doc__ else None,
     )
-    demo.add_argument("--citizens", type=int, default=1000, help="people (default 1000)")
-    demo.add_argument("--seed", type=int, default=1, help="the random seed (default 1)")
+    demo.add_argument("--citizens", type=int, default=None, help="people (default 1000)")
+    demo.add_argument("--seed", type=int, default=None, help="the random seed (default 1)")
     where = "a new or empty directory (default: a fresh temporary one)"
     demo.add_argument("--data-dir", dest="demo_dir", type=Path, default=None, help=where)
+    demo.add_argument(
+        "--resume",
+        action="store_true",
+        help="go on with the demo in --data-dir whose process died, where it stopped"
+        " (its citizens and seed are the directory's; simulated SMS gateway only)",
+    )
     demo.add_argument("--json", action="store_true", help="the summary as one JSON object")
     demo.add_argument(
         "--sms",

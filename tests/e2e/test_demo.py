@@ -147,6 +147,34 @@ def test_a_directory_holding_data_is_refused(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
 
 
+def test_resuming_a_finished_demo_ends_it_again_with_the_same_outcome(
+    run: tuple[Path, dict[str, Any]],
+) -> None:
+    data_dir, first = run
+    again = json.loads(ok(bot("demo", "--resume", "--data-dir", str(data_dir), "--json")))
+    unchanged = ("cases", "services", "payments", "ledger_rows", "behaviours", "citizens")
+    assert {k: again[k] for k in unchanged} == {k: first[k] for k in unchanged}
+
+
+@pytest.mark.parametrize(
+    ("more", "says"),
+    [
+        ((), "--resume needs --data-dir"),
+        (("--data-dir", "{empty}"), "holds no demo to resume"),
+        (("--data-dir", "{world}", "--seed", "2"), "holds a demo with --seed 1, not 2"),
+        (("--data-dir", "{world}", "--sms", "smpp"), "simulated SMS gateway only"),
+    ],
+)
+def test_a_demo_that_cannot_be_resumed_is_refused_in_one_line(
+    run: tuple[Path, dict[str, Any]], tmp_path: Path, more: tuple[str, ...], says: str
+) -> None:
+    places = {"{empty}": str(tmp_path), "{world}": str(run[0])}
+    result = bot("demo", "--resume", *(places.get(arg, arg) for arg in more))
+    assert result.returncode == INVALID, (result.stdout, result.stderr)
+    assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1
+    assert says in result.stderr and result.stdout == ""
+
+
 def test_the_human_summary_names_the_data_directory(tmp_path: Path) -> None:
     data_dir = tmp_path / "human"
     out = ok(bot("--data-dir", str(data_dir), "demo", "--citizens", "60"))
