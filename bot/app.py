@@ -59,8 +59,9 @@ class App:
         except Retriable as error:
             log.warning("registries did not answer; intake waits for the next tick: %s", error)
         replies = list(await self.sms.replies())
-        done += await log_inbound(self.storage, replies)  # idempotent by provider id
-        await self.sms.ack_replies([m.provider_id for m in replies])  # only once committed
+        if replies:  # no transaction for nothing
+            done += await log_inbound(self.storage, replies)  # idempotent by provider id
+            await self.sms.ack_replies([m.provider_id for m in replies])  # once committed
         done += await handle_pending(self.storage, now)
         done += await sweep(self.storage, now)
         done += await self.decider.sweep(now)
