@@ -1,6 +1,6 @@
 PY ?= python3
 
-.PHONY: help install lint test locales demo bench bench-quick
+.PHONY: help install lint test locales demo bench bench-quick soak
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -29,3 +29,6 @@ bench:  ## the full benchmarks: one JSON object on standard output (about 6 minu
 
 bench-quick:  ## the same code paths with small N (about a minute), as CI runs them
 	$(PY) -m benchmarks --quick
+
+soak:  ## the reliability tests at full size (crash harness, faults, feed, fuzz) and a summary
+	$(PY) scripts/soak.py

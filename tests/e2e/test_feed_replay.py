@@ -5,6 +5,7 @@ twice on the same seed: once with a clean feed, once with a feed that delivers e
 twice and swaps half of its neighbours. Then, with every case final, the whole feed is
 taken again from its first event. Both runs end with the same cases in the same states and
 the same messages; the replay adds no case, message, submission, ledger row or payment.
+1,000 citizens in the suite, 10,000 in the soak (`make soak`).
 """
 
 from __future__ import annotations
@@ -28,8 +29,9 @@ from bot.settings import Settings
 from fake_registries import db as registries_db
 from fake_registries import faults, service
 from fake_registries.faults import FaultSettings
+from tests.soak import report, size
 
-CITIZENS, SEED = 1_000, 1  # about 140 cases, every behaviour of the demo
+CITIZENS, SEED = size(1_000, 10_000), 1  # about 140 cases in the suite, every behaviour
 PAGE = 500
 BAD_FEED = FaultSettings(duplicate_rate=1.0, reorder_rate=0.5, seed=7)
 
@@ -128,3 +130,13 @@ def test_each_message_reference_reaches_the_gateway_once(runs: dict[str, Any]) -
         refs = replayed["submissions"]
         assert len(refs) == len(set(refs))
         assert len(replayed["payments"]) == len(set(replayed["payments"]))
+    clean, bad = runs["clean"], runs["bad"]
+    report(
+        "feed_replay",
+        citizens=CITIZENS,
+        cases=len(clean[0]["cases"]),
+        replayed_events_clean_feed=clean[2],
+        replayed_events_bad_feed=bad[2],
+        extra_cases=len(bad[1]["cases"]) - len(clean[0]["cases"]),
+        extra_messages=len(bad[1]["outbox"]) - len(clean[0]["outbox"]),
+    )
