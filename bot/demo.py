@@ -34,6 +34,7 @@ import json
 import os
 import random
 import re
+import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
@@ -52,7 +53,7 @@ from domain.cases import CaseState
 from domain.model import Language, ReasonCode
 from fake_registries import clock as world_clock
 from fake_registries import db as registries_db
-from fake_registries import faults
+from fake_registries import faults, feed
 from fake_registries.errors import Retriable
 from fake_registries.generator import GenerationReport, generate
 
@@ -498,6 +499,14 @@ async def unsettled(app: App) -> list[CaseRecord]:
         return await uow.cases.in_states(frozenset(CaseState) - final_states())
 
 
+async def feed_taken(app: App, conn: sqlite3.Connection) -> bool:
+    """Whether the bot has taken the registries' whole feed (an intake that failed has not:
+    the world is not over while events wait, even with no case open yet)."""
+    async with app.storage.unit_of_work() as uow:
+        cursor = await uow.cursor.get()
+    return cursor >= feed.last_id(conn)
+
+
 async def case_count(app: App) -> int:
     """How many cases there are."""
     async with app.storage.unit_of_work() as uow:
@@ -525,7 +534,7 @@ async def simulate(
         busy = await app.tick() > 0
         await handsets.settle()
         cases = await unsettled(app)
-        while cases and world_clock.now(conn) < START + CAP:
+        while (cases or not await feed_taken(app, conn)) and world_clock.now(conn) < START + CAP:
             now = world_clock.advance(conn, BUSY_STEP if busy else STEP)
             done = await app.tick()
             await handsets.settle()

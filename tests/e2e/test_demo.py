@@ -10,13 +10,33 @@ import json
 import os
 import subprocess
 import sys
+from contextlib import closing
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bot.demo import Behaviour, Phone, message_code, refusal_reason, spoilt
+from bot.app import build_app
+from bot.channels.sms_gateway import SimulatedSmsGateway
+from bot.decide import final_states
+from bot.demo import (
+    START,
+    Behaviour,
+    Phone,
+    SimulatedHandsets,
+    all_cases,
+    message_code,
+    prepare,
+    refusal_reason,
+    simulate,
+    spoilt,
+)
+from bot.settings import Settings
 from domain.model import Language, ReasonCode
+from fake_registries import db as registries_db
+from fake_registries import faults, service
+from fake_registries.faults import FaultRule
 
 ROOT = Path(__file__).resolve().parents[2]
 ENV = {  # the caller's own BOT_* settings (and SMS_GATEWAY) must not leak in
@@ -196,3 +216,32 @@ def test_citizens_read_the_code_and_answer_in_their_language() -> None:
     assert phone.answer("417", "invalid_iban") is None  # each answer once
     refused = "the case file supports no assignment: no_eligible_dependents"
     assert refusal_reason(refused) is ReasonCode.NO_ELIGIBLE_DEPENDENTS
+
+
+async def world_cases(data_dir: Path, outage: timedelta | None) -> dict[str, str]:
+    """A small demo world to its end, the feed in an outage for its first `outage`; the
+    cases it ended with and their states."""
+    prepare(data_dir, 200, 3)
+    if outage is not None:
+        with closing(registries_db.connect(registries_db.path_in(data_dir))) as conn:
+            rule = FaultRule(registry="feed", outage_from=START, outage_to=START + outage)
+            faults.set_rule(conn, rule)
+    settings = Settings(data_dir=data_dir, simulation=True, sms_rate=1_000_000.0)
+    app = await build_app(settings)
+    try:
+        assert isinstance(app.sms, SimulatedSmsGateway)
+        await simulate(app, 3, SimulatedHandsets(app.sms))
+        records = await all_cases(app)
+    finally:
+        await app.close()
+    return {r.case.id: r.case.state.value for r in records}
+
+
+async def test_a_feed_down_when_the_demo_starts_delays_the_world_and_loses_no_case(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(service, "FAULTS_REFRESH_SECONDS", 0.0)  # the rule applies at once
+    clean = await world_cases(tmp_path / "clean", None)
+    late = await world_cases(tmp_path / "late", timedelta(hours=3))
+    assert clean and set(late) == set(clean)
+    assert set(late.values()) <= {s.value for s in final_states()}
