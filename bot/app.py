@@ -24,6 +24,7 @@ from bot.timers import OfferTimers, sweep
 from fake_registries import db as registries_db
 from fake_registries.client import DirectClient, RegistryClient
 from fake_registries.errors import Retriable
+from fake_registries.retrying import RetryingClient
 from fake_registries.service import RegistryService
 
 if TYPE_CHECKING:
@@ -107,13 +108,15 @@ class App:
 
 
 def _registries(settings: Settings, closers: list[Callable[[], None]]) -> RegistryClient:
+    """The configured transport, each call retried where it failed (`RetryingClient`)."""
     if settings.registries_url is not None:
         from fake_registries.http_client import HttpClient  # noqa: PLC0415 (only over HTTP)
 
-        return HttpClient(settings.registries_url, timeout=settings.registry_timeout)
+        over_http = HttpClient(settings.registries_url, timeout=settings.registry_timeout)
+        return RetryingClient(over_http)
     conn = registries_db.connect(registries_db.path_in(settings.data_dir))
     closers.append(conn.close)
-    return DirectClient(RegistryService(conn), timeout=settings.registry_timeout)
+    return RetryingClient(DirectClient(RegistryService(conn), timeout=settings.registry_timeout))
 
 
 async def build_app(

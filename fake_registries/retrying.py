@@ -1,0 +1,128 @@
+"""A registry client that asks again: each call's retriable failure is retried with backoff.
+
+A decision or a review reads a dozen records; when each call fails now and then, the whole
+read almost never succeeds unless each call is retried where it failed. Over either
+transport, a call that meets `Retriable` (an error answer, an outage, a timeout) is made again
+after a short wait, up to `attempts` times; NotFound (a fact) and BadRequest pass at once,
+and the last failure is raised as it came.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import date, datetime
+from typing import TypeVar
+
+from fake_registries.client import RegistryClient
+from fake_registries.errors import Retriable
+from fake_registries.models import (
+    Account,
+    BurialFiling,
+    Death,
+    Disability,
+    Event,
+    Kin,
+    Payment,
+    Person,
+    StudyStatus,
+)
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+ATTEMPTS = 3
+BACKOFF = (0.0, 0.05)  # seconds before the second and the third attempt
+
+
+class RetryingClient:
+    """A `RegistryClient` over another that retries each call's retriable failures; how many
+    it retried is `retried`. `sleep` is injectable so tests need not wait."""
+
+    def __init__(
+        self,
+        inner: RegistryClient,
+        attempts: int = ATTEMPTS,
+        backoff: Sequence[float] = BACKOFF,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        if attempts < 1 or not backoff or min(backoff) < 0:
+            raise ValueError("a retrying client makes one attempt or more, waiting 0 s or more")
+        self._inner, self._attempts, self._backoff, self._sleep = inner, attempts, backoff, sleep
+        self.retried = 0
+
+    async def _ask(self, what: str, call: Callable[[], Awaitable[T]]) -> T:
+        for attempt in range(1, self._attempts + 1):
+            try:
+                return await call()
+            except Retriable as error:
+                if attempt == self._attempts:
+                    raise
+                self.retried += 1
+                log.info("%s did not answer (attempt %d), asking again: %s", what, attempt, error)
+                await self._sleep(self._backoff[min(attempt, len(self._backoff)) - 1])
+        raise AssertionError("unreachable: the last attempt returns or raises")  # pragma: no cover
+
+    async def now(self) -> datetime:
+        """The registries' clock."""
+        return await self._ask("clock", self._inner.now)
+
+    async def person(self, iin: str) -> Person:
+        """A person by IIN."""
+        return await self._ask("population", lambda: self._inner.person(iin))
+
+    async def people(self, iins: Sequence[str]) -> dict[str, Person]:
+        """People by IIN, in one call."""
+        return await self._ask("population", lambda: self._inner.people(iins))
+
+    async def disabilities(self, iins: Sequence[str]) -> dict[str, Disability]:
+        """The latest disabilities, in one call."""
+        return await self._ask("disability", lambda: self._inner.disabilities(iins))
+
+    async def deaths(self, iins: Sequence[str]) -> dict[str, Death]:
+        """Registered deaths, in one call."""
+        return await self._ask("civil", lambda: self._inner.deaths(iins))
+
+    async def accounts(self, iins: Sequence[str]) -> dict[str, Account]:
+        """Accounts on file, in one call."""
+        return await self._ask("accounts", lambda: self._inner.accounts(iins))
+
+    async def person_by_phone(self, phone: str) -> Person:
+        """A person by e-government phone."""
+        return await self._ask("population", lambda: self._inner.person_by_phone(phone))
+
+    async def disability(self, iin: str) -> Disability:
+        """The latest disability of a person."""
+        return await self._ask("disability", lambda: self._inner.disability(iin))
+
+    async def death(self, iin: str) -> Death:
+        """The registered death of a person."""
+        return await self._ask("civil", lambda: self._inner.death(iin))
+
+    async def kin(self, iin: str) -> list[Kin]:
+        """Children, parents and spouses."""
+        return await self._ask("civil", lambda: self._inner.kin(iin))
+
+    async def payments_on(self, iin: str, on: date) -> list[Payment]:
+        """Payments received on a date."""
+        return await self._ask("pensions", lambda: self._inner.payments_on(iin, on))
+
+    async def burial_filings(self, deceased_iin: str) -> list[BurialFiling]:
+        """Burial applications and assignments."""
+        return await self._ask("payments", lambda: self._inner.burial_filings(deceased_iin))
+
+    async def account(self, iin: str) -> Account:
+        """The account on file."""
+        return await self._ask("accounts", lambda: self._inner.account(iin))
+
+    async def education(self, iin: str, on: date) -> StudyStatus:
+        """Full-time study on a date."""
+        return await self._ask("education", lambda: self._inner.education(iin, on))
+
+    async def events_after(self, cursor: int, limit: int = 100) -> list[Event]:
+        """Feed events after the cursor."""
+        return await self._ask("feed", lambda: self._inner.events_after(cursor, limit))
+
+    async def close(self) -> None:
+        """Release the transport underneath."""
+        await self._inner.close()
