@@ -20,7 +20,10 @@ from bot.ports import SendPermanentError, SendTemporaryError, SmsGateway, Storag
 from bot.records import Channel, OperatorTask, OutboxMessage, OutboxStatus
 from bot.timers import OfferTimers, start_offer_timers
 
-MAX_ATTEMPTS = 5
+# A temporary failure (a phone off or out of coverage) is tried again for about six hours
+# (1 + 5 + 15 minutes, then hourly) before operators get it: with five attempts in 81 minutes,
+# one message in 3,125 was given up at 20 % temporary failures (the fault test's soak, issue 10).
+MAX_ATTEMPTS = 10
 RECEIPTS_PER_TRANSACTION = 500
 BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=1))
 
