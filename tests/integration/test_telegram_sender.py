@@ -8,7 +8,7 @@ responses, so aiogram itself raises its 429 and 403 exceptions.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -136,6 +136,21 @@ async def test_a_429_pauses_sending_for_retry_after_and_keeps_the_message_queued
     await world.tick()
     assert len(session.sent("sendMessage")) == 3
     assert await telegram_messages(world) == []
+
+
+async def test_a_message_that_met_429_keeps_its_place_before_the_chats_later_messages(
+    world: World, session: RecordingSession, time_: FakeTime
+) -> None:
+    case_id = await offered(world)
+    await link(world)  # queued: the "linked" notice, then the offer
+    world.advance(timedelta(minutes=5))  # they wait a while (another chat's 429, a busy tick)
+    session.script_retry_after("sendMessage", 3)
+    await world.tick()
+    time_.now += 3.0
+    await world.tick()
+    offer = (await telegram_messages(world, case_id))[-1]
+    texts = [m["text"] for m in session.sent("sendMessage")]
+    assert texts == ["linked", "linked", offer.text]  # the 429, then the notice again, first
 
 
 async def test_a_403_unlinks_the_chat_in_the_ledger_and_the_sms_goes_on(

@@ -152,7 +152,7 @@ class TelegramSender:
             )
         except TelegramRetryAfter as error:
             self.limits.pause(error.retry_after)
-            await self._postpone(message, f"429: retry after {error.retry_after} s", now)
+            await self._postpone(message, f"429: retry after {error.retry_after} s")
             return "later"
         except TelegramForbiddenError as error:
             await self._failed(message, f"403: {error.message}")
@@ -178,12 +178,14 @@ class TelegramSender:
 
         await self._writes.write(write)
 
-    async def _postpone(self, message: OutboxMessage, error: str, now: datetime) -> None:
+    async def _postpone(self, message: OutboxMessage, error: str) -> None:
+        """Queued again where it was: the pause is the limits' (real time), and a message
+        moved to now would go after the chat's later messages."""
         assert message.id is not None
-        message_id = message.id
+        message_id, due = message.id, message.next_attempt_at
 
         async def write(uow: UnitOfWork) -> None:
-            await uow.outbox.postpone(message_id, now, error)
+            await uow.outbox.postpone(message_id, due, error)
 
         await self._writes.write(write)
 
