@@ -2,6 +2,8 @@
 
 Each message is logged first (its own transaction), then handled in one transaction with
 everything it causes; a crash in between leaves it pending, and the next tick handles it.
+A sender's typed messages over the rate limit (`domain.flood`) are not read: the first gets
+one answer saying until when, the rest are only logged.
 """
 
 from __future__ import annotations
@@ -19,11 +21,13 @@ from bot.replies import Reply, parse_reply
 from domain import intents
 from domain.cases import OPEN
 from domain.conversation import step
+from domain.flood import WINDOW, Judgement, Taken, judge
 from domain.model import Language
 from domain.notices import Notice, NoticeKind
 
 NONSENSE_LIMIT = 3  # replies in a row that meant nothing before an operator takes over
 NEEDS_NO_CASE = frozenset({"language", "help"})
+NO_WORDS = Reply(kind="unknown")  # a message not read: it quotes no code
 
 
 def intent_of(reply: Reply) -> intents.Intent:
@@ -182,13 +186,44 @@ async def _press(uow: UnitOfWork, message: InboundMessage, turn: Turn) -> tuple[
     return record.case.id, await _answer(uow, record, reply, turn, intent)
 
 
+async def _judge(uow: UnitOfWork, message: InboundMessage) -> Judgement:
+    """Whether the sender's rate limit lets this message be read (`domain.flood`)."""
+    earlier = await uow.inbound.heard_from(message.address, message.received_at - WINDOW)
+    return judge(earlier, message.received_at)
+
+
+async def _held_back(
+    uow: UnitOfWork, message: InboundMessage, judgement: Judgement, turn: Turn
+) -> tuple[str | None, str]:
+    """A message over the rate limit, not read, kept with the phone's case: the first in
+    its window is answered with the time the sender's messages are read again, unless the
+    phone has no case or an operator has it (handed off); the others are only logged."""
+    record, open_cases = await choose_case(uow, message.address, NO_WORDS)
+    record = record or (open_cases[0] if open_cases else None)
+    if record is None:
+        return None, Taken.DROPPED.value  # a number the bot never wrote to: not answered
+    again = judgement.read_again_at
+    if judgement.taken is not Taken.SLOWED or again is None:
+        return record.case.id, Taken.DROPPED.value
+    if (await _citizen(uow, record)).nonsense_count > NONSENSE_LIMIT:
+        return record.case.id, Taken.DROPPED.value  # handed off: no automatic answers
+    await _shell_reply(
+        uow, record, ShellNotice.SLOW_DOWN, turn, read_again_at=again, now=message.received_at
+    )
+    return record.case.id, Taken.SLOWED.value
+
+
 async def handle(
     uow: UnitOfWork, message: InboundMessage, now: datetime
 ) -> tuple[str | None, str]:
     """Handle one logged message; (the case it went to, what it was taken for)."""
-    if message.button is not None:
+    if message.button is not None:  # a press answers a keyboard we sent, once: never a flood
         turn = Turn(now=now, ref=f"in:{message.provider_id}", actor="citizen", inbound=message)
         return await _press(uow, message, turn)
+    judgement = await _judge(uow, message)
+    if judgement.taken is not Taken.READ:
+        turn = Turn(now=now, ref=f"in:{message.provider_id}", actor="citizen", inbound=message)
+        return await _held_back(uow, message, judgement, turn)
     reply = parse_reply(message.text)
     turn = Turn(
         now=now,
@@ -226,13 +261,16 @@ BATCH = 200  # logged messages handled in one transaction
 
 
 async def _read_ahead(uow: UnitOfWork, messages: Sequence[InboundMessage]) -> None:
-    """Read ahead what handling these messages asks of the store, a query a kind: the chats
-    of their phones, the messages their buttons were under, every case of their phones and
-    what a step of those asks (`read_ahead_cases`)."""
+    """Read ahead what handling these messages asks of the store, a query a kind: what their
+    senders sent in the rate limit's window, the chats of their phones, the messages their
+    buttons were under, every case of their phones and what a step of those asks
+    (`read_ahead_cases`)."""
     phones = sorted({m.address for m in messages})
     await uow.cases.prefetch(phones=phones)
     ids = [r.case.id for phone in phones for r in await uow.cases.for_phone(phone)]
     buttons = [p.message_id for m in messages if m.button and (p := parse_button(m.button))]
+    since = min(m.received_at for m in messages) - WINDOW
+    await uow.inbound.prefetch_senders(phones, since)  # for the rate limit
     await uow.telegram.prefetch(phones)  # a phone without a case may still have a chat
     await uow.outbox.prefetch(ids=buttons)
     await read_ahead_cases(uow, ids)

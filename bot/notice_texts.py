@@ -95,6 +95,7 @@ class ShellNotice(StrEnum):
     OPERATOR_HANDOFF = "operator_handoff"  # too many replies not understood: 1414 calls back
     STOPPED = "stopped"  # STOP acknowledged: nothing more is sent on this case
     TELEGRAM_INVITE = "telegram_invite"  # once per phone, after its first offer: the deep link
+    SLOW_DOWN = "slow_down"  # too many messages (domain.flood): until when they are not read
 
 
 @lru_cache(maxsize=4096)  # pure: a few hundred wordings in all
@@ -346,6 +347,19 @@ OPERATOR_HANDOFF = N_(
 STOPPED = N_(
     "STOP accepted (code {code}): no more messages on this case. You can apply at egov.kz, "
     "at a State Corporation office or via 1414."
+)
+
+# TRANSLATORS: sent once to a phone that sent too many messages in a few minutes; the bot
+# considers none of them until {time} ("18:30", Almaty time, a few minutes from now).
+SLOW_DOWN = N_(
+    "Too many messages have come from you. Messages sent before {time} will not be "
+    "considered; after that, write again."
+)
+# TRANSLATORS: the answer to too many messages when the bot reads again on another day:
+# {time} is "00:05" and {date} "13.01.2026", in Almaty time.
+SLOW_DOWN_ON = N_(
+    "Too many messages have come from you. Messages sent before {time} on {date} will not be "
+    "considered; after that, write again."
 )
 
 PROCESSING_STATES = ("registered", "under_review")
@@ -700,6 +714,22 @@ def _cases(value: object) -> list[tuple[str, Service]]:
     return [(str(code), Service(service)) for code, service in value]
 
 
+def _moment(params: Mapping[str, object], name: str) -> datetime:
+    """A required aware datetime parameter; anything else is refused."""
+    value = params.get(name)
+    if not isinstance(value, datetime):
+        raise TypeError(f"{name} must be a datetime")
+    return _local(value)
+
+
+def _slow_down(w: _Writer, ctx: NoticeContext, params: Mapping[str, object]) -> str:
+    """Until when the sender's messages are not read; the date too when it is another day's."""
+    again, now = _moment(params, "read_again_at"), _moment(params, "now")
+    if again.date() == now.date():
+        return w(SLOW_DOWN, time=w.time(again))
+    return w(SLOW_DOWN_ON, time=w.time(again), date=w.date(again))
+
+
 ShellRenderer = Callable[[_Writer, NoticeContext, Mapping[str, object]], str]
 SHELL_RENDERERS: dict[ShellNotice, ShellRenderer] = {
     ShellNotice.WHICH_CASE: _which_case,
@@ -708,6 +738,7 @@ SHELL_RENDERERS: dict[ShellNotice, ShellRenderer] = {
     ShellNotice.TELEGRAM_INVITE: lambda w, ctx, params: w(
         TELEGRAM_INVITE, link=ctx.telegram_link or ""
     ),
+    ShellNotice.SLOW_DOWN: _slow_down,
 }
 
 

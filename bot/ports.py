@@ -29,6 +29,7 @@ from bot.records import (
     WebSession,
 )
 from domain.cases import Case, CaseState
+from domain.flood import Heard
 from domain.model import Language, Service
 
 
@@ -179,6 +180,13 @@ class InboundLog(Protocol):
         self, message_id: int, case_id: str | None, intent: str, at: datetime
     ) -> None:
         """The message was handled: which case it went to and what it meant."""
+
+    async def prefetch_senders(self, addresses: Sequence[str], since: datetime) -> None:
+        """Read ahead what these addresses sent after `since` (a hint: one query for all)."""
+
+    async def heard_from(self, address: str, since: datetime) -> list[Heard]:
+        """The address's messages received after `since` and handled (in this unit of work
+        too): when each came and whether it was read (`domain.flood`), oldest first."""
 
 
 class FeedCursor(Protocol):

@@ -4,10 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import NamedTuple
 
 from bot.records import Channel, InboundMessage, OutboxMessage, OutboxStatus
-from bot.storage.codec import column, inbound_from_row, keys, outbox_from_row, utc_text
+from bot.storage.codec import (
+    column,
+    from_utc_text,
+    inbound_from_row,
+    keys,
+    outbox_from_row,
+    utc_text,
+)
 from bot.storage.session import Session
+from domain.flood import Heard, Taken
 
 _OUTBOX_COLUMNS = (
     "client_ref",
@@ -235,19 +244,31 @@ def _is_offer(message: OutboxMessage) -> bool:
 
 
 class SqliteInboundLog:
-    """Inbound messages, each (channel, provider id) once."""
+    """Inbound messages, each (channel, provider id) once. Within its unit of work it
+    remembers what the senders it read ahead sent, and what it marked handled of that."""
 
     def __init__(self, session: Session) -> None:
         self._session = session
+        self._since: dict[str, datetime] = {}  # address -> read ahead from then on
+        self._sent: dict[str, dict[int, _Sent]] = {}  # address -> its messages by id
+        self._address_of: dict[int, str] = {}
+
+    def _forget(self) -> None:
+        """What was remembered is read again when asked."""
+        self._since.clear()
+        self._sent.clear()
+        self._address_of.clear()
 
     async def add(self, message: InboundMessage) -> InboundMessage | None:
         """Log a message; None when this provider id was logged before."""
+        self._forget()
         params = {name: column(getattr(message, name)) for name in _INBOUND_COLUMNS}
         row = await self._session.row(_INSERT_INBOUND + " RETURNING *", params)
         return None if row is None else inbound_from_row(row)
 
     async def log(self, messages: Sequence[InboundMessage]) -> int:
         """Log messages in one statement run; how many were new."""
+        self._forget()
         batch = [{n: column(getattr(m, n)) for n in _INBOUND_COLUMNS} for m in messages]
         return await self._session.run_many(_INSERT_INBOUND, batch)
 
@@ -270,3 +291,60 @@ class SqliteInboundLog:
             (case_id, intent, utc_text(at), message_id),
             expect=1,
         )
+        address = self._address_of.get(message_id)
+        if address is None:
+            self._forget()  # not read ahead: what is remembered may miss it
+            return
+        known = self._sent[address][message_id]
+        self._sent[address][message_id] = _Sent(known.received_at, intent)
+
+    async def prefetch_senders(self, addresses: Sequence[str], since: datetime) -> None:
+        """Read ahead what these addresses sent after `since`, in one query (by the index
+        on address and time)."""
+        wanted = sorted({a for a in addresses if not self._covers(a, since)})
+        if not wanted:
+            return
+        rows = await self._session.rows(
+            "SELECT id, address, received_at, intent FROM inbound"
+            " WHERE address IN (SELECT value FROM json_each(?)) AND received_at > ?",
+            (keys(wanted), utc_text(since)),
+        )
+        for address in wanted:
+            self._since[address] = since
+            self._sent[address] = {}
+        for row in rows:
+            self._sent[row["address"]][row["id"]] = _Sent(
+                from_utc_text(row["received_at"]), row["intent"]
+            )
+            self._address_of[row["id"]] = row["address"]
+
+    async def heard_from(self, address: str, since: datetime) -> list[Heard]:
+        """The address's messages received after `since` and handled (in this unit of work
+        too): when each came and whether it was read, oldest first."""
+        if not self._covers(address, since):
+            await self.prefetch_senders([address], since)
+        sent = sorted(self._sent[address].items(), key=lambda item: (item[1].received_at, item[0]))
+        return [
+            Heard(received_at=each.received_at, taken=_taken(each.intent))
+            for _, each in sent
+            if each.intent is not None and each.received_at > since
+        ]
+
+    def _covers(self, address: str, since: datetime) -> bool:
+        known = self._since.get(address)
+        return known is not None and known <= since
+
+
+class _Sent(NamedTuple):
+    """A sender's message as the rate limit sees it."""
+
+    received_at: datetime
+    intent: str | None  # None: not handled yet
+
+
+_HELD_BACK = {taken.value: taken for taken in (Taken.SLOWED, Taken.DROPPED)}
+
+
+def _taken(intent: str) -> Taken:
+    """What became of a handled message: held back by the rate limit, or read."""
+    return _HELD_BACK.get(intent, Taken.READ)
