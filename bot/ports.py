@@ -23,6 +23,7 @@ from bot.records import (
     Operator,
     OperatorTask,
     OutboxMessage,
+    OutboxStatus,
     PaymentOrder,
     TelegramChat,
     TimerKind,
@@ -383,6 +384,12 @@ class Views(Protocol):
 
     async def inbound_for_case(self, case_id: str) -> list[InboundMessage]:
         """The citizen's messages a case was answered by, in order."""
+
+    async def retried_messages(
+        self, limit: int = 100
+    ) -> tuple[list[OutboxMessage], dict[OutboxStatus, int]]:
+        """Messages that met a failure on their way (retried, postponed by the channel, or
+        given up), newest first, and how many of them are in each status now."""
 
 
 class UnitOfWork(Protocol):

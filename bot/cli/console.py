@@ -1,4 +1,5 @@
-"""`python -m bot operators …` (console accounts), `python -m bot console` (the console alone)."""
+"""`python -m bot operators …` (console accounts), `python -m bot console` (the console alone),
+`python -m bot retries` (the messages that met a failure on their way)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 
 from bot.app import App
 from bot.cli.sim import FAILED, OK, fail, out, stop_on_signals, with_app
-from bot.records import Role
+from bot.records import OutboxMessage, OutboxStatus, Role
 from bot.settings import Settings
 
 
@@ -115,6 +116,82 @@ async def console(settings: Settings, args: argparse.Namespace) -> int:
     return await with_app(settings, work)
 
 
+def _address(message: OutboxMessage) -> str:
+    """The address masked as the console masks it."""
+    from bot.web.render import mask_phone_filter  # noqa: PLC0415 (the console's masking)
+
+    return mask_phone_filter(message.address)
+
+
+def retry_line(message: OutboxMessage) -> str:
+    """One message that met a failure, in one line: what it is, where it got, and why."""
+    from bot.web.pages.cases import scrub  # noqa: PLC0415 (the console's scrubbing)
+
+    return (
+        f"{message.id:>7}  {message.case_id or '-':<16}  {message.channel.value:<8}  "
+        f"{message.template_id:<22} {_address(message):<16}  {message.status.value:<9}  "
+        f"failed attempts {message.attempts}  last error: {scrub(message.last_error)}"
+    )
+
+
+def retry_summary(shown: int, states: dict[OutboxStatus, int]) -> str:
+    """How many messages met a failure, and where they are now."""
+    total = sum(states.values())
+    latest = "" if total == shown else f" (the latest {shown} below)"
+    return (
+        f"{total} messages met a failure on their way{latest}: "
+        f"{states[OutboxStatus.DELIVERED]} delivered, {states[OutboxStatus.SENT]} sent, "
+        f"{states[OutboxStatus.QUEUED]} waiting for another attempt, "
+        f"{states[OutboxStatus.FAILED]} given up"
+    )
+
+
+async def retries(settings: Settings, args: argparse.Namespace) -> int:
+    """The messages that met a failure: retried, postponed by the channel, or given up."""
+
+    async def work(app: App) -> int:
+        async with app.storage.unit_of_work() as uow:
+            messages, states = await uow.views.retried_messages(args.limit)
+        if args.json:
+            masked = (m.model_copy(update={"address": _address(m)}) for m in messages)
+            out(*(m.model_dump_json(exclude={"text", "markup"}) for m in masked))
+            return OK
+        out(retry_summary(len(messages), states), *(retry_line(m) for m in messages))
+        return OK
+
+    return await with_app(settings, work)
+
+
+def _limit(text: str) -> int:
+    """A number of messages from 1 to 10,000."""
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not 1 <= number <= 10_000:
+        raise argparse.ArgumentTypeError(f"{number} is not from 1 to 10000")
+    return number
+
+
+def register_retries(commands: Any) -> None:  # argparse's subparsers action
+    """Add `retries`."""
+    shown = commands.add_parser(
+        "retries",
+        help="messages that met a failure on their way: retried, postponed or given up",
+        description="The outbox's messages that met a failure on their way, newest first: "
+        "retried after a temporary failure (failed attempts), postponed by the channel (a "
+        "Telegram 429), or given up (a permanent failure, too many attempts, a blocked "
+        "chat), each with its status now and the last error. Addresses are masked.",
+    )
+    shown.add_argument(
+        "--limit", type=_limit, default=100, metavar="N", help="how many, 1 to 10000 (default 100)"
+    )
+    shown.add_argument(
+        "--json", action="store_true", help="one JSON object a message (no text, masked address)"
+    )
+    shown.set_defaults(run=retries)
+
+
 def register(commands: Any) -> None:  # argparse's subparsers action
     """Add `operators` and `console`."""
     accounts = commands.add_parser("operators", help="console accounts")
@@ -146,3 +223,4 @@ def register(commands: Any) -> None:  # argparse's subparsers action
         "console",
         help="serve the console alone (BOT_CONSOLE_HOST, BOT_CONSOLE_PORT; loopback:8080)",
     ).set_defaults(run=console)
+    register_retries(commands)

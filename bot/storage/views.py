@@ -1,4 +1,5 @@
-"""Read models of the console in SQLite: the ledger and cases filtered and paged.
+"""Read models of the console in SQLite: the ledger and cases filtered and paged, and the
+messages that met a failure on their way.
 
 Filters are parameters, never pasted SQL; pages are newest first with a total count.
 """
@@ -7,8 +8,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.records import CaseFilter, CaseRecord, ConsentRow, InboundMessage, LedgerFilter
-from bot.storage.codec import case_from_row, consent_from_row, inbound_from_row, utc_text
+from bot.records import (
+    CaseFilter,
+    CaseRecord,
+    ConsentRow,
+    InboundMessage,
+    LedgerFilter,
+    OutboxMessage,
+    OutboxStatus,
+)
+from bot.storage.codec import (
+    case_from_row,
+    consent_from_row,
+    inbound_from_row,
+    outbox_from_row,
+    utc_text,
+)
 from bot.storage.session import Session
 
 
@@ -94,3 +109,19 @@ class SqliteViews:
             "SELECT * FROM inbound WHERE case_id = ? ORDER BY received_at, id", (case_id,)
         )
         return [inbound_from_row(row) for row in rows]
+
+    async def retried_messages(
+        self, limit: int = 100
+    ) -> tuple[list[OutboxMessage], dict[OutboxStatus, int]]:
+        """Messages that met a failure on their way (retried, postponed by the channel, or
+        given up), newest first, and how many of them are in each status now."""
+        where = " WHERE attempts > 0 OR last_error IS NOT NULL"
+        counted = await self._session.rows(
+            f"SELECT status, COUNT(*) AS n FROM outbox{where} GROUP BY status"
+        )
+        rows = await self._session.rows(
+            f"SELECT * FROM outbox{where} ORDER BY id DESC LIMIT :limit", {"limit": limit}
+        )
+        states = dict.fromkeys(OutboxStatus, 0)
+        states.update({OutboxStatus(row["status"]): int(row["n"]) for row in counted})
+        return [outbox_from_row(row) for row in rows], states

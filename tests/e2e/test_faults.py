@@ -19,16 +19,21 @@ sendMessage calls, and one citizen blocks the bot (403) and goes on by SMS.
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
 import sqlite3
+import subprocess
+import sys
 import time
 from collections import Counter
 from contextlib import closing
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from aiohttp.test_utils import TestServer
 
 from bot.app import App, build_app
 from bot.channels.sms_faults import GatewayFaults
@@ -39,8 +44,10 @@ from bot.decide import final_states
 from bot.demo import START, SimulatedHandsets, prepare, simulate
 from bot.dispatcher import MAX_ATTEMPTS
 from bot.ledger import verify_file
-from bot.records import ConsentAct, OutboxMessage, OutboxStatus
+from bot.records import ConsentAct, OutboxMessage, OutboxStatus, Role
 from bot.settings import Settings
+from bot.web.accounts import add_operator
+from bot.web.app import build_console
 from domain.cases import CaseState
 from fake_registries import clock as world_clock
 from fake_registries import db as registries_db
@@ -49,6 +56,8 @@ from fake_registries.client import DirectClient
 from fake_registries.faults import ERROR, OUTAGE, SPIKE, FaultRule, FaultSettings
 from fake_registries.retrying import RetryingClient
 from fake_registries.service import RegistryService
+from tests.console.support import PASSWORD, browser
+from tests.e2e.test_bot_cli import ENV, ROOT
 from tests.e2e.test_telegram_flow import eventually, has_buttons, press
 from tests.e2e.world import World, open_world
 from tests.fakes.bot_api import BotApiServer, FakeUser
@@ -91,6 +100,20 @@ class Run:
     injected: Counter[str]  # the registries' faults, by kind
     retried: int  # registry calls the bot asked again
     seconds: float
+    data_dir: Path
+    logged: Counter[str]  # log records that say a registry did not answer, by logger
+
+
+class Tally(logging.Handler):
+    """Counts the log records that say a registry did not answer, by logger."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.seen: Counter[str] = Counter()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if "did not answer" in record.getMessage():
+            self.seen[f"{record.name} {record.levelname}"] += 1
 
 
 def rows(path: Path, query: str) -> list[Row]:
@@ -126,6 +149,10 @@ async def run(data_dir: Path, *, faulty_world: bool) -> Run:
     settings = Settings(data_dir=data_dir, simulation=True, sms_rate=1_000_000.0)
     app = await build_app(settings, registries=client)
     started = time.perf_counter()
+    tally, retrying = Tally(), logging.getLogger("fake_registries.retrying")
+    logging.getLogger().addHandler(tally)
+    level = retrying.level
+    retrying.setLevel(logging.INFO)
     try:
         assert isinstance(app.sms, SimulatedSmsGateway)
         await app.tick()  # every case opened clean: see FIRST_TICK
@@ -138,6 +165,8 @@ async def run(data_dir: Path, *, faulty_world: bool) -> Run:
         await drain(app, data_dir)
         problems = await verify_file(data_dir / "bot.sqlite3")
     finally:
+        logging.getLogger().removeHandler(tally)
+        retrying.setLevel(level)
         await app.close()
         conn.close()
     seconds = time.perf_counter() - started
@@ -152,6 +181,8 @@ async def run(data_dir: Path, *, faulty_world: bool) -> Run:
         injected=registries.injected,
         retried=client.retried,
         seconds=seconds,
+        data_dir=data_dir,
+        logged=tally.seen,
     )
 
 
@@ -178,6 +209,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Run]:
         sms_temporary=sum(s["outcome"] == "temporary" for s in bad.submissions),
         messages_retried=sum(m["attempts"] > 0 for m in bad.outbox),
         most_attempts=max((m["attempts"] for m in bad.outbox), default=0),
+        logged_registry_failures=dict(bad.logged),
     )
     return {"clean": clean, "faulty": bad}
 
@@ -242,6 +274,86 @@ def test_no_message_is_lost(runs: dict[str, Run]) -> None:
 def sent(message: Row) -> tuple[str, str, str]:
     """What a message was, whatever its reference: its case, channel and template."""
     return message["case_id"], message["channel"], message["template_id"]
+
+
+# ---------------------------------------------------------------- what operators see
+
+
+def bot_cli(data_dir: Path, *args: str) -> str:
+    """`python -m bot --data-dir D ARGS` as a fresh process; its output (exit code 0)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "--data-dir", str(data_dir), *args],
+        cwd=ROOT,
+        env=ENV,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    return done.stdout
+
+
+def met_a_failure(outbox: list[Row]) -> list[Row]:
+    """The outbox rows that met a failure on their way, newest first."""
+    hit = [m for m in outbox if m["attempts"] > 0 or m["last_error"] is not None]
+    return sorted(hit, key=lambda m: -int(m["id"]))
+
+
+async def case_page(data_dir: Path, case_id: str) -> str:
+    """The console's page of a case, as an operator signed in sees it."""
+    app = await build_app(Settings(data_dir=data_dir, simulation=True))
+    try:
+        await add_operator(app.storage, "aigul", Role.OPERATOR, PASSWORD, datetime.now(UTC))
+        server = TestServer(build_console(app))
+        await server.start_server()
+        try:
+            async with browser(server) as operator:
+                assert (await operator.sign_in("aigul")).status == 303
+                page = await operator.get(f"/cases/{case_id}")
+                assert page.status == 200
+                return await page.text()
+        finally:
+            await server.close()
+    finally:
+        await app.close()
+
+
+def test_operators_see_every_message_that_met_a_failure_with_python_m_bot_retries(
+    runs: dict[str, Run],
+) -> None:
+    bad = runs["faulty"]
+    expected = met_a_failure(bad.outbox)
+    assert expected and max(m["attempts"] for m in expected) >= 2
+    shown = bot_cli(bad.data_dir, "retries", "--limit", "10000", "--json")
+    listed = [json.loads(line) for line in shown.splitlines()]
+    assert [(m["id"], m["attempts"], m["last_error"]) for m in listed] == [
+        (m["id"], m["attempts"], m["last_error"]) for m in expected
+    ]
+    assert all("***" in m["address"] for m in listed)  # masked
+    head = bot_cli(bad.data_dir, "retries").splitlines()[0]
+    assert head.startswith(f"{len(expected)} messages met a failure on their way")
+    now = f": {len(expected)} delivered, 0 sent, 0 waiting for another attempt, 0 given up"
+    assert now in head
+    clean = bot_cli(runs["clean"].data_dir, "retries")
+    assert clean.startswith("0 messages met a failure on their way: 0 delivered")
+
+
+def test_operators_see_a_retried_message_and_its_error_on_its_case_page(
+    runs: dict[str, Run],
+) -> None:
+    bad = runs["faulty"]
+    retried = next(m for m in met_a_failure(bad.outbox) if m["attempts"] > 0 and m["case_id"])
+    page = asyncio.run(case_page(bad.data_dir, retried["case_id"]))
+    assert "temporary delivery failure" in page and "delivered" in page
+
+
+def test_registry_failures_are_in_the_operators_log(runs: dict[str, Run]) -> None:
+    logged = runs["faulty"].logged
+    assert logged["fake_registries.retrying INFO"] > 100  # each call asked again
+    assert logged["bot.decide WARNING"] > 0  # a decision that waits a minute for a registry
+    assert runs["clean"].logged == Counter()
 
 
 # ---------------------------------------------------------------- how long SMS is retried
@@ -318,6 +430,7 @@ class ChatRun:
     blocked_phone: str
     acts: list[str]  # the blocked citizen's ledger acts, in order
     consent_channel: str
+    data_dir: Path
 
 
 async def chat_flow(data_dir: Path) -> ChatRun:
@@ -364,6 +477,7 @@ async def chat_flow(data_dir: Path) -> ChatRun:
         blocked_phone=phones[-1],
         acts=[r.entry.act.value for r in ledger],
         consent_channel=given.channel.value,
+        data_dir=data_dir,
     )
 
 
@@ -480,3 +594,16 @@ def test_the_blocked_chat_is_unlinked_at_the_403_and_its_case_goes_on_by_sms(
     assert all(m["status"] == "failed" for m in to_chat[to_chat.index(refused[0]) :])
     by_sms = [m["template_id"] for m in chats.outbox if m["address"] == chats.blocked_phone]
     assert by_sms[-1] == "assigned"
+
+
+def test_operators_see_the_429s_and_the_403_with_python_m_bot_retries(chats: ChatRun) -> None:
+    listed = [
+        json.loads(line) for line in bot_cli(chats.data_dir, "retries", "--json").splitlines()
+    ]
+    assert [m["id"] for m in listed] == [m["id"] for m in met_a_failure(chats.outbox)]
+    seen = {(m["status"], (m["last_error"] or "").split(":")[0]) for m in listed}
+    assert ("delivered", "429") in seen  # postponed, then sent
+    assert ("failed", "403") in seen  # the blocked chat: given up, the SMS carried the case
+    assert ("failed", "the citizen blocked the bot") in seen  # what waited for that chat
+    head = bot_cli(chats.data_dir, "retries").splitlines()[0]
+    assert head.startswith(f"{len(listed)} messages met a failure on their way")
