@@ -17,7 +17,7 @@ from bot.effects import Turn, carry_out, context, language_of, queue, read_ahead
 from bot.notice_texts import ShellNotice, render_notice, render_shell
 from bot.ports import Storage, UnitOfWork
 from bot.records import CaseRecord, Citizen, InboundMessage, LanguageSource, OperatorTask
-from bot.replies import Reply, parse_reply
+from bot.replies import MAX_CHARS, Reply, parse_reply
 from domain import intents
 from domain.cases import OPEN
 from domain.conversation import step
@@ -250,11 +250,19 @@ async def handle(
 
 
 async def log_inbound(storage: Storage, messages: list[InboundMessage]) -> int:
-    """Log messages before handling them; each provider id once. The number new."""
+    """Log messages before handling them; each provider id once, only the first `MAX_CHARS`
+    characters of its text kept (an SMSC may join far longer texts). The number new."""
+    kept = [_capped(m) for m in messages]
     async with storage.unit_of_work() as uow:
-        new = await uow.inbound.log(messages)
+        new = await uow.inbound.log(kept)
         await uow.commit()
     return new
+
+
+def _capped(message: InboundMessage) -> InboundMessage:
+    if len(message.text) <= MAX_CHARS:
+        return message
+    return message.model_copy(update={"text": message.text[:MAX_CHARS]})
 
 
 BATCH = 200  # logged messages handled in one transaction
