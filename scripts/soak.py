@@ -1,9 +1,10 @@
 """`make soak`: the reliability tests at full size, then a summary of what they measured.
 
 Runs the crash harness, fault, feed and hostile-input tests with `SOAK=1` (tests/soak.py:
-10,000 citizens, 20 kills three times over, 100,000 fuzz examples, ...), collects the figures
-each test reports, and prints them with pytest's verdict and the time taken. The exit code
-is pytest's, and "no tests collected" (5) is a failure like any other.
+10,000 citizens, 20 kills three times over, 100,000 fuzz conversations, ...) in three pytest
+processes side by side (the two fuzz tests are most of the time), collects the figures each
+test reports, and prints them with each process's verdict and time. The exit code is 0 only
+when every process passed and figures came; pytest's "no tests collected" (5) fails too.
 """
 
 from __future__ import annotations
@@ -16,35 +17,54 @@ import tempfile
 import time
 from pathlib import Path
 
-TESTS = [
-    "tests/e2e/test_crash_harness.py",
-    "tests/e2e/test_faults.py",
-    "tests/e2e/test_feed_replay.py",
-    "tests/e2e/test_hostile_input.py",
-]
+FUZZ = "tests/e2e/test_hostile_input.py"
+TELEGRAM_FUZZ = "test_any_telegram_text_is_answered_or_held_back_and_never_read_as_markup"
+GROUPS: dict[str, list[str]] = {
+    "telegram fuzz": [f"{FUZZ}::{TELEGRAM_FUZZ}"],
+    "sms fuzz and rate limit": [FUZZ, "--deselect", f"{FUZZ}::{TELEGRAM_FUZZ}"],
+    "crash harness, faults, feed": [
+        "tests/e2e/test_crash_harness.py",
+        "tests/e2e/test_faults.py",
+        "tests/e2e/test_feed_replay.py",
+    ],
+}
 
 
 def main() -> int:
-    """Run the soak; print its summary; pytest's exit code."""
+    """Run the soak; print its summary; 0 when everything passed."""
     with tempfile.TemporaryDirectory(prefix="soak-") as scratch:
         figures = Path(scratch) / "figures.jsonl"
         env = {**os.environ, "SOAK": "1", "SOAK_REPORT": str(figures)}
-        command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", *TESTS]
-        print("=== soak:", " ".join(command[1:]), flush=True)
         started = time.monotonic()
-        code = subprocess.call(command, env=env)
+        running: dict[str, tuple[subprocess.Popen[bytes], Path, float]] = {}
+        for name, args in GROUPS.items():
+            log = Path(scratch) / f"{name.replace(' ', '-').replace(',', '')}.log"
+            command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", *args]
+            print(f"=== {name}: {' '.join(command[1:])}", flush=True)
+            with log.open("wb") as out:
+                process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
+            running[name] = (process, log, time.monotonic())
+        verdicts: dict[str, tuple[int, float, str]] = {}
+        for name, (process, log, began) in running.items():
+            code = process.wait()
+            tail = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()
+            verdicts[name] = (code, time.monotonic() - began, tail[-1] if tail else "")
+            if code != 0:
+                print(f"\n--- {name} (exit {code}):\n" + "\n".join(tail[-60:]), flush=True)
         took = time.monotonic() - started
         lines = figures.read_text(encoding="utf-8").splitlines() if figures.exists() else []
-    verdict = "passed" if code == 0 else f"FAILED (pytest exit {code})"
-    print(f"\n=== soak summary: {verdict} in {took:.0f} s")
+    failed = [name for name, (code, _, _) in verdicts.items() if code != 0]
+    print(f"\n=== soak summary: {'FAILED' if failed else 'passed'} in {took:.0f} s")
+    for name, (code, seconds, last) in verdicts.items():
+        print(f"  {name}: exit {code} in {seconds:.0f} s ({last})")
     for line in lines:
         found = json.loads(line)
-        name = found.pop("test")
+        test = found.pop("test")
         found.pop("soak", None)
-        print(f"  {name}: " + ", ".join(f"{k} {v}" for k, v in found.items()))
+        print(f"  {test}: " + ", ".join(f"{k} {v}" for k, v in found.items()))
     if not lines:
         print("  no figures were reported")
-    return code if code != 0 else (0 if lines else 1)
+    return 1 if failed or not lines else 0
 
 
 if __name__ == "__main__":
