@@ -7,10 +7,13 @@ twice on the same seed: once clean, and once with every registry failing 30 % of
 simulated hours early in the run, while the SMS gateway fails 20 % of its submissions
 temporarily. Both runs then tick on until no message is in flight.
 
-The faults start after the first tick has opened every case: the simulated
-citizens draw their behaviours in the order their phones first show up, so cases opened at
-other steps would meet other citizens, and the two runs would no longer be comparable case
-by case. (Intake under faults is the feed test's and the demo test's.)
+The faults start after the first tick has opened every case and sent its offer: the
+simulated citizens draw their behaviours in the order their phones first show up, so cases
+opened at other steps would meet other citizens, and the two runs would no longer be
+comparable case by case (intake under faults is the feed test's and the demo test's). And a
+phone with two offers of which one is late answers the one it has without a code, is asked
+which case it means, and the demo's citizens do not answer that question, so the late
+offer expires: a fault on the first offers changes what the citizens do, not only when.
 
 Then Telegram: citizens link their chats while the Bot API answers 429 to a share of
 sendMessage calls, and one citizen blocks the bot (403) and goes on by SMS.
