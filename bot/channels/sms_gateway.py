@@ -132,6 +132,16 @@ def _inbound(row: sqlite3.Row) -> InboundMessage:
     return InboundMessage.model_validate({"channel": Channel.SMS, **fields})
 
 
+def _store_reply(conn: sqlite3.Connection, address: str, text: str, now: str) -> InboundMessage:
+    """Store a checked mobile-originated message (inside the caller's transaction)."""
+    row = conn.execute(
+        "INSERT INTO mobile_originated (phone, text, received_at) VALUES (?, ?, ?)"
+        f" RETURNING id, {_MO_ID} AS provider_id, phone AS address, text, received_at",
+        (address, text, now),
+    ).fetchone()
+    return _inbound(row)
+
+
 def _check_mo_text(text: str) -> None:
     """Refuse an empty or over-long mobile-originated text."""
     if not text.strip():
@@ -240,12 +250,7 @@ class SimulatedSmsGateway:
         _check_mo_text(text)
         now = to_text(await self._now())
         with transaction(self._conn) as conn:
-            row = conn.execute(
-                "INSERT INTO mobile_originated (phone, text, received_at) VALUES (?, ?, ?)"
-                f" RETURNING id, {_MO_ID} AS provider_id, phone AS address, text, received_at",
-                (address, text, now),
-            ).fetchone()
-        return _inbound(row)
+            return _store_reply(conn, address, text, now)
 
     async def send_from_many(
         self, replies: Sequence[tuple[str, str]], memory: Mapping[str, str]
@@ -257,16 +262,8 @@ class SimulatedSmsGateway:
         for _, text in rows:
             _check_mo_text(text)
         now = to_text(await self._now())
-        sent: list[InboundMessage] = []
         with transaction(self._conn) as conn:
-            for address, text in rows:
-                row = conn.execute(
-                    "INSERT INTO mobile_originated (phone, text, received_at) VALUES (?, ?, ?)"
-                    f" RETURNING id, {_MO_ID} AS provider_id, phone AS address, text,"
-                    " received_at",
-                    (address, text, now),
-                ).fetchone()
-                sent.append(_inbound(row))
+            sent = [_store_reply(conn, address, text, now) for address, text in rows]
             conn.executemany(
                 "INSERT INTO handset_memory (key, value) VALUES (?, ?)"
                 " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
