@@ -288,9 +288,15 @@ def show(summary: Summary) -> None:
     console.print(funnel_table(summary), sms_table(summary), *facts(summary), sep="\n")
 
 
+def chosen_dir(args: argparse.Namespace) -> Path | None:
+    """The directory the command line names: `demo --data-dir`, else the global one."""
+    chosen: Path | None = args.demo_dir or args.data_dir
+    return chosen
+
+
 def target(args: argparse.Namespace) -> Path | str:
     """The data directory to fill, or why not (a string): one that already holds data."""
-    chosen: Path | None = args.demo_dir or args.data_dir
+    chosen = chosen_dir(args)
     if chosen is None:
         return Path(tempfile.mkdtemp(prefix="bot-demo-"))
     if chosen.exists() and (not chosen.is_dir() or any(chosen.iterdir())):
@@ -366,7 +372,7 @@ async def simulate(
 
 def resumed(args: argparse.Namespace) -> tuple[Path, world.WorldRecord] | str:
     """The directory of the demo to resume and the world prepared in it, or why not."""
-    chosen: Path | None = args.demo_dir or args.data_dir
+    chosen = chosen_dir(args)
     if chosen is None:
         return "--resume needs --data-dir: the directory of the demo to go on with"
     if args.sms != "simulated":
