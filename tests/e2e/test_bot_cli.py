@@ -15,6 +15,7 @@ import sqlite3
 import subprocess
 import sys
 from collections import Counter
+from collections.abc import Mapping
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -43,13 +44,14 @@ OK, FAILED, INVALID = 0, 1, 2
 Result = subprocess.CompletedProcess[str]
 
 
-def run(program: str, data_dir: Path | None, *args: str) -> Result:
-    """`python -m PROGRAM [--data-dir D] ARGS`, as a fresh process from the repository root."""
+def run(program: str, data_dir: Path | None, *args: str, env: Mapping[str, str] = ENV) -> Result:
+    """`python -m PROGRAM [--data-dir D] ARGS`, as a fresh process from the repository root
+    (in `env`: by default the caller's environment without its BOT_* settings)."""
     where = [] if data_dir is None else ["--data-dir", str(data_dir)]
     return subprocess.run(
         [sys.executable, "-m", program, *where, *args],
         cwd=ROOT,
-        env=ENV,
+        env=dict(env),
         capture_output=True,
         text=True,
         encoding="utf-8",
@@ -58,9 +60,9 @@ def run(program: str, data_dir: Path | None, *args: str) -> Result:
     )
 
 
-def bot(data_dir: Path | None, *args: str) -> Result:
+def bot(data_dir: Path | None, *args: str, env: Mapping[str, str] = ENV) -> Result:
     """`python -m bot`."""
-    return run("bot", data_dir, *args)
+    return run("bot", data_dir, *args, env=env)
 
 
 def registries(data_dir: Path, *args: str) -> Result:

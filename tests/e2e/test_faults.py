@@ -25,8 +25,6 @@ import asyncio
 import json
 import logging
 import sqlite3
-import subprocess
-import sys
 import time
 from collections import Counter
 from contextlib import closing
@@ -60,7 +58,7 @@ from fake_registries.faults import ERROR, OUTAGE, SPIKE, FaultRule, FaultSetting
 from fake_registries.retrying import RetryingClient
 from fake_registries.service import RegistryService
 from tests.console.support import PASSWORD, browser
-from tests.e2e.test_bot_cli import ENV, ROOT
+from tests.e2e.test_bot_cli import bot, ok
 from tests.e2e.test_telegram_flow import eventually, has_buttons, press
 from tests.e2e.world import World, open_world
 from tests.fakes.bot_api import BotApiServer, FakeUser
@@ -280,18 +278,7 @@ def sent(message: Row) -> tuple[str, str, str]:
 
 def bot_cli(data_dir: Path, *args: str) -> str:
     """`python -m bot --data-dir D ARGS` as a fresh process; its output (exit code 0)."""
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", "--data-dir", str(data_dir), *args],
-        cwd=ROOT,
-        env=ENV,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
-    return done.stdout
+    return ok(bot(data_dir, *args))
 
 
 def met_a_failure(outbox: list[Row]) -> list[Row]:

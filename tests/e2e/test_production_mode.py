@@ -6,19 +6,13 @@ to real citizens each says why in one line, exits 2 and writes nothing.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-PRODUCTION = {
-    **{k: v for k, v in os.environ.items() if not k.startswith("BOT_")},
-    "PYTHONIOENCODING": "utf-8",
-    "BOT_SIMULATION": "false",
-}
+from tests.e2e.test_bot_cli import ENV, bot
+
+PRODUCTION = {**ENV, "BOT_SIMULATION": "false"}
 INVALID = 2
 PHONE = "+77011234567"
 
@@ -38,16 +32,7 @@ def test_a_testers_command_refuses_to_run_in_production_mode(
     tmp_path: Path, args: tuple[str, ...]
 ) -> None:
     data_dir = tmp_path / "bot"
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", "--data-dir", str(data_dir), *args],
-        cwd=ROOT,
-        env=PRODUCTION,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=60,
-        check=False,
-    )
+    done = bot(data_dir, *args, env=PRODUCTION)
     assert done.returncode == INVALID, (done.stdout, done.stderr)
     assert "Traceback" not in done.stderr
     assert done.stderr.count("\n") == 1 and "simulation mode" in done.stderr, done.stderr

@@ -3,8 +3,6 @@ set, kept in the gateway's file and shown; bad input in one line with exit code 
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,7 +10,7 @@ import pytest
 
 from bot.channels.sms_faults import GatewayFaults
 from bot.channels.sms_gateway import SimulatedSmsGateway, path_in
-from tests.e2e.test_bot_cli import ENV, INVALID, ROOT, bot, ok, refused
+from tests.e2e.test_bot_cli import ENV, INVALID, bot, ok, refused
 from tests.integration.test_sms_gateway import FakeClock
 
 NONE = "sms gateway: temporary failure rate 0, seed 0"
@@ -68,16 +66,7 @@ def test_its_help_says_what_it_does_and_shows_an_example() -> None:
 
 
 def test_it_is_refused_when_the_bot_talks_smpp(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "--data-dir", str(tmp_path), "sms", "faults"],
-        cwd=ROOT,
-        env={**ENV, "SMS_GATEWAY": "smpp"},
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=60,
-        check=False,
-    )
+    result = bot(tmp_path, "sms", "faults", env={**ENV, "SMS_GATEWAY": "smpp"})
     assert result.returncode == INVALID and result.stderr.count("\n") == 1, result.stderr
     assert "simulated gateway only" in result.stderr
     assert not path_in(tmp_path).exists()
