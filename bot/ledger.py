@@ -15,7 +15,9 @@ from pathlib import Path
 import aiosqlite
 
 from bot.records import ConsentEntry, ConsentRow
+from bot.settings import Settings
 from bot.storage.codec import consent_from_row, utc_text
+from bot.storage.session import Row
 
 GENESIS = "0" * 64  # the prev_hash of the first row
 
@@ -109,6 +111,21 @@ async def verify_file(path: Path) -> list[str]:
         conn.row_factory = sqlite3.Row
         async with conn.execute("SELECT * FROM consents ORDER BY rowid") as cursor:
             stored = list(await cursor.fetchall())
+    return verify_rows(stored)
+
+
+async def verify_stored(settings: Settings) -> list[str]:
+    """Verify the ledger of the bot's database, the SQLite file or PostgreSQL's."""
+    url = settings.postgres_url
+    if url is None:
+        return await verify_file(settings.database)
+    from bot.storage.postgres import ledger_rows  # noqa: PLC0415 (only for PostgreSQL)
+
+    return verify_rows(await ledger_rows(url))
+
+
+def verify_rows(stored: Sequence[Row]) -> list[str]:
+    """The problems of stored ledger rows, given in insertion order (empty: intact)."""
     problems: list[str] = []
     rows: list[ConsentRow] = []
     for row in stored:

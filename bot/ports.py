@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
@@ -433,6 +434,11 @@ class Storage(Protocol):
 
     def unit_of_work(self) -> UnitOfWork:
         """A new unit of work (use with `async with`)."""
+
+    def claim(self, role: str) -> AbstractAsyncContextManager[bool]:
+        """Hold `role` (a kind of work done outside transactions: "intake", "dispatch", …)
+        while the `async with` lasts; True when held, False when another instance holds it
+        now (skip the work: that instance is doing it)."""
 
     async def close(self) -> None:
         """Close the database."""

@@ -9,6 +9,9 @@ from typing import Literal
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+SQLITE_PREFIX = "sqlite:///"  # sqlite:///relative/path, sqlite:////absolute/path
+POSTGRES_PREFIXES = ("postgresql://", "postgres://")
+
 
 class Settings(BaseSettings):
     """Where the bot keeps its data, what it talks to, and its timing."""
@@ -16,6 +19,12 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="BOT_", extra="ignore", populate_by_name=True)
 
     data_dir: Path = Path("data")
+    # The bot's own database: sqlite:///PATH (the default: bot.sqlite3 in the data directory)
+    # or postgresql://USER:PASSWORD@HOST:PORT/DATABASE for several instances at once. The env
+    # name is the usual unprefixed DATABASE_URL; BOT_DATABASE_URL works too.
+    database_url: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("DATABASE_URL", "BOT_DATABASE_URL")
+    )
     simulation: bool = True  # testers move the clock and play phones
     registries_url: str | None = None  # None: the registries' file in the data directory
     registry_timeout: float = Field(default=2.0, gt=0)
@@ -66,8 +75,34 @@ class Settings(BaseSettings):
 
     @property
     def database(self) -> Path:
-        """The bot's own SQLite file."""
-        return self.data_dir / "bot.sqlite3"
+        """The bot's own SQLite file (when the database is SQLite: see `postgres_url`)."""
+        url = self._database_url()
+        if url is None:
+            return self.data_dir / "bot.sqlite3"
+        return Path(url.removeprefix(SQLITE_PREFIX))
+
+    @property
+    def postgres_url(self) -> str | None:
+        """The PostgreSQL database's URL, or None when the bot's database is a SQLite file."""
+        url = self._database_url()
+        return None if url is None or url.startswith(SQLITE_PREFIX) else url
+
+    def _database_url(self) -> str | None:
+        if self.database_url is None or not self.database_url.get_secret_value().strip():
+            return None
+        return self.database_url.get_secret_value().strip()
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url_known(cls, value: SecretStr | None) -> SecretStr | None:
+        url = "" if value is None else value.get_secret_value().strip()
+        if url and not url.startswith((SQLITE_PREFIX, *POSTGRES_PREFIXES)):
+            raise ValueError(
+                "DATABASE_URL is sqlite:///PATH or postgresql://USER@HOST:PORT/DATABASE"
+            )
+        if url.startswith(SQLITE_PREFIX) and not url.removeprefix(SQLITE_PREFIX):
+            raise ValueError("DATABASE_URL sqlite:/// needs a path: sqlite:///data/bot.sqlite3")
+        return value
 
     @field_validator("smpp_password")
     @classmethod

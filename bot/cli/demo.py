@@ -31,7 +31,7 @@ from bot.app import App, build_app
 from bot.channels.smpp.gateway import SmppSmsGateway
 from bot.channels.sms_gateway import SimulatedSmsGateway
 from bot.cli.sim import FAILED, OK, fail, local, out
-from bot.ledger import verify_file
+from bot.ledger import verify_stored
 from bot.records import CaseRecord, DecisionRecord, OutboxStatus
 from bot.settings import Settings
 from domain.cases import CaseState
@@ -217,7 +217,7 @@ async def summarize(
         left_open=sum(not world.settled(r) for r in records),
         sms=await sms_counts(app, records),
         ledger_rows=ledger_rows,
-        ledger_verified=not await verify_file(app.settings.database),
+        ledger_verified=not await verify_stored(app.settings),
         behaviours={b.value: behaviours[b] for b in world.MIX},
         seconds=0.0,
         **await outcomes(app, records, now),

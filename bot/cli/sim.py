@@ -16,7 +16,7 @@ from bot.app import App, build_app
 from bot.channels.sms_faults import GatewayFaults
 from bot.channels.sms_gateway import SimulatedSmsGateway
 from bot.clock import RegistryClock
-from bot.ledger import verify_file
+from bot.ledger import verify_stored
 from bot.settings import Settings
 from domain.calendar import ALMATY
 from domain.cases import PROCESSING, is_overdue
@@ -247,9 +247,12 @@ async def consents(settings: Settings, args: argparse.Namespace) -> int:
 
 async def verify_ledger(settings: Settings, args: argparse.Namespace) -> int:
     """Check the ledger's hash chain; exit 1 when it was tampered with."""
-    if not settings.database.exists():
+    if settings.postgres_url is None and not settings.database.exists():
         return fail(f"no bot database in {settings.data_dir}")
-    problems = await verify_file(settings.database)
+    try:
+        problems = await verify_stored(settings)
+    except OSError as error:
+        return fail(str(error))
     if problems:
         out(*problems)
         return fail(f"the consent ledger does not verify: {len(problems)} problem(s)", FAILED)

@@ -7,7 +7,6 @@ does not know it reads, after the unit of work's deferred writes.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable, Sequence
 
 from bot.records import CaseRecord, Citizen, LanguageSource
@@ -19,7 +18,7 @@ from bot.storage.codec import (
     keys,
     utc_text,
 )
-from bot.storage.session import Session
+from bot.storage.session import Row, Session
 from domain.cases import OPEN, Case, CaseState
 from domain.model import Language, Service
 
@@ -52,7 +51,7 @@ def _params(record: CaseRecord) -> dict[str, object]:
     }
 
 
-class SqliteCaseStore:
+class SqlCaseStore:
     """Cases: one per (event, service, addressee); the Case itself kept as JSON."""
 
     def __init__(self, session: Session) -> None:
@@ -62,7 +61,7 @@ class SqliteCaseStore:
         self._phones: dict[str, list[str]] = {}  # every case id of these phones
         self._events: dict[int, set[tuple[str, str]]] = {}  # every (service, addressee) so
 
-    def _known(self, rows: Iterable[sqlite3.Row]) -> list[CaseRecord]:
+    def _known(self, rows: Iterable[Row]) -> list[CaseRecord]:
         """Rows read (after this unit of work's writes were sent) as records, remembered."""
         found = []
         for row in rows:
@@ -89,7 +88,7 @@ class SqliteCaseStore:
         rows = await self._session.rows(
             "SELECT rowid, * FROM cases WHERE id IN (SELECT value FROM json_each(?))"
             " OR phone IN (SELECT value FROM json_each(?))"
-            " OR event_id IN (SELECT value FROM json_each(?))",
+            " OR event_id IN (SELECT CAST(value AS BIGINT) FROM json_each(?))",
             (keys(ids), keys(phones), keys(event_ids)),
         )
         for phone in phones:
@@ -186,6 +185,8 @@ class SqliteCaseStore:
         return self._known(rows)
 
 
+_CITIZEN = "iin, phone, language, language_source, nonsense_count"  # not PostgreSQL's rowid
+
 _UPSERT_CITIZEN = (
     "INSERT INTO citizens (iin, phone, language, language_source, nonsense_count)"
     " VALUES (:iin, :phone, :language, :language_source, :nonsense_count)"
@@ -199,7 +200,7 @@ _REMEMBER = (
 )
 
 
-class SqliteCitizenStore:
+class SqlCitizenStore:
     """Citizens by IIN, found by phone too. Within its unit of work it remembers who it read
     or wrote (a step reads its citizen for the reply, then again for the answer's language)."""
 
@@ -213,7 +214,8 @@ class SqliteCitizenStore:
         if not wanted:
             return
         rows = await self._session.rows(
-            "SELECT * FROM citizens WHERE iin IN (SELECT value FROM json_each(?))", (keys(wanted),)
+            f"SELECT {_CITIZEN} FROM citizens WHERE iin IN (SELECT value FROM json_each(?))",
+            (keys(wanted),),
         )
         self._seen.update(dict.fromkeys(wanted))
         self._seen.update((row["iin"], citizen_from_row(row)) for row in rows)
@@ -221,14 +223,14 @@ class SqliteCitizenStore:
     async def get(self, iin: str) -> Citizen | None:
         """A citizen by IIN."""
         if iin not in self._seen:
-            row = await self._session.row("SELECT * FROM citizens WHERE iin = ?", (iin,))
+            row = await self._session.row(f"SELECT {_CITIZEN} FROM citizens WHERE iin = ?", (iin,))
             self._seen[iin] = None if row is None else citizen_from_row(row)
         return self._seen[iin]
 
     async def by_phone(self, phone: str) -> Citizen | None:
         """A citizen by phone (the first saved, should several share it)."""
         row = await self._session.row(
-            "SELECT * FROM citizens WHERE phone = ? ORDER BY rowid LIMIT 1", (phone,)
+            f"SELECT {_CITIZEN} FROM citizens WHERE phone = ? ORDER BY rowid LIMIT 1", (phone,)
         )
         return None if row is None else citizen_from_row(row)
 

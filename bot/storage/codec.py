@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -22,6 +21,7 @@ from bot.records import (
     OutboxMessage,
     TelegramChat,
 )
+from bot.storage.session import Row
 from domain.cases import Case
 
 Column = str | int | float | None
@@ -65,7 +65,8 @@ _PLAIN = frozenset({str, int, float, type(None)})
 
 
 def keys(values: Iterable[object]) -> str:
-    """Values as one JSON array parameter, for `IN (SELECT value FROM json_each(?))`."""
+    """Values as one JSON array parameter, for `IN (SELECT value FROM json_each(?))` (an
+    integer column: `SELECT CAST(value AS BIGINT)`, as PostgreSQL's json_each gives text)."""
     return json.dumps(sorted(set(values)), ensure_ascii=False)
 
 
@@ -86,7 +87,7 @@ def column(value: object) -> Column:
     raise TypeError(f"no column form for {type(value).__name__}")
 
 
-def row_fields(row: sqlite3.Row, times: tuple[str, ...] = ()) -> dict[str, Any]:
+def row_fields(row: Row, times: tuple[str, ...] = ()) -> dict[str, Any]:
     """A row as a dict, its datetime columns (`times`) parsed from stored UTC text."""
     fields = dict(zip(row.keys(), tuple(row), strict=True))
     for name in times:
@@ -130,7 +131,7 @@ _CASE_COLUMNS = (
 )  # fmt: skip
 
 
-def case_from_row(row: sqlite3.Row) -> CaseRecord:
+def case_from_row(row: Row) -> CaseRecord:
     """A `cases` row as a record."""
     return _case_record(tuple(row[name] for name in _CASE_COLUMNS))
 
@@ -160,7 +161,7 @@ def _case_record(columns: Columns) -> CaseRecord:
     )
 
 
-def citizen_from_row(row: sqlite3.Row) -> Citizen:
+def citizen_from_row(row: Row) -> Citizen:
     """A `citizens` row as a record."""
     return Citizen.model_validate(row_fields(row))
 
@@ -176,7 +177,7 @@ def consent_params(row: ConsentRow) -> dict[str, Column]:
     return params
 
 
-def consent_from_row(row: sqlite3.Row) -> ConsentRow:
+def consent_from_row(row: Row) -> ConsentRow:
     """A `consents` row as a chained ledger row."""
     fields = row_fields(row, ("at",))
     chain = {name: fields.pop(name) for name in ("seq", "text_hash", "prev_hash", "hash")}
@@ -185,7 +186,7 @@ def consent_from_row(row: sqlite3.Row) -> ConsentRow:
     return ConsentRow(entry=ConsentEntry.model_validate(fields), **chain)
 
 
-def outbox_from_row(row: sqlite3.Row) -> OutboxMessage:
+def outbox_from_row(row: Row) -> OutboxMessage:
     """An `outbox` row as a record."""
     fields = row_fields(row, ("next_attempt_at", "created_at", "sent_at"))
     if fields["markup"] is not None:
@@ -193,16 +194,16 @@ def outbox_from_row(row: sqlite3.Row) -> OutboxMessage:
     return OutboxMessage.model_validate(fields)
 
 
-def inbound_from_row(row: sqlite3.Row) -> InboundMessage:
+def inbound_from_row(row: Row) -> InboundMessage:
     """An `inbound` row as a record."""
     return InboundMessage.model_validate(row_fields(row, ("received_at", "handled_at")))
 
 
-def task_from_row(row: sqlite3.Row) -> OperatorTask:
+def task_from_row(row: Row) -> OperatorTask:
     """An `operator_tasks` row as a record."""
     return OperatorTask.model_validate(row_fields(row, ("created_at", "done_at")))
 
 
-def chat_from_row(row: sqlite3.Row) -> TelegramChat:
+def chat_from_row(row: Row) -> TelegramChat:
     """A `telegram_chats` row as a record."""
     return TelegramChat.model_validate(row_fields(row, ("linked_at", "updated_at")))

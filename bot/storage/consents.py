@@ -32,7 +32,7 @@ _INSERT = (
 )
 
 
-class SqliteConsentLog:
+class SqlConsentLog:
     """The ledger; the unit of work's write lock keeps appends in one line."""
 
     def __init__(self, session: Session) -> None:

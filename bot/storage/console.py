@@ -14,7 +14,7 @@ def _params(record: Operator | WebSession | AuditEntry) -> dict[str, Any]:
     return {name: column(value) for name, value in record}
 
 
-class SqliteOperators:
+class SqlOperators:
     """Console accounts."""
 
     def __init__(self, session: Session) -> None:
@@ -49,7 +49,7 @@ class SqliteOperators:
         return [Operator(**row_fields(row, ("created_at", "disabled_at"))) for row in rows]
 
 
-class SqliteWebSessions:
+class SqlWebSessions:
     """Signed-in browsers and failed logins."""
 
     def __init__(self, session: Session) -> None:
@@ -94,7 +94,7 @@ class SqliteWebSessions:
         return 0 if row is None else int(row[0])
 
 
-class SqliteAudit:
+class SqlAudit:
     """The audit, append-only."""
 
     def __init__(self, session: Session) -> None:

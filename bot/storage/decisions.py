@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 
 from bot.records import DecisionRecord, PaymentOrder
 from bot.storage.codec import from_utc_text, keys, utc_text
-from bot.storage.session import Session
+from bot.storage.session import Row, Session
 
 
-class SqliteJournal:
+class SqlJournal:
     """The electronic journal: one application number per registered case, numbered yearly.
     Within its unit of work it remembers the numbers it read or gave, and each year's count."""
 
@@ -71,7 +70,7 @@ class SqliteJournal:
         )
 
 
-def _decision(row: sqlite3.Row) -> DecisionRecord:
+def _decision(row: Row) -> DecisionRecord:
     return DecisionRecord(
         case_id=row["case_id"],
         outcome=row["outcome"],
@@ -90,7 +89,7 @@ _INSERT_DECISION = (
 )
 
 
-class SqliteDecisions:
+class SqlDecisions:
     """Signed decisions with their case files: one per case. Within its unit of work it
     remembers which cases it knows to be decided or not."""
 
@@ -143,7 +142,7 @@ class SqliteDecisions:
         return [_decision(r) for r in rows]
 
 
-def _order(row: sqlite3.Row) -> PaymentOrder:
+def _order(row: Row) -> PaymentOrder:
     return PaymentOrder(
         id=row["id"],
         case_id=row["case_id"],
@@ -163,7 +162,7 @@ _INSERT_PAYMENT = (
 )
 
 
-class SqlitePayments:
+class SqlPayments:
     """The payments queue: one order per case, one burial payment per deceased. Within its
     unit of work it remembers which cases, and which deceased's burial, it knows paid or not."""
 

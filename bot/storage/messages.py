@@ -62,7 +62,7 @@ _INSERT_OUTBOX = _insert("outbox", _OUTBOX_COLUMNS, "client_ref")
 _INSERT_INBOUND = _insert("inbound", _INBOUND_COLUMNS, "channel, provider_id")
 
 
-class SqliteOutbox:
+class SqlOutbox:
     """Outgoing messages; one row per client reference. Within its unit of work it remembers
     the offers of the cases it read them for and the messages it read by id."""
 
@@ -83,7 +83,7 @@ class SqliteOutbox:
         if not cases and not ids:
             return
         rows = await self._session.rows(
-            "SELECT * FROM outbox WHERE id IN (SELECT value FROM json_each(?))"
+            "SELECT * FROM outbox WHERE id IN (SELECT CAST(value AS BIGINT) FROM json_each(?))"
             " OR (case_id IN (SELECT value FROM json_each(?)) AND template_id LIKE 'offer%')"
             " ORDER BY id",
             (keys(ids), keys(cases)),
@@ -243,7 +243,7 @@ def _is_offer(message: OutboxMessage) -> bool:
     return message.template_id.startswith("offer")
 
 
-class SqliteInboundLog:
+class SqlInboundLog:
     """Inbound messages, each (channel, provider id) once. Within its unit of work it
     remembers what the senders it read ahead sent, and what it marked handled of that."""
 

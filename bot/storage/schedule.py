@@ -10,7 +10,7 @@ from bot.storage.codec import as_utc, column, from_utc_text, keys, task_from_row
 from bot.storage.session import Session
 
 
-class SqliteFeedCursor:
+class SqlFeedCursor:
     """The last registry feed event taken: one row, moving only forward."""
 
     def __init__(self, session: Session) -> None:
@@ -38,7 +38,7 @@ class SqliteFeedCursor:
         self._value = cursor
 
 
-class SqliteTimers:
+class SqlTimers:
     """Case timers: one of each kind a case, due times kept in UTC. Within its unit of work
     it remembers every timer of the cases it read."""
 
@@ -104,7 +104,7 @@ class SqliteTimers:
             self._of.get(case_id, {}).pop(kind, None)
 
 
-class SqliteOperatorTasks:
+class SqlOperatorTasks:
     """Work handed to operators."""
 
     _COLUMNS = ("case_id", "kind", "note", "created_at", "done_at")

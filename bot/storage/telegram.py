@@ -27,7 +27,7 @@ _UPSERT = (
 )
 
 
-class SqliteTelegramChats:
+class SqlTelegramChats:
     """Chats with the bot; a phone is linked to one chat at most. Within its unit of work it
     remembers which chat each phone it asked about is linked to, and the bot's name."""
 

@@ -70,7 +70,7 @@ def _case_where(f: CaseFilter) -> tuple[str, dict[str, Any]]:
     return where, params
 
 
-class SqliteViews:
+class SqlViews:
     """The console's filtered, paged reads."""
 
     def __init__(self, session: Session) -> None:

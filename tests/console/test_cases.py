@@ -307,6 +307,7 @@ async def test_a_decided_case_shows_its_decision_with_a_valid_signature_and_its_
     assert "KZ75 125* **** **** 0100" in text  # the payment's account, masked
 
 
+@pytest.mark.sqlite_only  # reads the bot's SQLite file
 async def test_a_tampered_case_file_makes_the_page_say_the_signature_is_invalid(
     served: tuple[World, TestServer],
 ) -> None:

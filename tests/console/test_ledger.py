@@ -9,6 +9,7 @@ import re
 import sqlite3
 from datetime import date, datetime, timedelta
 
+import pytest
 from aiohttp.test_utils import TestServer
 
 from bot.records import AuditEntry, Channel, ConsentAct, ConsentEntry
@@ -244,6 +245,7 @@ async def test_filtering_by_an_iin_shows_that_citizen_only_and_is_audited(
     ]
 
 
+@pytest.mark.sqlite_only  # reads the bot's SQLite file
 async def test_the_chain_status_says_intact_then_shows_a_row_edited_in_the_file(
     served: tuple[World, TestServer],
 ) -> None:

@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 
 from domain.sms import encoding, segments
+from tests.postgres import copy_database, database_env, on_postgresql
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "fake_registries" / "scenarios" / "example.toml"
@@ -51,7 +52,7 @@ def run(program: str, data_dir: Path | None, *args: str, env: Mapping[str, str] 
     return subprocess.run(
         [sys.executable, "-m", program, *where, *args],
         cwd=ROOT,
-        env=dict(env),
+        env={**env, **database_env(data_dir)},  # on PostgreSQL: the directory's schema
         capture_output=True,
         text=True,
         encoding="utf-8",
@@ -116,7 +117,9 @@ def load_example(data_dir: Path) -> None:
 
 def copy_of(data_dir: Path, to: Path) -> Path:
     """A copy of a whole data directory, to tamper with or to go on from."""
-    return Path(shutil.copytree(data_dir, to))
+    copied = Path(shutil.copytree(data_dir, to))
+    copy_database(data_dir, copied)  # on PostgreSQL, the directory's schema too
+    return copied
 
 
 @pytest.fixture(scope="module")
@@ -245,6 +248,7 @@ def test_an_untouched_ledger_verifies(consented: Path) -> None:
     assert result.stderr == ""
 
 
+@pytest.mark.sqlite_only  # reads the bot's SQLite file
 def test_a_consent_whose_text_was_edited_is_named(ledger_copy: Path) -> None:
     with db(ledger_copy) as conn:
         conn.execute("UPDATE consents SET text = text || ' ' WHERE seq = 2")
@@ -252,6 +256,7 @@ def test_a_consent_whose_text_was_edited_is_named(ledger_copy: Path) -> None:
     assert "row 1" not in out
 
 
+@pytest.mark.sqlite_only  # reads the bot's SQLite file
 def test_a_consent_edited_and_rehashed_breaks_the_link_of_the_next_row(ledger_copy: Path) -> None:
     from bot.ledger import row_hash, text_hash  # noqa: PLC0415 (a forger's tools)
     from bot.records import ConsentEntry  # noqa: PLC0415
@@ -270,12 +275,14 @@ def test_a_consent_edited_and_rehashed_breaks_the_link_of_the_next_row(ledger_co
     assert f"row {row['seq']}:" not in out  # the forged row itself looks right
 
 
+@pytest.mark.sqlite_only  # reads the bot's SQLite file
 def test_a_deleted_middle_consent_is_caught(ledger_copy: Path) -> None:
     with db(ledger_copy) as conn:
         conn.execute("DELETE FROM consents WHERE seq = 2")
     tampered(ledger_copy, "row 3", "deleted")
 
 
+@pytest.mark.sqlite_only  # reads the bot's SQLite file
 def test_two_consents_whose_contents_were_swapped_are_caught(ledger_copy: Path) -> None:
     with db(ledger_copy) as conn:
         rows = {r["id"]: dict(r) for r in conn.execute("SELECT * FROM consents")}
@@ -294,6 +301,7 @@ def test_two_consents_whose_contents_were_swapped_are_caught(ledger_copy: Path) 
     tampered(ledger_copy, "reordered")
 
 
+@pytest.mark.sqlite_only  # reads the bot's SQLite file
 def test_a_consent_reinserted_at_the_end_is_caught(ledger_copy: Path) -> None:
     with db(ledger_copy) as conn:
         row = dict(conn.execute("SELECT * FROM consents WHERE seq = 2").fetchone())
@@ -311,7 +319,8 @@ def test_a_consent_reinserted_at_the_end_is_caught(ledger_copy: Path) -> None:
 def test_verify_ledger_without_a_bot_database_says_so_and_creates_nothing(
     tmp_path: Path,
 ) -> None:
-    refused(bot(tmp_path, "verify-ledger"), "no bot database", str(tmp_path))
+    where = () if on_postgresql() else (str(tmp_path),)  # PostgreSQL's is no directory's
+    refused(bot(tmp_path, "verify-ledger"), "no bot database", *where)
     assert list(tmp_path.iterdir()) == []
 
 

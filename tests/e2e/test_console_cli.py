@@ -12,6 +12,7 @@ import aiohttp
 
 from tests.e2e.test_bot_cli import ENV, ROOT
 from tests.e2e.test_telegram_flow import free_port
+from tests.postgres import database_env
 
 PASSWORD = "correct horse battery staple"
 
@@ -20,7 +21,7 @@ def bot(data_dir: Path, *args: str, stdin: str = "") -> subprocess.CompletedProc
     return subprocess.run(
         [sys.executable, "-m", "bot", "--data-dir", str(data_dir), *args],
         cwd=ROOT,
-        env=ENV,
+        env={**ENV, **database_env()},
         input=stdin,
         capture_output=True,
         text=True,
@@ -69,7 +70,7 @@ async def test_the_console_alone_serves_the_login_page_and_stops_on_sigterm(
     tmp_path: Path,
 ) -> None:
     port = free_port()
-    env = {**ENV, "BOT_CONSOLE_PORT": str(port)}
+    env = {**ENV, **database_env(), "BOT_CONSOLE_PORT": str(port)}
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "--data-dir", str(tmp_path), "console",
         cwd=ROOT, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,

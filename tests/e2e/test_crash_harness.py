@@ -48,8 +48,10 @@ import pytest
 
 from bot.channels.sms_gateway import path_in as gateway_path
 from bot.demo import RANDOM_KEY, RECORD_FILE
-from bot.storage.sqlite import CRASH_AT_COMMIT, CRASH_WHEN
+from bot.storage.unit import CRASH_AT_COMMIT, CRASH_WHEN
 from tests.soak import full, report, size
+
+pytestmark = pytest.mark.sqlite_only  # reads the bot's SQLite file to check it
 
 ROOT = Path(__file__).resolve().parents[2]
 CITIZENS = size(1_000, 10_000)

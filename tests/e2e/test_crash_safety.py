@@ -45,9 +45,11 @@ import pytest
 from bot.__main__ import main as bot_main
 from bot.channels.sms_gateway import SimulatedSmsGateway, Submission, path_in
 from bot.clock import FixedClock
-from bot.storage.sqlite import CRASH_AT_COMMIT, CRASH_WHEN
+from bot.storage.unit import CRASH_AT_COMMIT, CRASH_WHEN
 from fake_registries import clock as world_clock
 from fake_registries import db as registries_db
+
+pytestmark = pytest.mark.sqlite_only  # reads the bot's SQLite file to check it
 
 ROOT = Path(__file__).resolve().parents[2]
 ENV = {

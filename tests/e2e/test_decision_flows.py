@@ -64,6 +64,7 @@ from fake_registries.db import transaction
 from fake_registries.faults import FaultRule
 from fake_registries.models import Birth, BurialFiling, BurialFilingKind, Event, Payment
 from tests.e2e.world import World, open_world
+from tests.postgres import on_postgresql, rows_of
 
 DECLARANT_PHONE = "+77012345671"
 SECOND_PHONE = "+77012345672"
@@ -180,10 +181,12 @@ async def sent(world: World, record: CaseRecord, template_id: str) -> OutboxMess
 
 def journal_row(world: World, record: CaseRecord) -> tuple[str, dict[str, Any] | None]:
     """The case's application number and the signature of its acceptance notice, as stored."""
-    with closing(sqlite3.connect(world.bot.settings.database)) as conn:
-        row = conn.execute(
-            "SELECT number, notice_signature FROM journal WHERE case_id = ?", (record.case.id,)
-        ).fetchone()
+    query = "SELECT number, notice_signature FROM journal WHERE case_id = ?"
+    if on_postgresql():
+        row = next(iter(rows_of(query.replace("?", "$1"), record.case.id)), None)
+    else:
+        with closing(sqlite3.connect(world.bot.settings.database)) as conn:
+            row = conn.execute(query, (record.case.id,)).fetchone()
     assert row is not None, "the case is not in the journal"
     number, signature = row
     return str(number), None if signature is None else json.loads(signature)
@@ -306,6 +309,7 @@ NOT_ACCEPTED: list[NotAccepted] = [
 ]
 
 
+@pytest.mark.sqlite_only  # reads the bot's SQLite file
 @pytest.mark.parametrize(
     ("check", "setup", "pension_end", "died_on"),
     NOT_ACCEPTED,
@@ -785,6 +789,7 @@ def _altered(value: str) -> str:
     return value[:-1] + ("1" if value[-1] != "1" else "2")
 
 
+@pytest.mark.sqlite_only  # reads the bot's SQLite file
 async def test_a_decisions_signature_verifies_and_fails_once_one_byte_of_its_case_file_changes(
     world: World, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -37,6 +37,7 @@ from domain.model import Language, ReasonCode
 from fake_registries import db as registries_db
 from fake_registries import faults, service
 from fake_registries.faults import FaultRule
+from tests.postgres import data_dir_in, database_env
 
 ROOT = Path(__file__).resolve().parents[2]
 ENV = {  # the caller's own BOT_* settings (and SMS_GATEWAY) must not leak in
@@ -58,7 +59,7 @@ def bot(*args: str) -> Result:
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         cwd=ROOT,
-        env=ENV,
+        env={**ENV, **database_env(data_dir_in(args))},
         capture_output=True,
         text=True,
         encoding="utf-8",

@@ -64,6 +64,8 @@ from tests.e2e.world import World, open_world
 from tests.fakes.bot_api import BotApiServer, FakeUser
 from tests.soak import report, size
 
+pytestmark = pytest.mark.sqlite_only  # reads the bot's SQLite file to check it
+
 CITIZENS, SEED = size(1_500, 10_000), 1
 TIMEOUT = 0.05  # the bot's registry timeout, seconds: a spike of SPIKE_MS passes it
 SPIKE_MS = 80

@@ -31,6 +31,8 @@ from fake_registries import faults, service
 from fake_registries.faults import FaultSettings
 from tests.soak import report, size
 
+pytestmark = pytest.mark.sqlite_only  # reads the bot's SQLite file to check it
+
 CITIZENS, SEED = size(1_000, 10_000), 1  # about 140 cases in the suite, every behaviour
 PAGE = 500
 BAD_FEED = FaultSettings(duplicate_rate=1.0, reorder_rate=0.5, seed=7)

@@ -53,6 +53,8 @@ from tests.e2e.world import World, open_world
 from tests.fakes.telegram_session import RecordingSession
 from tests.soak import report, size
 
+pytestmark = pytest.mark.sqlite_only  # reads the bot's SQLite file to check it
+
 TOKEN = "123456:TEST"
 EXAMPLES = size(2000, 100_000) // 2  # SMS and Telegram alike
 CHUNK = 200  # citizens made at a time, each with an offer waiting

@@ -16,6 +16,7 @@ from pathlib import Path
 from tests.e2e.test_bot_cli import ENV, ROOT
 from tests.e2e.world import open_world
 from tests.fakes.smsc import DC_UCS2, ESM_UDHI, Smsc, Submit
+from tests.postgres import database_env
 
 SYSTEM_ID, PASSWORD = "bot", "secret"
 PHONE = "+77012345671"
@@ -59,6 +60,7 @@ async def serve(data_dir: Path, smsc: Smsc) -> Served:
     to fill up with the scheduler's log)."""
     env = {
         **{k: v for k, v in ENV.items() if k != "SMS_GATEWAY"},
+        **database_env(),
         "SMS_GATEWAY": "smpp",
         "BOT_SMPP_HOST": "127.0.0.1",
         "BOT_SMPP_PORT": str(smsc.port),

@@ -18,7 +18,7 @@ from aiogram import Bot
 
 from bot.app import App, build_app
 from bot.channels.sms_gateway import InboxMessage, SimulatedSmsGateway, Submission
-from bot.ledger import verify_file
+from bot.ledger import verify_stored
 from bot.records import (
     CaseRecord,
     Citizen,
@@ -249,7 +249,7 @@ class World:
 
     async def verify_ledger(self) -> list[str]:
         """Problems of the consent ledger in the bot's file (empty: the chain is intact)."""
-        return await verify_file(self.bot.settings.database)
+        return await verify_stored(self.bot.settings)
 
     async def close(self) -> None:
         """Close the bot and the registries' connection."""

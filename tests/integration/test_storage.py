@@ -1,8 +1,10 @@
-"""The storage contract: what every adapter of the ports does, on a real database file.
+"""The storage contract: what every adapter of the ports does, on a real database.
 
-Every test but the last section uses the ports alone, through the `reopen` fixture (open the
-test's database, again if called again), so the suite can run on another adapter (PostgreSQL)
-by giving `reopen` another body. The last section concerns the SQLite file itself.
+Every test but the last two sections uses the ports alone, through the `reopen` fixture (open
+the test's database, again if called again), and runs on both adapters: a SQLite file and a
+fresh schema of a PostgreSQL server (`tests/postgres.py`; skipped without one, except in CI).
+The last two sections concern each database's own things: the SQLite file, PostgreSQL's
+migrations and instances.
 """
 
 from __future__ import annotations
@@ -12,12 +14,14 @@ import hashlib
 import json
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import closing
+from contextlib import AsyncExitStack, closing
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import pytest
 
 from bot.ledger import GENESIS, verify_chain
@@ -34,10 +38,13 @@ from bot.records import (
     OutboxStatus,
     TimerKind,
 )
+from bot.storage import postgres
+from bot.storage.postgres import PostgresStorage
 from bot.storage.sqlite import SqliteStorage, migrations
 from domain.calendar import ALMATY
 from domain.cases import Case, CaseState
 from domain.model import Language, Service
+from tests.postgres import fresh_database
 
 NOW = datetime(2026, 1, 12, 10, tzinfo=UTC)
 PHONE = "+77011234567"
@@ -50,19 +57,34 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "bot.sqlite3"
 
 
-@pytest.fixture
-async def reopen(db_path: Path) -> AsyncIterator[Reopen]:
-    """Open the test's database (again on each call); every storage is closed at the end."""
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def reopen(request: pytest.FixtureRequest, db_path: Path) -> AsyncIterator[Reopen]:
+    """Open the test's database (again on each call), a SQLite file or a PostgreSQL schema;
+    every storage is closed at the end."""
     opened: list[Storage] = []
+    async with AsyncExitStack() as stack:
+        if request.param == "sqlite":
+            open_database: Callable[[], Awaitable[Storage]] = partial(SqliteStorage.open, db_path)
+        else:
+            url = await stack.enter_async_context(fresh_database())
+            open_database = partial(PostgresStorage.open, url)
 
-    async def open_storage() -> Storage:
-        storage: Storage = await SqliteStorage.open(db_path)
-        opened.append(storage)
-        return storage
+        async def open_storage() -> Storage:
+            storage = await open_database()
+            opened.append(storage)
+            return storage
 
-    yield open_storage
-    for storage in opened:
-        await storage.close()
+        yield open_storage
+        for storage in opened:
+            await storage.close()
+
+
+@pytest.fixture
+async def sqlite_storage(db_path: Path) -> AsyncIterator[Storage]:
+    """The SQLite file's storage, for the tests of the file itself."""
+    storage = await SqliteStorage.open(db_path)
+    yield storage
+    await storage.close()
 
 
 @pytest.fixture
@@ -601,41 +623,12 @@ async def test_datetimes_come_back_aware_in_utc(storage: Storage) -> None:
     assert all(moment == NOW and moment.tzinfo is UTC for moment in moments)
 
 
-# ---------------------------------------------------------------- the SQLite file
-
-
-def user_version(path: Path) -> int:
-    """The file's PRAGMA user_version, read with sqlite3."""
-    with closing(sqlite3.connect(path)) as conn:
-        version: int = conn.execute("PRAGMA user_version").fetchone()[0]
-        return version
-
-
-async def test_migrations_run_once(storage: Storage, reopen: Reopen, db_path: Path) -> None:
-    assert user_version(db_path) == len(migrations())
-    await with_case(storage)
-    await storage.close()
-    async with (await reopen()).unit_of_work() as uow:
-        assert await uow.cases.get("c1") is not None
-    assert user_version(db_path) == len(migrations())
-
-
-async def test_a_file_newer_than_the_code_is_refused(db_path: Path) -> None:
-    with closing(sqlite3.connect(db_path)) as conn:
-        conn.execute("PRAGMA user_version = 99")
-    with pytest.raises(RuntimeError, match="newer"):
-        await SqliteStorage.open(db_path)
-
-
-async def test_the_file_is_in_wal_mode(storage: Storage, db_path: Path) -> None:
-    with closing(sqlite3.connect(db_path)) as conn:
-        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-
-
 async def test_a_row_referring_to_an_unknown_case_is_refused(storage: Storage) -> None:
     async with storage.unit_of_work() as uow:
         await uow.timers.set("c404", TimerKind.REMIND, NOW)
-        with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
+        with pytest.raises(
+            (sqlite3.IntegrityError, asyncpg.ForeignKeyViolationError), match="(?i)foreign key"
+        ):
             await uow.commit()
 
 
@@ -673,3 +666,76 @@ async def test_cases_in_given_states_come_oldest_first(storage: Storage) -> None
     async with storage.unit_of_work() as uow:
         assert [r.case.id for r in await uow.cases.in_states(frozenset(CaseState))] == ["c1", "c2"]
         assert await uow.cases.in_states(frozenset({CaseState.ASSIGNED})) == []
+
+
+# ---------------------------------------------------------------- the SQLite file
+
+
+def user_version(path: Path) -> int:
+    """The file's PRAGMA user_version, read with sqlite3."""
+    with closing(sqlite3.connect(path)) as conn:
+        version: int = conn.execute("PRAGMA user_version").fetchone()[0]
+        return version
+
+
+async def test_migrations_run_once(sqlite_storage: Storage, db_path: Path) -> None:
+    assert user_version(db_path) == len(migrations())
+    await with_case(sqlite_storage)
+    await sqlite_storage.close()
+    reopened = await SqliteStorage.open(db_path)
+    try:
+        async with reopened.unit_of_work() as uow:
+            assert await uow.cases.get("c1") is not None
+    finally:
+        await reopened.close()
+    assert user_version(db_path) == len(migrations())
+
+
+async def test_a_file_newer_than_the_code_is_refused(db_path: Path) -> None:
+    with closing(sqlite3.connect(db_path)) as conn:
+        conn.execute("PRAGMA user_version = 99")
+    with pytest.raises(RuntimeError, match="newer"):
+        await SqliteStorage.open(db_path)
+
+
+async def test_the_file_is_in_wal_mode(sqlite_storage: Storage, db_path: Path) -> None:
+    with closing(sqlite3.connect(db_path)) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+# ---------------------------------------------------------------- PostgreSQL
+
+
+async def schema_version(url: str) -> int:
+    """The database's last migration, read with asyncpg."""
+    conn = await asyncpg.connect(url)
+    try:
+        return await postgres.version(conn)
+    finally:
+        await conn.close()
+
+
+async def test_postgresql_migrations_run_once_however_many_instances_open_at_once() -> None:
+    async with fresh_database() as url:
+        opened = await asyncio.gather(*(PostgresStorage.open(url) for _ in range(3)))
+        try:
+            assert await schema_version(url) == len(migrations("migrations/postgresql"))
+            await with_case(opened[0])
+            async with opened[2].unit_of_work() as uow:
+                assert await uow.cases.get("c1") is not None
+        finally:
+            for storage in opened:
+                await storage.close()
+        assert await schema_version(url) == len(migrations()) == 6
+
+
+async def test_a_postgresql_database_newer_than_the_code_is_refused() -> None:
+    async with fresh_database() as url:
+        await (await PostgresStorage.open(url)).close()
+        conn = await asyncpg.connect(url)
+        try:
+            await conn.execute("INSERT INTO schema_version (version) VALUES (99)")
+        finally:
+            await conn.close()
+        with pytest.raises(RuntimeError, match="newer"):
+            await PostgresStorage.open(url)

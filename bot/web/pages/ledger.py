@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from bot.ledger import verify_file
+from bot.ledger import verify_stored
 from bot.ports import UnitOfWork
 from bot.records import Channel, ConsentAct, ConsentRow, LedgerFilter
 from bot.storage.codec import utc_text
@@ -164,7 +164,7 @@ async def chain_status(request: web.Request) -> tuple[list[str], int]:
     """The chain's problems in the bot's file (empty: intact) and how many rows it has."""
     app = console_of(request).app
     try:
-        problems = await verify_file(app.settings.database)
+        problems = await verify_stored(app.settings)
     except (OSError, sqlite3.Error) as error:
         problems = [f"the ledger could not be read: {error}"]
     async with app.storage.unit_of_work() as uow:

@@ -1,0 +1,292 @@
+"""The bot's PostgreSQL database: the same repositories, migrations and units of work as the
+SQLite file, for several bot instances at once.
+
+The repositories' SQL is SQLite's; `translate` rewrites its parameters (`?` and `:name`) as
+PostgreSQL's `$1, $2, …`, and the PostgreSQL migrations (`migrations/postgresql`, numbered as
+SQLite's) give the schema what the SQL expects of it (an explicit `rowid` on `cases` and
+`citizens`, a `json_each(text)`). The few statements that must differ ask the session's
+`dialect`.
+
+Many instances, one database. Every unit of work begins by taking one transaction-level
+advisory lock (`WRITE_LOCK`), so units of work run one at a time across every instance, as
+SQLite's `BEGIN IMMEDIATE` makes them run across processes on one file: a case, the feed
+cursor or the ledger's hash chain is read and written by one unit of work at a time, and the
+chain stays one chain. Work done *between* units of work (reading the feed, sending the
+outbox, asking the registries before a decision) is claimed by role (`claim`): a
+session-level advisory lock per role, tried without waiting, held while the role's pass
+lasts; an instance that does not get it skips the pass, and if the holder dies its session
+ends and the next instance takes the role at its next round.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager, suppress
+from functools import lru_cache
+from typing import Any
+
+import asyncpg
+from asyncpg.pool import PoolConnectionProxy
+
+from bot.storage.session import Dialect, Params, Row
+from bot.storage.sqlite import migrations
+from bot.storage.unit import CrashAtCommit, Gate, SqlUnitOfWork
+
+LOCKS = 0x626F74  # the advisory locks' class ("bot"): (LOCKS, n) names one lock
+WRITE_LOCK = 0  # every unit of work holds (LOCKS, WRITE_LOCK) until it commits or rolls back
+MIGRATE_LOCK = 1  # the instance migrating holds (LOCKS, MIGRATE_LOCK): one migrates at a time
+POOL_SIZE = 4  # a unit of work, the roles' locks held meanwhile, and one spare
+_TOKENS = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|(\?)|(?<!:):([A-Za-z_]\w*)")
+_STATUS_COUNT = re.compile(r"(\d+)$")
+Connection = asyncpg.Connection | PoolConnectionProxy  # a connection, or one lent by the pool
+
+
+@lru_cache(maxsize=1024)
+def translate(sql: str) -> tuple[str, tuple[str, ...] | int]:
+    """SQLite's statement with PostgreSQL's parameters: `?` becomes `$1, $2, …` in order, and
+    each `:name` one `$n` however often it appears. Quoted text is left alone. Returns the
+    statement and the names of its parameters in order (for a mapping) or their number."""
+    names: list[str] = []
+    count = 0
+
+    def number(match: re.Match[str]) -> str:
+        nonlocal count
+        if match.group(1):
+            count += 1
+            return f"${count}"
+        name = match.group(2)
+        if name is None:
+            return match.group(0)  # a quoted string or identifier
+        if name not in names:
+            names.append(name)
+        return f"${names.index(name) + 1}"
+
+    rewritten = _TOKENS.sub(number, sql)
+    if names and count:
+        raise ValueError(f"a statement mixes ? and :name parameters: {sql[:60]!r}")
+    return rewritten, tuple(names) if names else count
+
+
+def arguments(shape: tuple[str, ...] | int, params: Params) -> Sequence[object]:
+    """The parameters in `$n` order."""
+    if isinstance(shape, tuple):
+        if not isinstance(params, Mapping):
+            raise TypeError("a statement with :name parameters takes a mapping")
+        return [params[name] for name in shape]
+    if isinstance(params, Mapping):
+        if shape == 0:
+            return []  # no parameters: an empty mapping (or one nobody names) is none
+        raise TypeError("a statement with ? parameters takes a sequence")
+    if len(params) != shape:
+        raise ValueError(f"the statement takes {shape} parameters, not {len(params)}")
+    return params
+
+
+def changed(status: str) -> int:
+    """The rows a command changed, from its status ("UPDATE 3", "INSERT 0 1", …)."""
+    found = _STATUS_COUNT.search(status)
+    return int(found.group(1)) if found else 0
+
+
+class PostgresDriver:
+    """One asyncpg connection, speaking the repositories' SQL."""
+
+    dialect: Dialect = "postgresql"
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    async def fetch(self, sql: str, params: Params) -> Sequence[Row]:
+        """Every row of a query."""
+        statement, shape = translate(sql)
+        rows: Sequence[Row] = await self._conn.fetch(statement, *arguments(shape, params))
+        return rows
+
+    async def execute(self, sql: str, params: Params) -> int:
+        """Run a statement; how many rows it changed (from the command's status)."""
+        statement, shape = translate(sql)
+        return changed(await self._conn.execute(statement, *arguments(shape, params)))
+
+    async def execute_many(self, sql: str, batch: Sequence[Params], *, counted: bool) -> int:
+        """asyncpg's `executemany` (one pipelined trip) when nobody counts the rows; each
+        statement on its own otherwise, since `executemany` reports no counts."""
+        statement, shape = translate(sql)
+        if counted or len(batch) == 1:
+            total = 0
+            for params in batch:
+                total += changed(await self._conn.execute(statement, *arguments(shape, params)))
+            return total
+        await self._conn.executemany(statement, [arguments(shape, params) for params in batch])
+        return 0
+
+    async def insert(self, sql: str, params: Params) -> int | None:
+        """Run an INSERT, returning the new row's `id`; None when nothing was inserted."""
+        statement, shape = translate(sql + " RETURNING id")
+        new_id = await self._conn.fetchval(statement, *arguments(shape, params))
+        return None if new_id is None else int(new_id)
+
+
+class PostgresUnitOfWork(SqlUnitOfWork):
+    """One transaction over every store, holding the write lock from its first statement."""
+
+    def __init__(self, pool: asyncpg.Pool, gate: Gate, crash: CrashAtCommit | None = None) -> None:
+        self._pool = pool
+        self._conn: PoolConnectionProxy | None = None
+        self._lazy = _LazyDriver(self)
+        super().__init__(self._lazy, gate, crash)
+
+    def connection(self) -> PoolConnectionProxy:
+        """The unit of work's connection, once it has begun."""
+        if self._conn is None:
+            raise RuntimeError("the unit of work has not begun")
+        return self._conn
+
+    async def _begin(self) -> None:
+        self._conn = conn = await self._pool.acquire()
+        # One round trip: BEGIN, then wait for every other instance's unit of work to end.
+        await conn.execute(f"BEGIN; SELECT pg_advisory_xact_lock({LOCKS}, {WRITE_LOCK})")
+
+    async def _commit(self) -> None:
+        await self.connection().execute("COMMIT")
+
+    async def _rollback(self) -> None:
+        if self._conn is not None and not self._conn.is_closed():
+            with suppress(asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
+                await self._conn.execute("ROLLBACK")
+
+    async def _release(self) -> None:
+        if self._conn is not None:
+            conn, self._conn = self._conn, None
+            await self._pool.release(conn)
+
+
+class _LazyDriver:
+    """The driver of a unit of work whose connection is taken from the pool when it begins."""
+
+    dialect: Dialect = "postgresql"
+
+    def __init__(self, unit: PostgresUnitOfWork) -> None:
+        self._unit = unit
+
+    def _driver(self) -> PostgresDriver:
+        return PostgresDriver(self._unit.connection())
+
+    async def fetch(self, sql: str, params: Params) -> Sequence[Row]:
+        """Every row of a query."""
+        return await self._driver().fetch(sql, params)
+
+    async def execute(self, sql: str, params: Params) -> int:
+        """Run a statement; how many rows it changed."""
+        return await self._driver().execute(sql, params)
+
+    async def execute_many(self, sql: str, batch: Sequence[Params], *, counted: bool) -> int:
+        """Run a statement once per parameter set."""
+        return await self._driver().execute_many(sql, batch, counted=counted)
+
+    async def insert(self, sql: str, params: Params) -> int | None:
+        """Run an INSERT; the new row's id."""
+        return await self._driver().insert(sql, params)
+
+
+def role_lock(role: str) -> int:
+    """The advisory lock of a role: a stable 31-bit number from its name (never WRITE_LOCK
+    or MIGRATE_LOCK)."""
+    return 2 + zlib.crc32(role.encode()) % (2**31 - 2)
+
+
+async def migrate(conn: Connection) -> None:
+    """Run the migrations the database has not seen, each once, in its own transaction; one
+    instance at a time (the others wait, then find nothing to do)."""
+    scripts = migrations("migrations/postgresql")
+    async with conn.transaction():
+        await conn.execute(f"SELECT pg_advisory_xact_lock({LOCKS}, {MIGRATE_LOCK})")
+        await conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)")
+        version = await conn.fetchval("SELECT max(version) FROM schema_version") or 0
+        if version > len(scripts):
+            raise RuntimeError(f"the database is at version {version}, newer than this code")
+        for number, script in enumerate(scripts, start=1):
+            if version < number:
+                await conn.execute(script)
+                await conn.execute("INSERT INTO schema_version (version) VALUES ($1)", number)
+
+
+async def version(conn: Connection) -> int:
+    """The last migration the database has seen (0: none)."""
+    if await conn.fetchval("SELECT to_regclass('schema_version')") is None:
+        return 0
+    found: Any = await conn.fetchval("SELECT coalesce(max(version), 0) FROM schema_version")
+    return int(found)
+
+
+async def ledger_rows(url: str) -> list[Row]:
+    """Every consent-ledger row of the database at `url`, in insertion order, read in a
+    read-only transaction of its own (as `verify-ledger` reads a SQLite file read-only).
+    A database that cannot be read raises OSError, as a missing or locked file does."""
+    try:
+        conn = await asyncpg.connect(url)
+        try:
+            async with conn.transaction(readonly=True):
+                if await version(conn) == 0:
+                    raise FileNotFoundError(
+                        "no bot database in the PostgreSQL database DATABASE_URL names"
+                        " (no migrations ran there): start the bot once to create it"
+                    )
+                rows: list[Row] = list(await conn.fetch("SELECT * FROM consents ORDER BY id"))
+                return rows
+        finally:
+            await conn.close()
+    except asyncpg.PostgresError as error:
+        raise OSError(f"the PostgreSQL database could not be read: {error}") from error
+
+
+class PostgresStorage:
+    """The bot's database on a PostgreSQL server, shared by any number of instances."""
+
+    def __init__(self, pool: asyncpg.Pool, crash: CrashAtCommit | None = None) -> None:
+        self._pool = pool
+        self._gate = Gate()
+        self._crash = crash or CrashAtCommit()
+
+    @classmethod
+    async def open(cls, url: str) -> PostgresStorage:
+        """Connect to `url` (postgresql://user@host:port/database, with server settings such
+        as `?search_path=…` as query parameters) and migrate.
+
+        Reads the crash-test failpoint (`BOT_CRASH_AT_COMMIT`, `BOT_CRASH_WHEN`) here, once.
+        """
+        crash = CrashAtCommit.from_environment()
+        pool = await asyncpg.create_pool(url, min_size=1, max_size=POOL_SIZE)
+        try:
+            async with pool.acquire() as conn:
+                await migrate(conn)
+        except BaseException:
+            await pool.close()
+            raise
+        return cls(pool, crash)
+
+    def unit_of_work(self) -> PostgresUnitOfWork:
+        """A new unit of work (use with `async with`); it waits for the one before it in this
+        process, then for any other instance's."""
+        return PostgresUnitOfWork(self._pool, self._gate, self._crash)
+
+    @asynccontextmanager
+    async def claim(self, role: str) -> AsyncIterator[bool]:
+        """Hold `role` while the `async with` lasts, if no other instance holds it now."""
+        lock = role_lock(role)
+        async with self._pool.acquire() as conn:
+            held = bool(await conn.fetchval("SELECT pg_try_advisory_lock($1, $2)", LOCKS, lock))
+            try:
+                yield held
+            finally:
+                if held:
+                    await conn.execute("SELECT pg_advisory_unlock($1, $2)", LOCKS, lock)
+
+    async def close(self) -> None:
+        """Close the connections once the unit of work in progress, if any, has ended."""
+        await self._gate.enter()
+        try:
+            await self._pool.close()
+        finally:
+            self._gate.leave()
