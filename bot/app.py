@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING
 
 from bot.clock import RegistryClock
@@ -19,7 +22,7 @@ from bot.intake import intake
 from bot.ports import Clock, SmsGateway, Storage
 from bot.settings import Settings
 from bot.signing import Signer
-from bot.storage.sqlite import SqliteStorage
+from bot.storage.opening import open_storage
 from bot.timers import OfferTimers, sweep
 from fake_registries import db as registries_db
 from fake_registries.client import DirectClient, RegistryClient
@@ -50,25 +53,51 @@ class App:
     # dispatcher's chat channel
     async_closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     _ticking: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
+    work: Counter[str] = field(default_factory=Counter)  # what this instance did, by role
 
     async def round(self) -> int:
-        """One pass over every kind of due work; how much was done."""
+        """One pass over every kind of due work; how much was done.
+
+        Each kind is a role claimed from the storage for its pass (`Storage.claim`): with
+        several instances on one PostgreSQL database, an instance whose peer is doing a kind
+        of work now skips it this round (a SQLite file has one process: it does them all)."""
         now = await self.clock.now()
         done = 0
-        try:
-            done += await intake(self.storage, self.registries, self.clock)
-        except Retriable as error:
-            log.warning("registries did not answer; intake waits for the next tick: %s", error)
+        for role, work in (
+            ("intake", self._intake),
+            ("replies", partial(self._replies, now)),
+            ("timers", partial(sweep, self.storage, now)),
+            ("decisions", partial(self.decider.sweep, now)),
+            ("dispatch", partial(self._dispatch, now)),
+        ):
+            async with self.storage.claim(role) as mine:
+                if mine:
+                    did = await work()
+                    self.work[role] += did
+                    done += did
+        return done
+
+    async def _replies(self, now: datetime) -> int:
+        """Log the gateway's new replies (idempotent by provider id), acknowledge them once
+        committed, and handle every reply not yet handled."""
+        done = 0
         replies = list(await self.sms.replies())
         if replies:  # no transaction for nothing
-            done += await log_inbound(self.storage, replies)  # idempotent by provider id
-            await self.sms.ack_replies([m.provider_id for m in replies])  # once committed
-        done += await handle_pending(self.storage, now)
-        done += await sweep(self.storage, now)
-        done += await self.decider.sweep(now)
-        done += await self.dispatcher.dispatch(now)
-        done += await self.dispatcher.receipts(now)
-        return done
+            done += await log_inbound(self.storage, replies)
+            await self.sms.ack_replies([m.provider_id for m in replies])
+        return done + await handle_pending(self.storage, now)
+
+    async def _dispatch(self, now: datetime) -> int:
+        """Send the due outbox, then apply the gateway's receipts."""
+        return await self.dispatcher.dispatch(now) + await self.dispatcher.receipts(now)
+
+    async def _intake(self) -> int:
+        """Take the registries' new events; none this round when they do not answer."""
+        try:
+            return await intake(self.storage, self.registries, self.clock)
+        except Retriable as error:
+            log.warning("registries did not answer; intake waits for the next tick: %s", error)
+            return 0
 
     @property
     def ticking(self) -> bool:
@@ -137,7 +166,7 @@ async def build_app(
     clock = clock or RegistryClock(registries)
     if sms is None:
         sms = await _sms_gateway(settings, clock, closers, async_closers)
-    storage = await SqliteStorage.open(settings.database)
+    storage = await open_storage(settings)
     timers = OfferTimers(remind_after=settings.remind_after, expire_after=settings.expire_after)
     chats = None
     if telegram is None and settings.token is not None:

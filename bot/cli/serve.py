@@ -79,10 +79,11 @@ async def _with_telegram(app: App, stop: asyncio.Event, wake: Callable[[], None]
     if app.settings.webhook_url is not None:
         runner = await start_webhook(app.telegram, dispatcher, app.settings)
         out(f"serving: Telegram @{username} by webhook; due work every {every}")
+        shared = app.settings.postgres_url is not None  # other instances may serve it too
         try:
             await stop.wait()
         finally:
-            await stop_webhook(app.telegram, runner)
+            await stop_webhook(app.telegram, runner, shared=shared)
         return
     polling = asyncio.create_task(poll(app.telegram, dispatcher))
     out(f"serving: Telegram @{username} by long polling; due work every {every}")
@@ -111,6 +112,8 @@ async def serve(settings: Settings, args: argparse.Namespace) -> int:
         await run_until(app, stop)
     finally:
         await app.close()
+    did = ", ".join(f"{role} {count}" for role, count in app.work.items()) or "nothing"
+    out(f"work done by this instance: {did}")
     out("stopped")
     return OK
 

@@ -17,16 +17,18 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.app import App
+from bot.app import App, build_app
 from bot.channels.telegram import texts
 from bot.choices import CONFIRM, YES, parse_button
 from bot.cli.serve import run_until
 from bot.records import Channel, ConsentAct
+from bot.settings import Settings
 from bot.texts import render
 from domain.cases import CaseState
 from domain.phone import mask_phone
 from tests.e2e.world import World, open_world
 from tests.fakes.bot_api import BotApiServer, FakeUser
+from tests.postgres import on_postgresql
 
 PHONE = "+77012345671"
 STRANGER_PHONE = "+77012345679"
@@ -312,9 +314,57 @@ async def test_webhook_mode_registers_the_webhook_and_answers_updates_posted_to_
         stop.set()
         await asyncio.wait_for(serving, timeout=30)
         await made.close()
-    assert [name for name, _ in server.requests if name.lower() == "deletewebhook"]
+    deleted = [name for name, _ in server.requests if name.lower() == "deletewebhook"]
+    assert bool(deleted) is not on_postgresql()  # on PostgreSQL other instances may serve it
 
 
 async def _webhook_set(server: BotApiServer) -> bool:
     calls = [params for name, params in server.requests if name.lower() == "setwebhook"]
     return bool(calls) and calls[-1].get("url") == "https://bot.example.kz/telegram/webhook"
+
+
+@pytest.mark.skipif(
+    not on_postgresql(), reason="several instances share a PostgreSQL database (the PG pass)"
+)
+async def test_any_instance_answers_the_webhook_and_one_stopping_leaves_it_to_the_others(
+    tmp_path: Path, server: BotApiServer
+) -> None:
+    made = open_world(tmp_path)
+    ports = (free_port(), free_port())
+    common: dict[str, Any] = {
+        "token": TOKEN, "telegram_api_base": server.base_url, "tick_interval": 0.1,
+        "webhook_url": "https://bot.example.kz/telegram/webhook", "console": False,
+    }  # fmt: skip
+    first = await made.start(webhook_port=ports[0], **common)
+    second = await build_app(Settings(data_dir=tmp_path, webhook_port=ports[1], **common))
+    stops = (asyncio.Event(), asyncio.Event())
+    serving = [
+        asyncio.create_task(run_until(app, stop))
+        for app, stop in zip((first, second), stops, strict=True)
+    ]
+
+    async def post(port: int, update: dict[str, Any]) -> None:
+        async with aiohttp.ClientSession() as client:
+            local = f"http://127.0.0.1:{port}/telegram/webhook"
+            async with client.post(local, json=update) as taken:
+                assert taken.status == 200
+
+    try:
+        await eventually(lambda: _webhook_set(server))
+        for n, port in enumerate((*ports, ports[1])):  # the proxy may pick either
+            if n == 2:  # the first instance stops; the webhook stays for the second
+                stops[0].set()
+                await asyncio.wait_for(serving[0], timeout=30)
+                assert not [name for name, _ in server.requests if name.lower() == "deletewebhook"]
+            user = server.user(USER + n, language_code="ru")
+            await post(port, user.command("start"))
+            await user.wait_for(lambda m: m.get("text") == render(texts.WELCOME, "ru"))
+        async with second.storage.unit_of_work() as uow:  # what either instance wrote is shared
+            chats = [await uow.telegram.get(USER + n) for n in range(3)]
+        assert all(chat is not None for chat in chats)
+    finally:
+        for stop in stops:
+            stop.set()
+        await asyncio.wait_for(asyncio.gather(*serving), timeout=30)
+        await second.close()
+        await made.close()

@@ -17,6 +17,7 @@ from tests.e2e.test_bot_cli import ENV, ROOT
 from tests.e2e.test_telegram_flow import free_port
 from tests.e2e.world import open_world
 from tests.fakes.bot_api import BotApiServer
+from tests.postgres import database_env, on_postgresql
 
 TOKEN = "123456:TEST"
 PHONE = "+77012345671"
@@ -30,6 +31,7 @@ async def test_serve_answers_in_telegram_and_stops_cleanly_on_sigterm(tmp_path: 
     async with BotApiServer(TOKEN) as server:
         env = {
             **ENV,
+            **database_env(),
             "BOT_TOKEN": TOKEN,
             "TELEGRAM_API_BASE": server.base_url,
             "BOT_TICK_INTERVAL": "0.2",
@@ -62,4 +64,5 @@ async def test_serve_answers_in_telegram_and_stops_cleanly_on_sigterm(tmp_path: 
     out = stdout.decode()
     assert "by long polling" in out and out.rstrip().endswith("stopped")
     assert f"console on http://127.0.0.1:{console_port}/" in out
-    assert os.path.exists(tmp_path / "bot.sqlite3")
+    if not on_postgresql():  # else the data went to the test's PostgreSQL schema
+        assert os.path.exists(tmp_path / "bot.sqlite3")

@@ -93,8 +93,11 @@ async def start_webhook(bot: Bot, dispatcher: Dispatcher, settings: Settings) ->
     return runner
 
 
-async def stop_webhook(bot: Bot, runner: web.AppRunner) -> None:
-    """Remove the webhook (best effort) and stop serving it."""
-    with suppress(Exception):
-        await bot.delete_webhook()
+async def stop_webhook(bot: Bot, runner: web.AppRunner, *, shared: bool = False) -> None:
+    """Stop serving the webhook and remove it (best effort), unless it is `shared`: with
+    several instances behind one public URL (a PostgreSQL database), the others still serve
+    it, and Telegram keeps what it could not deliver until one of them takes it."""
+    if not shared:
+        with suppress(Exception):
+            await bot.delete_webhook()
     await runner.cleanup()

@@ -1,0 +1,278 @@
+"""Three bot instances on one PostgreSQL database, on a 10,000-citizen simulation.
+
+`python -m bot demo` builds the world and drives it (the simulated clock, the citizens on the
+simulated gateway's handsets, the reviewer) and is the first instance; two `python -m bot
+serve` processes share its data directory (the registries' file, the gateway's file, the
+signing key) and its database, ticking every 50 ms, so all three take the same due work at
+once and only the claims (`bot.storage.postgres`) keep them apart. Once the demo has ended,
+the clock is moved on until nothing is in flight, and the instances are stopped. Then, from
+the database and the gateway's file alone: every case is final; every offer and every result
+SMS reached its phone exactly once (by client reference, whatever the attempt), each case has
+the offers a single SQLite instance's intake gives the same world and one result when decided,
+every reply was handled once; at most
+one payment per case (one per assigned case, one burial per deceased); the ledger verifies;
+and every instance did part of the work.
+
+Runs in the PostgreSQL pass (`BOT_TEST_DATABASE=postgresql`, scripts/check.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import closing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+
+from bot.channels.sms_gateway import path_in as gateway_path
+from tests.e2e.test_bot_cli import ENV, ROOT
+from tests.postgres import fresh_database_sync, on_postgresql
+from tests.soak import report
+
+pytestmark = pytest.mark.skipif(
+    not on_postgresql(), reason="runs in the PostgreSQL pass (BOT_TEST_DATABASE=postgresql)"
+)
+
+CITIZENS = 10_000
+SEED = 20261207
+SERVES = 2  # with the demo: three instances
+FINAL = {"assigned", "refused", "not_accepted", "declined", "withdrawn", "expired", "no_contact"}
+RESULTS = ("assigned", "refused")  # the decision's SMS (bot.notice_texts)
+SETTLE_STEPS = 30  # clock moves of five minutes, after the demo, until nothing is in flight
+
+
+@dataclass
+class Run:
+    """What the three instances left: the data directory, the database and their outputs."""
+
+    data_dir: Path
+    url: str
+    summary: dict[str, Any]
+    serve_outputs: list[str]
+    seconds: float
+
+
+def bot(data_dir: Path, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """`python -m bot --data-dir D ARGS`, checked."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "--data-dir", str(data_dir), *args],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done
+
+
+def wait_for(path: Path, process: subprocess.Popen[str], timeout: float = 300) -> None:
+    """Wait until `path` exists (the demo has prepared its world and opened the bot)."""
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        assert process.poll() is None, "the demo ended before its world was ready"
+        assert time.monotonic() < deadline, f"no {path.name} after {timeout} s"
+        time.sleep(0.1)
+
+
+async def fetch(url: str, query: str) -> list[asyncpg.Record]:
+    """The rows of a query on the bot's PostgreSQL database."""
+    conn = await asyncpg.connect(url)
+    try:
+        return list(await conn.fetch(query))
+    finally:
+        await conn.close()
+
+
+def in_flight(url: str) -> int:
+    """SMS queued or sent without a receipt yet."""
+    query = "SELECT count(*) FROM outbox WHERE channel = 'sms' AND status IN ('queued', 'sent')"
+    return int(asyncio.run(fetch(url, query))[0][0])
+
+
+def gateway_rows(data_dir: Path, query: str) -> list[tuple[Any, ...]]:
+    """The rows of a query on the simulated gateway's file."""
+    with closing(sqlite3.connect(gateway_path(data_dir))) as conn:
+        return conn.execute(query).fetchall()
+
+
+def three_instances(data_dir: Path, url: str) -> Run:
+    """The demo and two serve processes on one database, until the world is settled."""
+    env = {**ENV, "DATABASE_URL": url}
+    # as the demo's own instance: simulated hours pass in seconds, so no real-time SMS rate
+    serve_env = {
+        **env,
+        "BOT_CONSOLE": "false",
+        "BOT_TICK_INTERVAL": "0.05",
+        "BOT_SMS_RATE": "1000000",
+    }
+    started = time.monotonic()
+    demo = subprocess.Popen(
+        [sys.executable, "-m", "bot", "demo", "--citizens", str(CITIZENS), "--seed", str(SEED),
+         "--data-dir", str(data_dir), "--json"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    serves: list[subprocess.Popen[str]] = []
+    try:
+        wait_for(data_dir / "authorised_person.key", demo)
+        serves = [
+            subprocess.Popen(
+                [sys.executable, "-m", "bot", "--data-dir", str(data_dir), "serve"],
+                cwd=ROOT,
+                env=serve_env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )  # fmt: skip
+            for _ in range(SERVES)
+        ]
+        out, err = demo.communicate(timeout=1200)
+        assert demo.returncode == 0, err[-3000:]
+        for _ in range(SETTLE_STEPS):  # the last messages are sent and their receipts come
+            if not in_flight(url):
+                break
+            bot(data_dir, "clock", "advance", "5m", env=env)
+            time.sleep(1.0)
+        assert in_flight(url) == 0
+        outputs = []
+        for serve in serves:
+            serve.send_signal(signal.SIGTERM)
+            serve_out, serve_err = serve.communicate(timeout=60)
+            assert serve.returncode == 0, serve_err[-3000:]
+            assert "Traceback" not in serve_err, serve_err[-3000:]
+            outputs.append(serve_out)
+    finally:
+        for process in (demo, *serves):
+            if process.poll() is None:
+                process.kill()
+                process.communicate()
+    return Run(data_dir, url, json.loads(out), outputs, time.monotonic() - started)
+
+
+def reference_offers(data_dir: Path) -> Counter[str]:
+    """Intake's offer messages per case (`offer:<case>:<n>`; an offer sent again to answer
+    "help" is the answer to that reply) of the same world run by one instance on SQLite."""
+    env = {k: v for k, v in ENV.items() if k != "DATABASE_URL"}
+    bot(data_dir, "demo", "--citizens", str(CITIZENS), "--seed", str(SEED), "--json", env=env)
+    with closing(sqlite3.connect(data_dir / "bot.sqlite3")) as conn:
+        found = conn.execute(
+            "SELECT case_id, count(*) FROM outbox WHERE client_ref LIKE 'offer:%' GROUP BY 1"
+        ).fetchall()
+    return Counter(dict(found))
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
+    """The three instances' run, once for the module's checks."""
+    with fresh_database_sync() as url:
+        yield three_instances(tmp_path_factory.mktemp("instances") / "data", url)
+
+
+def rows(run: Run, query: str) -> list[asyncpg.Record]:
+    """The rows of a query on the run's database."""
+    return asyncio.run(fetch(run.url, query))
+
+
+def test_every_case_is_final_and_the_ledger_verifies(run: Run) -> None:
+    states = Counter(row["state"] for row in rows(run, "SELECT state FROM cases"))
+    assert sum(states.values()) == run.summary["cases"] > 1000
+    assert set(states) <= FINAL, states
+    assert run.summary["left_open"] == 0 and run.summary["ledger_verified"] is True
+    done = bot(run.data_dir, "verify-ledger", env={**ENV, "DATABASE_URL": run.url})
+    assert "verifies" in done.stdout
+
+
+def test_every_instance_did_part_of_the_work(run: Run) -> None:
+    for output in run.serve_outputs:
+        (line,) = [x for x in output.splitlines() if x.startswith("work done by this instance")]
+        assert line != "work done by this instance: nothing", output
+        assert "dispatch" in line or "replies" in line or "decisions" in line, line
+
+
+def test_every_sms_reached_its_phone_exactly_once(run: Run) -> None:
+    # A message's submissions are `client_ref#attempt` (bot.dispatcher): a retry is a new
+    # submission, and a message must reach its phone by exactly one of them.
+    delivered = Counter(
+        ref.rpartition("#")[0]
+        for (ref,) in gateway_rows(
+            run.data_dir, "SELECT client_ref FROM submission WHERE outcome = 'delivered'"
+        )
+    )
+    assert delivered and set(delivered.values()) == {1}, delivered.most_common(3)
+    outbox = rows(run, "SELECT client_ref, status FROM outbox WHERE channel = 'sms'")
+    assert {row["client_ref"] for row in outbox if row["status"] == "delivered"} == set(delivered)
+    assert {row["status"] for row in outbox} <= {"delivered", "failed"}
+
+
+def test_each_case_has_the_offers_one_instance_gives_and_one_result_when_decided(
+    run: Run, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    offers = Counter(
+        {
+            row["case_id"]: row["n"]
+            for row in rows(
+                run,
+                "SELECT case_id, count(*) AS n FROM outbox WHERE client_ref LIKE 'offer:%'"
+                " GROUP BY 1",
+            )
+        }
+    )
+    assert offers == reference_offers(tmp_path_factory.mktemp("reference") / "data")
+    results = Counter(
+        row["case_id"]
+        for row in rows(
+            run, f"SELECT case_id FROM outbox WHERE template_id IN {RESULTS} AND channel = 'sms'"
+        )
+    )
+    decided = {row["id"] for row in rows(run, f"SELECT id FROM cases WHERE state IN {RESULTS}")}
+    with_phone = {
+        row["id"]
+        for row in rows(
+            run, f"SELECT id FROM cases WHERE state IN {RESULTS} AND phone IS NOT NULL"
+        )
+    }
+    assert decided and set(results) == with_phone and set(results.values()) == {1}
+    report(
+        "instances",
+        citizens=CITIZENS,
+        instances=1 + SERVES,
+        cases=run.summary["cases"],
+        offers=offers.total(),
+        decided=len(decided),
+        results=results.total(),
+        payments=run.summary["payments"],
+        ledger_rows=run.summary["ledger_rows"],
+        seconds=round(run.seconds, 1),
+        work=[x.splitlines()[-2] for x in run.serve_outputs],
+    )
+
+
+def test_every_reply_was_logged_once_and_handled(run: Run) -> None:
+    accepted = {
+        f"mo-{n:06d}" for (n,) in gateway_rows(run.data_dir, "SELECT id FROM mobile_originated")
+    }
+    logged = Counter(
+        (row["provider_id"], row["handled_at"] is not None)
+        for row in rows(run, "SELECT provider_id, handled_at FROM inbound WHERE channel = 'sms'")
+    )
+    assert accepted and {pid for pid, _ in logged} == accepted
+    assert set(logged.values()) == {1} and all(handled for _, handled in logged)
+
+
+def test_at_most_one_payment_per_case_and_one_for_each_assigned_case(run: Run) -> None:
+    paid = Counter(row["case_id"] for row in rows(run, "SELECT case_id FROM payments"))
+    assigned = {row["id"] for row in rows(run, "SELECT id FROM cases WHERE state = 'assigned'")}
+    assert paid and set(paid) == assigned and set(paid.values()) == {1}
+    burials = Counter(
+        row["subject_iin"]
+        for row in rows(run, "SELECT subject_iin FROM payments WHERE service = 'burial'")
+    )
+    assert set(burials.values()) <= {1}
+    assert run.summary["payment_mismatches"] == 0
