@@ -122,16 +122,22 @@ def three_instances(data_dir: Path, url: str) -> Run:
     serves: list[subprocess.Popen[str]] = []
     try:
         wait_for(data_dir / "authorised_person.key", demo)
+        # Their output goes to files: the scheduler logs every tick, and a pipe nobody reads
+        # while the demo runs would fill and stop the serve in the middle of its work.
+        logs = [
+            (data_dir.parent / f"serve-{n}.out", data_dir.parent / f"serve-{n}.err")
+            for n in range(SERVES)
+        ]
         serves = [
             subprocess.Popen(
                 [sys.executable, "-m", "bot", "--data-dir", str(data_dir), "serve"],
                 cwd=ROOT,
                 env=serve_env,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
+                stdout=out_path.open("w"),
+                stderr=err_path.open("w"),
                 text=True,
-            )  # fmt: skip
-            for _ in range(SERVES)
+            )
+            for out_path, err_path in logs
         ]
         out, err = demo.communicate(timeout=1200)
         assert demo.returncode == 0, err[-3000:]
@@ -142,9 +148,10 @@ def three_instances(data_dir: Path, url: str) -> Run:
             time.sleep(1.0)
         assert in_flight(url) == 0
         outputs = []
-        for serve in serves:
+        for serve, (out_path, err_path) in zip(serves, logs, strict=True):
             serve.send_signal(signal.SIGTERM)
-            serve_out, serve_err = serve.communicate(timeout=60)
+            serve.wait(timeout=60)
+            serve_out, serve_err = out_path.read_text(), err_path.read_text()
             assert serve.returncode == 0, serve_err[-3000:]
             assert "Traceback" not in serve_err, serve_err[-3000:]
             outputs.append(serve_out)
@@ -152,7 +159,7 @@ def three_instances(data_dir: Path, url: str) -> Run:
         for process in (demo, *serves):
             if process.poll() is None:
                 process.kill()
-                process.communicate()
+                process.communicate()  # the demo's pipes; a serve's files
     return Run(data_dir, url, json.loads(out), outputs, time.monotonic() - started)
 
 
