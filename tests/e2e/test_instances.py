@@ -27,7 +27,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import closing
+from contextlib import ExitStack, closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -120,6 +120,7 @@ def three_instances(data_dir: Path, url: str) -> Run:
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     serves: list[subprocess.Popen[str]] = []
+    files = ExitStack()  # the serves' output files, closed once they stopped
     try:
         wait_for(data_dir / "authorised_person.key", demo)
         # Their output goes to files: the scheduler logs every tick, and a pipe nobody reads
@@ -133,8 +134,8 @@ def three_instances(data_dir: Path, url: str) -> Run:
                 [sys.executable, "-m", "bot", "--data-dir", str(data_dir), "serve"],
                 cwd=ROOT,
                 env=serve_env,
-                stdout=out_path.open("w"),
-                stderr=err_path.open("w"),
+                stdout=files.enter_context(out_path.open("w")),
+                stderr=files.enter_context(err_path.open("w")),
                 text=True,
             )
             for out_path, err_path in logs
@@ -160,6 +161,7 @@ def three_instances(data_dir: Path, url: str) -> Run:
             if process.poll() is None:
                 process.kill()
                 process.communicate()  # the demo's pipes; a serve's files
+        files.close()
     return Run(data_dir, url, json.loads(out), outputs, time.monotonic() - started)
 
 
