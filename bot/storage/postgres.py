@@ -91,23 +91,31 @@ def changed(status: str) -> int:
 
 
 class PostgresDriver:
-    """One asyncpg connection, speaking the repositories' SQL."""
+    """An asyncpg connection, speaking the repositories' SQL; a unit of work binds it to the
+    connection it takes from the pool when it begins (`conn`), and unbinds it at the end."""
 
     dialect: Dialect = "postgresql"
 
-    def __init__(self, conn: Connection) -> None:
-        self._conn = conn
+    def __init__(self, conn: Connection | None = None) -> None:
+        self.conn = conn
+
+    @property
+    def connection(self) -> Connection:
+        """The bound connection."""
+        if self.conn is None:
+            raise RuntimeError("the unit of work has not begun")
+        return self.conn
 
     async def fetch(self, sql: str, params: Params) -> Sequence[Row]:
         """Every row of a query."""
         statement, shape = translate(sql)
-        rows: Sequence[Row] = await self._conn.fetch(statement, *arguments(shape, params))
+        rows: Sequence[Row] = await self.connection.fetch(statement, *arguments(shape, params))
         return rows
 
     async def execute(self, sql: str, params: Params) -> int:
         """Run a statement; how many rows it changed (from the command's status)."""
         statement, shape = translate(sql)
-        return changed(await self._conn.execute(statement, *arguments(shape, params)))
+        return changed(await self.connection.execute(statement, *arguments(shape, params)))
 
     async def execute_many(self, sql: str, batch: Sequence[Params], *, counted: bool) -> int:
         """asyncpg's `executemany` (one pipelined trip) when nobody counts the rows; each
@@ -116,15 +124,19 @@ class PostgresDriver:
         if counted or len(batch) == 1:
             total = 0
             for params in batch:
-                total += changed(await self._conn.execute(statement, *arguments(shape, params)))
+                total += changed(
+                    await self.connection.execute(statement, *arguments(shape, params))
+                )
             return total
-        await self._conn.executemany(statement, [arguments(shape, params) for params in batch])
+        await self.connection.executemany(
+            statement, [arguments(shape, params) for params in batch]
+        )
         return 0
 
     async def insert(self, sql: str, params: Params) -> int | None:
         """Run an INSERT, returning the new row's `id`; None when nothing was inserted."""
         statement, shape = translate(sql + " RETURNING id")
-        new_id = await self._conn.fetchval(statement, *arguments(shape, params))
+        new_id = await self.connection.fetchval(statement, *arguments(shape, params))
         return None if new_id is None else int(new_id)
 
 
@@ -133,61 +145,28 @@ class PostgresUnitOfWork(SqlUnitOfWork):
 
     def __init__(self, pool: asyncpg.Pool, gate: Gate, crash: CrashAtCommit | None = None) -> None:
         self._pool = pool
-        self._conn: PoolConnectionProxy | None = None
-        self._lazy = _LazyDriver(self)
-        super().__init__(self._lazy, gate, crash)
-
-    def connection(self) -> PoolConnectionProxy:
-        """The unit of work's connection, once it has begun."""
-        if self._conn is None:
-            raise RuntimeError("the unit of work has not begun")
-        return self._conn
+        self._driver = PostgresDriver()
+        super().__init__(self._driver, gate, crash)
 
     async def _begin(self) -> None:
-        self._conn = conn = await self._pool.acquire()
+        self._driver.conn = conn = await self._pool.acquire()
         # One round trip: BEGIN, then wait for every other instance's unit of work to end.
         await conn.execute(f"BEGIN; SELECT pg_advisory_xact_lock({LOCKS}, {WRITE_LOCK})")
 
     async def _commit(self) -> None:
-        await self.connection().execute("COMMIT")
+        await self._driver.connection.execute("COMMIT")
 
     async def _rollback(self) -> None:
-        if self._conn is not None and not self._conn.is_closed():
+        conn = self._driver.conn
+        if conn is not None and not conn.is_closed():
             with suppress(asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
-                await self._conn.execute("ROLLBACK")
+                await conn.execute("ROLLBACK")
 
     async def _release(self) -> None:
-        if self._conn is not None:
-            conn, self._conn = self._conn, None
+        conn, self._driver.conn = self._driver.conn, None
+        if conn is not None:
+            assert isinstance(conn, PoolConnectionProxy)  # what `_begin` took from the pool
             await self._pool.release(conn)
-
-
-class _LazyDriver:
-    """The driver of a unit of work whose connection is taken from the pool when it begins."""
-
-    dialect: Dialect = "postgresql"
-
-    def __init__(self, unit: PostgresUnitOfWork) -> None:
-        self._unit = unit
-
-    def _driver(self) -> PostgresDriver:
-        return PostgresDriver(self._unit.connection())
-
-    async def fetch(self, sql: str, params: Params) -> Sequence[Row]:
-        """Every row of a query."""
-        return await self._driver().fetch(sql, params)
-
-    async def execute(self, sql: str, params: Params) -> int:
-        """Run a statement; how many rows it changed."""
-        return await self._driver().execute(sql, params)
-
-    async def execute_many(self, sql: str, batch: Sequence[Params], *, counted: bool) -> int:
-        """Run a statement once per parameter set."""
-        return await self._driver().execute_many(sql, batch, counted=counted)
-
-    async def insert(self, sql: str, params: Params) -> int | None:
-        """Run an INSERT; the new row's id."""
-        return await self._driver().insert(sql, params)
 
 
 def role_lock(role: str) -> int:
