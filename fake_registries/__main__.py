@@ -15,6 +15,7 @@ from pathlib import Path
 
 from fake_registries.actions import Rejected
 from fake_registries.cli import (
+    burial_commands,
     clock_commands,
     emit_commands,
     event_commands,
@@ -45,7 +46,8 @@ watches, a simulated clock and fault injection.
 
 Testers stand in for the state: generate a population or load a scenario, add people,
 record disabilities and deaths (each becomes an event on the feed, once per source event),
-move the clock, make registries slow or failing, and serve it all over HTTP to the bot.
+set up a deceased's earlier burial applications and payment, move the clock, make
+registries slow or failing, and serve it all over HTTP to the bot.
 IINs are masked in listings and messages except where you typed them; `person show`
 shows them in full."""
 
@@ -66,6 +68,7 @@ GROUPS = (
     population_commands,
     person_commands,
     emit_commands,
+    burial_commands,
     event_commands,
     clock_commands,
     fault_commands,

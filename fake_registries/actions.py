@@ -1,5 +1,8 @@
 """What testers do as the state: add people, record disabilities, deaths, births, marriages.
 
+They also set up a deceased's burial history in the payments system: earlier applications and
+an assignment of the burial payment (no feed event: the bot reads them when it decides).
+
 Each action checks its input first and writes the registry record and its feed event in one
 transaction, or nothing at all. An event already recorded (same source id) is not written
 again: the result says so.
@@ -18,9 +21,19 @@ from domain.dates import full_years
 from domain.identity import InvalidIin, parse_iin
 from domain.phone import InvalidPhone, normalize_phone
 from domain.services.disability import Cause
-from fake_registries import civil, clock, disability, feed, population
+from fake_registries import civil, clock, disability, feed, payments, population
 from fake_registries.db import transaction
-from fake_registries.models import Birth, Death, Disability, Event, EventKind, Marriage, Person
+from fake_registries.models import (
+    Birth,
+    BurialFiling,
+    BurialFilingKind,
+    Death,
+    Disability,
+    Event,
+    EventKind,
+    Marriage,
+    Person,
+)
 
 CHILD_UNDER = 7
 ADULTHOOD = 18
@@ -207,3 +220,55 @@ def record_marriage(conn: sqlite3.Connection, marriage: Marriage) -> Emitted:
         civil.add_marriages(conn, [marriage])
         payload = marriage.model_dump(mode="json")
         return _record(conn, EventKind.MARRIAGE_REGISTERED, marriage.married_on, payload, source)
+
+
+def record_burial_filing(
+    conn: sqlite3.Connection,
+    deceased_iin: str,
+    applicant_iin: str,
+    kind: BurialFilingKind,
+    on: date | None = None,
+) -> list[BurialFiling]:
+    """Record an earlier burial application or assignment (with its application if none)."""
+    deceased = _existing(conn, valid_iin(deceased_iin, "deceased IIN"), "deceased").iin
+    applicant = _existing(conn, valid_iin(applicant_iin, "applicant IIN"), "applicant").iin
+    if applicant == deceased:
+        raise Rejected("a person cannot apply for their own burial payment")
+    day = on or local_date(clock.now(conn))
+    _check_filing_date(conn, deceased, day)
+    filing = BurialFiling(deceased_iin=deceased, applicant_iin=applicant, kind=kind, on=day)
+    filings = [filing]
+    if kind is BurialFilingKind.ASSIGNMENT and _without_application(conn, filing):
+        filings.insert(0, filing.model_copy(update={"kind": BurialFilingKind.APPLICATION}))
+    with transaction(conn):
+        payments.add_many(conn, filings)
+    return filings
+
+
+def _check_filing_date(conn: sqlite3.Connection, deceased: str, day: date) -> None:
+    _not_in_future(conn, day, "filing date")
+    death = civil.death_of(conn, deceased)
+    if death is not None and day < death.died_on:
+        raise Rejected(f"filing date {day} is before the death of {deceased} on {death.died_on}")
+
+
+def _without_application(conn: sqlite3.Connection, payment: BurialFiling) -> bool:
+    """Whether the payment's applicant has no application to assign it on (none assigned yet)."""
+    earlier = payments.burial_filings(conn, payment.deceased_iin)
+    assigned = [f.on for f in earlier if f.kind is BurialFilingKind.ASSIGNMENT]
+    if assigned:
+        raise Rejected(
+            f"a burial payment for {payment.deceased_iin} was already assigned on "
+            f"{assigned[0]}: one per deceased"
+        )
+    applied = [
+        f.on
+        for f in earlier
+        if f.kind is BurialFilingKind.APPLICATION and f.applicant_iin == payment.applicant_iin
+    ]
+    if applied and min(applied) > payment.on:
+        raise Rejected(
+            f"the applicant {payment.applicant_iin} applied on {min(applied)}, "
+            f"after the assignment date {payment.on}"
+        )
+    return not applied

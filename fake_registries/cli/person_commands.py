@@ -11,7 +11,16 @@ from domain.banking import parse_iban
 from domain.calendar import local_date
 from domain.dates import full_years
 from domain.identity import parse_iin
-from fake_registries import accounts, actions, civil, clock, disability, pensions, population
+from fake_registries import (
+    accounts,
+    actions,
+    civil,
+    clock,
+    disability,
+    payments,
+    pensions,
+    population,
+)
 from fake_registries.cli.common import (
     OK,
     Commands,
@@ -20,11 +29,12 @@ from fake_registries.cli.common import (
     add_command,
     aligned,
     argument,
+    mask_iins,
     or_dash,
     parse_date,
     say,
 )
-from fake_registries.models import Account, Person
+from fake_registries.models import Account, BurialFiling, Person
 
 
 def new_person(
@@ -104,6 +114,7 @@ def show(ctx: Context, args: argparse.Namespace) -> int:
         ),
         *section("kin", kin_lines(conn, person.iin)),
         *section("payments", payment_lines(conn, person.iin)),
+        *burial_section(payments.burial_filings(conn, person.iin)),
     )
     return OK
 
@@ -167,6 +178,17 @@ def payment_lines(conn: sqlite3.Connection, iin: str) -> list[str]:
     ]
 
 
+def burial_section(filings: list[BurialFiling]) -> list[str]:
+    """The burial filings for a deceased, titled, or nothing when there are none."""
+    return section("burial filings", burial_lines(filings, reveal=True)) if filings else []
+
+
+def burial_lines(filings: list[BurialFiling], reveal: bool) -> list[str]:
+    """Burial applications and assignments, oldest first, the applicant masked unless revealed."""
+    lines = [f"  {f.on}  {f.kind.value:<11}  by {f.applicant_iin}" for f in filings]
+    return lines if reveal else [mask_iins(line) for line in lines]
+
+
 def register(commands: Commands) -> None:
     """The `person` command group."""
     person = commands.add_parser(
@@ -181,7 +203,7 @@ def register(commands: Commands) -> None:
         sub,
         "show",
         show,
-        "show a person: identity, disability, death, kin, payments, account",
+        "show a person: identity, disability, death, kin, payments, account, burial filings",
         "python -m fake_registries person show 760520416255 --reveal",
         "The IIN is shown in full; the IBAN is masked unless --reveal.",
     )

@@ -26,7 +26,8 @@ from fake_registries.cli.common import (
 )
 from fake_registries.db import transaction
 
-# Applied in this order: the clock first, people before what refers to them.
+# Applied in this order: the clock first, people before what refers to them, burial filings
+# after the deaths they may not precede.
 SECTIONS: dict[str, entries.Apply] = {
     "clock": entries.apply_clock,
     "person": entries.apply_person,
@@ -36,6 +37,7 @@ SECTIONS: dict[str, entries.Apply] = {
     "birth": entries.apply_birth,
     "marriage": entries.apply_marriage,
     "event": entries.apply_event,
+    "burial_filing": entries.apply_burial_filing,
     "fault": entries.apply_fault,
     "feed_faults": entries.apply_feed_faults,
 }
@@ -100,8 +102,8 @@ def register(commands: Commands) -> None:
     group = commands.add_parser(
         "scenario",
         help="load a whole situation from a TOML file, all or nothing",
-        description="Set up people, accounts, payments, studies, births, marriages, events "
-        "and faults from one TOML file (the README documents the format).",
+        description="Set up people, accounts, payments, studies, births, marriages, events, "
+        "burial filings and faults from one TOML file (the README documents the format).",
     )
     sub = group.add_subparsers(dest="action", required=True, metavar="action")
     parser = add_command(

@@ -17,7 +17,15 @@ from fake_registries.cli.emit_commands import DisabilityFields
 from fake_registries.cli.fault_commands import new_rule
 from fake_registries.cli.person_commands import known, new_person
 from fake_registries.db import transaction
-from fake_registries.models import Account, AccountSource, Birth, Marriage, Payment, Study
+from fake_registries.models import (
+    Account,
+    AccountSource,
+    Birth,
+    BurialFilingKind,
+    Marriage,
+    Payment,
+    Study,
+)
 
 Apply = Callable[[sqlite3.Connection, dict[str, Any]], object]
 
@@ -93,6 +101,13 @@ class DeathEvent(_Entry):
 EVENT: TypeAdapter[DisabilityEvent | DeathEvent] = TypeAdapter(
     Annotated[DisabilityEvent | DeathEvent, Field(discriminator="kind")]
 )
+
+
+class BurialFilingEntry(_Entry):
+    deceased_iin: str
+    applicant_iin: str
+    kind: BurialFilingKind
+    on: date | None = None  # default: the simulated clock's date
 
 
 class FaultEntry(_Entry):
@@ -211,6 +226,14 @@ def apply_event(conn: sqlite3.Connection, raw: dict[str, Any]) -> object:
         emitted = actions.emit_death(conn, entry.iin, entry.died, entry.declarant, entry.source_id)
         return _recorded(emitted)
     return _recorded(actions.emit_disability(conn, entry.record(), entry.source_id))
+
+
+def apply_burial_filing(conn: sqlite3.Connection, raw: dict[str, Any]) -> object:
+    """Record an earlier burial application or assignment, as `burial apply` or `burial pay`."""
+    entry = BurialFilingEntry.model_validate(raw)
+    return actions.record_burial_filing(
+        conn, entry.deceased_iin, entry.applicant_iin, entry.kind, entry.on
+    )
 
 
 def apply_fault(conn: sqlite3.Connection, raw: dict[str, Any]) -> object:
