@@ -100,6 +100,7 @@ class Press(NamedTuple):
 # The step in callback data, two letters at most: the data must fit 64 bytes.
 STEP_CODES: dict[str, str] = {
     "": "-",
+    CaseState.NOT_OFFERED.value: "no",
     CaseState.NO_CONTACT.value: "nc",
     CaseState.OFFERED.value: "o",
     CaseState.AWAITING_ACCOUNT.value: "a",

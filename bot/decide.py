@@ -10,14 +10,21 @@ does not answer is not missing data: the timer is set a minute later and nothing
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from bot.batches import drain
 from bot.effects import Turn, carry_out, read_ahead_cases
 from bot.ports import Clock, Storage, UnitOfWork
 from bot.records import CaseRecord, DecisionRecord, TimerKind
-from bot.screening import children_on
+from bot.screening import (
+    disability_record,
+    periods,
+    registry_burial_facts,
+    running_benefits,
+    survivor_facts,
+)
 from bot.signing import Signer, canonical, digest, sign_decision, sign_notice
 from domain import intents
 from domain.calendar import local_date
@@ -34,7 +41,8 @@ from domain.decisions import (
 )
 from domain.model import GROUND_OF, ReasonCode, Service
 from domain.parameters import ParameterUnavailable
-from domain.services import burial
+from domain.screening import survivor_recipients
+from domain.services import burial, disability
 from domain.services.burial import BurialFacts, PaymentPeriod
 from domain.services.disability import DisabilityRecord
 from domain.services.survivor import SurvivorFacts
@@ -76,67 +84,65 @@ async def burial_facts(
     uow: UnitOfWork, registries: RegistryClient, record: CaseRecord
 ) -> BurialFacts:
     """What the registries (and our own journal) say about a death, for burial p.13."""
-    try:
-        death = await registries.death(record.subject_iin)
-    except NotFound:
-        return BurialFacts(
-            deceased_iin=record.subject_iin,
-            died_on=None,
-            death_record_number=None,
-            declarant_iin=record.addressee_iin,
-        )
-    paid = await registries.payments_on(death.deceased_iin, death.died_on)
-    filings = await registries.burial_filings(death.deceased_iin)
-    ours = await uow.payments.burial_for(death.deceased_iin)
-    return BurialFacts(
-        deceased_iin=death.deceased_iin,
-        died_on=death.died_on,
-        death_record_number=death.act_number,
-        declarant_iin=record.addressee_iin,
-        payments=tuple(PaymentPeriod(kind=p.kind, start=p.start, end=p.end) for p in paid),
-        already_assigned=ours is not None or any(f.kind == "assignment" for f in filings),
-        already_filed=await _others_filed(uow, record)
-        or any(f.kind == "application" for f in filings),
+    facts = await registry_burial_facts(registries, record.subject_iin, record.addressee_iin)
+    if facts.died_on is None:
+        return facts
+    ours = await uow.payments.burial_for(record.subject_iin)
+    return facts.model_copy(
+        update={
+            "already_assigned": facts.already_assigned or ours is not None,
+            "already_filed": facts.already_filed or await _others_filed(uow, record),
+        }
     )
+
+
+async def _benefits_paid(
+    uow: UnitOfWork, registries: RegistryClient, record: CaseRecord, on: date
+) -> tuple[PaymentPeriod, ...]:
+    """The state social benefits the person receives on `on`: the pensions registry's and
+    the disability benefits we placed for payment on other cases."""
+    ours = await uow.payments.of_subjects(Service.DISABILITY.value, [record.subject_iin])
+    placed = running_benefits(o for o in ours if o.case_id != record.case.id)
+    return periods(await registries.payments_on(record.subject_iin, on)) + placed
 
 
 async def _disability(registries: RegistryClient, iin: str) -> DisabilityRecord | None:
     try:
-        found = await registries.disability(iin)
+        return disability_record(await registries.disability(iin))
     except NotFound:
         return None
-    return DisabilityRecord(
-        group=found.group,
-        cause=found.cause,
-        established_on=found.established_on,
-        valid_until=found.valid_until,
-        first_time=found.first_time,
-    )
 
 
-async def _survivor(registries: RegistryClient, deceased: str) -> SurvivorFacts | None:
-    try:
-        death = await registries.death(deceased)
-    except NotFound:
+async def _survivor(registries: RegistryClient, record: CaseRecord) -> SurvivorFacts | None:
+    """The death and the children, with the dependents this case's addressee receives for
+    (kept since the offer; a case opened before they were kept finds them as screening
+    groups them)."""
+    facts = await survivor_facts(registries, record.subject_iin)
+    if facts is None:
         return None
-    children = await children_on(registries, deceased, death.died_on)
-    return SurvivorFacts(died_on=death.died_on, dependents=tuple(f for _, f in children))
+    received_for = record.received_for
+    if not received_for:
+        groups = survivor_recipients(facts, local_date(record.created_at))
+        received_for = groups.get(record.addressee_iin, ())
+    return facts.model_copy(update={"received_for": received_for})
 
 
 async def case_file(uow: UnitOfWork, registries: RegistryClient, record: CaseRecord) -> CaseFile:
     """The case file (ЭІМ / ЭМД): every registry fact the decision rests on."""
     case = record.case
     assert case.consent_at is not None  # a registered case was consented to
+    consent_on = local_date(case.consent_at)
     sections: dict[str, Any] = {}
     if case.service is Service.BURIAL:
         sections["burial"] = await burial_facts(uow, registries, record)
     elif case.service is Service.DISABILITY:
         sections["disability"] = await _disability(registries, record.subject_iin)
+        sections["benefits_paid"] = await _benefits_paid(uow, registries, record, consent_on)
     else:
-        sections["survivor"] = await _survivor(registries, record.subject_iin)
+        sections["survivor"] = await _survivor(registries, record)
     return CaseFile(
         service=case.service,
-        consent_on=local_date(case.consent_at),
+        consent_on=consent_on,
         consent_in_force=case.state in HANDLED_STATES,
         **sections,
     )
@@ -149,12 +155,14 @@ def snapshot(file: CaseFile, decision: Decision, fetched_at: datetime) -> dict[s
         checks = [
             r.model_dump(mode="json") for r in burial.run_checks(file.burial, file.consent_on)
         ]
+    family = None if decision.family is None else decision.family.model_dump(mode="json")
     return {
         "facts": file.model_dump(mode="json"),
         "fetched_at": fetched_at.isoformat(),
         "source": "state registries through the registry client",
         "checks": checks,
         "parameters": [p.model_dump(mode="json") for p in decision.parameters],
+        "family": family,  # survivor: N, the family amount, the share and whom it pays for
     }
 
 
@@ -163,13 +171,39 @@ async def _check(
 ) -> None:
     """Run the acceptance checks and report them to the conversation."""
     failures: tuple[str, ...] = ()
+    consent_on = local_date(record.case.consent_at or now)
     if record.case.service is Service.BURIAL:
         facts = await burial_facts(uow, registries, record)
-        consent_on = local_date(record.case.consent_at or now)
         failures = tuple(r.check.value for r in burial.failed_checks(facts, consent_on))
+    elif record.case.service is Service.DISABILITY:
+        found = await _disability(registries, record.subject_iin)
+        paid = await _benefits_paid(uow, registries, record, consent_on)
+        failures = () if found is None else disability.failed_checks(found, paid, consent_on)
     turn = Turn(now=now, ref=f"checked:{record.case.id}")
     case, effects = step(record.case, intents.ApplicationChecked(failures=failures), now)
     await carry_out(uow, record, case, effects, turn)
+
+
+class FamilyOverpaid(ValueError):
+    """An assignment would take a deceased's survivor orders over the family amount."""
+
+
+async def _within_family(uow: UnitOfWork, record: CaseRecord, decision: Decision) -> None:
+    """Refuse to sign an assignment that the family amount has no room for.
+
+    By construction shares never sum over it (SPEC "one benefit per family"); the payments
+    queue holds the same bound in the transaction of the payment itself.
+    """
+    family = decision.family
+    if family is None or decision.outcome is not Outcome.ASSIGN or decision.amount is None:
+        return
+    so_far = await uow.payments.family_paid(record.subject_iin)
+    cap, paid = so_far or (family.family_amount, Decimal(0))
+    if paid + decision.amount > max(cap, family.family_amount):
+        raise FamilyOverpaid(
+            f"case {record.case.id}: {decision.amount} a month on top of {paid} already placed"
+            f" would exceed the family amount {max(cap, family.family_amount)}"
+        )
 
 
 class Decider:
@@ -191,6 +225,7 @@ class Decider:
         """Build the case file, decide (or take a reviewer's decision), sign, carry it out."""
         file = await case_file(uow, self.registries, record)
         decision = override or decide(file, now)
+        await _within_family(uow, record, decision)
         kept = snapshot(file, decision, now)
         signed = sign_decision(self.signer, decision, kept)
         saved = await uow.decisions.save(
@@ -238,7 +273,7 @@ class Decider:
         except Retriable as error:
             log.warning("a registry did not answer; the case waits a minute: %s", error)
             await uow.timers.set(case_id, TimerKind.DECIDE, now + RETRY_AFTER)
-        except ParameterUnavailable as error:
+        except (ParameterUnavailable, FamilyOverpaid) as error:
             # domain.decisions.decide: no refusal ground fits; the case stays registered
             # for a person (`cases --overdue` shows it) and the tick goes on
             log.error("case %s cannot be decided automatically: %s", case_id, error)
@@ -294,7 +329,10 @@ async def review(
             if code is None:
                 raise ReviewRefused("a refusal needs a reason code")
             decision = refusal(file, code, now)
-        await decider.decide_now(uow, record, now, reviewer, decision)
+        try:
+            await decider.decide_now(uow, record, now, reviewer, decision)
+        except FamilyOverpaid as error:
+            raise ReviewRefused(str(error)) from error
         await uow.commit()
     return decision
 

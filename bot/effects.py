@@ -13,14 +13,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict
 
 from bot.choices import keyboard_for
-from bot.notice_texts import (
-    NoticeContext,
-    Rendered,
-    ShellNotice,
-    render_notice,
-    render_offer,
-    render_shell,
-)
+from bot.notice_texts import NoticeContext, Rendered, render_notice, render_offer
 from bot.ports import UnitOfWork
 from bot.records import (
     CaseRecord,
@@ -82,13 +75,14 @@ def context(
     return NoticeContext(
         service=case.service,
         code=record.code,
-        amount=record.amount,
+        amount=record.offered_amount,
         monthly=record.monthly,
         bank_name=bank_name,
         expires_at=expires_at or case.offered_at + EXPIRE_AFTER,
         application_number=application_number,
         account_last4=None if case.account is None else case.account.compact[-4:],
         for_child=record.subject_iin != record.addressee_iin,
+        subject_name=record.subject_name,
     )
 
 
@@ -205,16 +199,6 @@ async def record_consent(uow: UnitOfWork, record: CaseRecord, act: ConsentAct, t
     await uow.consents.append(entry)
 
 
-async def telegram_link(uow: UnitOfWork, record: CaseRecord) -> str | None:
-    """A deep link into the Telegram bot, once the bot has a name and while the phone is not
-    linked; its token is the case code, which names the case only to the phone's verified
-    owner (the chat shows that case first once linked)."""
-    username = await uow.telegram.username()
-    if username is None or record.phone is None or await uow.telegram.by_phone(record.phone):
-        return None
-    return f"t.me/{username}?start={record.code}"
-
-
 async def _notice(
     uow: UnitOfWork, record: CaseRecord, case: Case, effect: fx.SendNotice, ref: str, turn: Turn
 ) -> None:
@@ -226,22 +210,7 @@ async def _notice(
         rendered = render_offer(ctx, lang)
     else:
         rendered = render_notice(effect.notice, lang or DEFAULT_LANGUAGE, ctx)
-    sms = await queue(uow, record, rendered, ref, turn)
-    if sms and effect.notice.kind is NoticeKind.OFFER:
-        await _invite(uow, record, ctx, lang or DEFAULT_LANGUAGE, turn)
-
-
-async def _invite(
-    uow: UnitOfWork, record: CaseRecord, ctx: NoticeContext, lang: Language, turn: Turn
-) -> None:
-    """After an offer by SMS to a phone not linked to Telegram, once per phone (the client
-    reference names the phone), a one-part SMS with the deep link into the bot."""
-    link = await telegram_link(uow, record)
-    if link is None or record.phone is None:
-        return
-    ctx = ctx.model_copy(update={"telegram_link": link})
-    rendered = render_shell(ShellNotice.TELEGRAM_INVITE, lang, ctx)
-    uow.outbox.put(_message(record, rendered, turn, f"telegram-invite:{record.phone}"))
+    await queue(uow, record, rendered, ref, turn)
 
 
 async def carry_out(
@@ -304,6 +273,7 @@ async def _place_payment(
         start=decision.start,
         periodicity=decision.periodicity.value,
         created_at=now,
+        family_amount=None if decision.family is None else decision.family.family_amount,
     )
     if not await uow.payments.place(order):
         log.error("payment order refused by the queue: case %s already paid", case.id)

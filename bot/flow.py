@@ -19,14 +19,14 @@ from bot.ports import Storage, UnitOfWork
 from bot.records import CaseRecord, Citizen, InboundMessage, LanguageSource, OperatorTask
 from bot.replies import MAX_CHARS, Reply, parse_reply
 from domain import intents
-from domain.cases import OPEN
+from domain.cases import OPEN, CaseState
 from domain.conversation import step
 from domain.flood import WINDOW, Judgement, Taken, judge
 from domain.model import Language
 from domain.notices import Notice, NoticeKind
 
 NONSENSE_LIMIT = 3  # replies in a row that meant nothing before an operator takes over
-NEEDS_NO_CASE = frozenset({"language", "help"})
+NEEDS_NO_CASE = frozenset({"language", "help", "telegram"})
 NO_WORDS = Reply(kind="unknown")  # a message not read: it quotes no code
 
 
@@ -56,7 +56,9 @@ async def choose_case(
     Returns (case, open cases); the case is None when the phone has several open cases and
     the reply quoted none of their codes.
     """
-    every = await uow.cases.for_phone(phone)  # newest first
+    every = [  # newest first; a case never offered was never told: no reply is to it
+        r for r in await uow.cases.for_phone(phone) if r.case.state is not CaseState.NOT_OFFERED
+    ]
     open_cases = [r for r in reversed(every) if r.case.state in OPEN]  # oldest first
     if reply.code is not None:
         quoted = [r for r in every if r.code == reply.code]
@@ -103,7 +105,7 @@ async def _shell_reply(
 
 
 async def _which_case(uow: UnitOfWork, open_cases: list[CaseRecord], turn: Turn) -> None:
-    listed = [(r.code, r.case.service) for r in open_cases]
+    listed = [(r.code, r.case.service, r.subject_name) for r in open_cases]
     await _shell_reply(uow, open_cases[0], ShellNotice.WHICH_CASE, turn, cases=listed)
 
 
@@ -112,6 +114,20 @@ async def _invalid_iban(uow: UnitOfWork, record: CaseRecord, reason: str, turn: 
     notice = Notice(kind=NoticeKind.INVALID_IBAN, params={"reason": reason})
     rendered = render_notice(notice, lang, context(record, record.case, lang))
     await queue(uow, record, rendered, f"{turn.ref}:1", turn)
+
+
+async def _telegram(uow: UnitOfWork, record: CaseRecord, turn: Turn) -> None:
+    """TG: the deep link into the Telegram bot, only to a citizen who asks for it (an
+    unasked-for link in an SMS is what phishing looks like); its token is the case code,
+    which names the case only to the phone's verified owner once linked."""
+    username = await uow.telegram.username()
+    if record.phone is not None and await uow.telegram.by_phone(record.phone) is not None:
+        await _shell_reply(uow, record, ShellNotice.TELEGRAM_ALREADY_LINKED, turn)
+    elif username is None:
+        await _shell_reply(uow, record, ShellNotice.TELEGRAM_UNAVAILABLE, turn)
+    else:
+        link = f"t.me/{username}?start={record.code}"
+        await _shell_reply(uow, record, ShellNotice.TELEGRAM_LINK, turn, link=link)
 
 
 async def _handoff(uow: UnitOfWork, record: CaseRecord, turn: Turn) -> None:
@@ -148,6 +164,9 @@ async def _answer(
     ):
         await _invalid_iban(uow, record, reply.iban_error or "format", turn)
         return "invalid_iban"
+    if reply.kind == "telegram":
+        await _telegram(uow, record, turn)
+        return "telegram_link"
     intent = intent or intent_of(reply)
     case, effects = step(record.case, intent, turn.now)
     await carry_out(uow, record, case, effects, turn)

@@ -1,8 +1,10 @@
 """Intake: the registries' feed, read by cursor, becomes cases and their offers.
 
-Each event is screened with `domain` (which service, who is offered) and every case it
-gives is opened, with its offer queued; a page of events is taken, and the cursor moved past
-it, in one transaction. A re-read feed finds its cases already there and creates nothing. A
+Each event is screened with `domain.screening.screen` on the registries' facts and our own
+payments (which services, offered to whom and for how much, or why not) before any message;
+every case it gives is opened, an offer queued only for what may be assigned, the rest kept
+visible as `not_offered`; a page of events is taken, and the cursor moved past it, in one
+transaction. A re-read feed finds its cases already there and creates nothing. A
 registry that does not answer stops intake at that event; the next tick tries again from
 there.
 """
@@ -20,12 +22,13 @@ from bot.effects import Turn, carry_out, record_consent
 from bot.ports import Clock, Storage, UnitOfWork
 from bot.read_ahead import ReadAhead
 from bot.records import CaseRecord, ConsentAct, OperatorTask
-from bot.screening import Proposal, proposals
+from bot.screening import EventFacts, event_facts, with_our_payments
 from domain.banking import Iban, InvalidIban, parse_iban
 from domain.calendar import local_date
 from domain.cases import Case, CaseState
 from domain.conversation import open_case
-from domain.model import Language
+from domain.model import Language, Service
+from domain.screening import Screening, screen
 from fake_registries.client import RegistryClient
 from fake_registries.errors import NotFound, Retriable
 from fake_registries.models import Event, Person
@@ -45,10 +48,16 @@ class Addressee(BaseModel):
     account: Iban | None
 
 
-def case_id(event: Event, proposal: Proposal) -> str:
+def case_id(event: Event, screening: Screening) -> str:
     """A stable id per (event, service, person), free of personal data."""
-    key = f"{event.source_event_id}|{proposal.service.value}|{proposal.addressee_iin}"
+    key = f"{event.source_event_id}|{screening.service.value}|{addressee_of(screening)}"
     return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def addressee_of(screening: Screening) -> str:
+    """Whom the case is kept for: the addressee, or when nobody is on record to answer
+    (a child without a representative) the person it is about, unreachable."""
+    return screening.addressee_iin or screening.subject_iin
 
 
 async def _code(uow: UnitOfWork, phone: str | None, seed: str) -> str:
@@ -80,35 +89,54 @@ async def addressee(registries: RegistryClient, iin: str) -> Addressee:
     return Addressee(iin=iin, phone=person.phone, language=language, account=account)
 
 
-def _draft(event: Event, proposal: Proposal, who: Addressee, now: datetime) -> Case:
+def _draft(event: Event, screening: Screening, who: Addressee, now: datetime) -> Case:
     return Case(
-        id=case_id(event, proposal),
-        service=proposal.service,
+        id=case_id(event, screening),
+        service=screening.service,
         state=CaseState.OFFERED,
         language=who.language,
-        automatic=proposal.automatic,
-        term_working_days=proposal.term_working_days,
+        automatic=screening.path.automatic,
+        term_working_days=screening.path.term_working_days,
         account_on_file=who.account,
         offered_at=now,
     )
 
 
-async def _open(
-    uow: UnitOfWork, event: Event, proposal: Proposal, who: Addressee, now: datetime
-) -> None:
-    draft = _draft(event, proposal, who, now)
-    case, effects = open_case(draft, reachable=who.phone is not None)
-    record = CaseRecord(
+class Opening(BaseModel):
+    """A case to open: what screening found, whom it goes to, and whom it is about."""
+
+    model_config = ConfigDict(frozen=True)
+
+    screening: Screening
+    who: Addressee
+    subject_name: str | None  # the subject's first name when not the addressee
+
+
+def _record(event: Event, opening: Opening, case: Case, code: str, now: datetime) -> CaseRecord:
+    screening, who = opening.screening, opening.who
+    terms = screening.terms
+    return CaseRecord(
         case=case,
-        code=await _code(uow, who.phone, draft.id),
-        subject_iin=proposal.subject_iin,
-        addressee_iin=proposal.addressee_iin,
+        code=code,
+        subject_iin=screening.subject_iin,
+        addressee_iin=who.iin,
         phone=who.phone,
         event_id=event.id,
         created_at=now,
-        amount=proposal.amount,
-        monthly=proposal.monthly,
+        offered_amount=terms.amount if terms is not None and screening.offered else None,
+        monthly=screening.service is not Service.BURIAL,
+        terms=terms,
+        received_for=screening.received_for,
+        subject_name=opening.subject_name,
     )
+
+
+async def _open(uow: UnitOfWork, event: Event, opening: Opening, now: datetime) -> None:
+    who = opening.who
+    draft = _draft(event, opening.screening, who, now)
+    offered = opening.screening.offered
+    case, effects = open_case(draft, offered=offered, reachable=who.phone is not None)
+    record = _record(event, opening, case, await _code(uow, who.phone, draft.id), now)
     if not await uow.cases.add(record):
         return  # this event already opened this case
     await uow.citizens.remember(who.iin, who.phone, who.language)
@@ -117,40 +145,105 @@ async def _open(
     if case.state is CaseState.NO_CONTACT:
         note = "no phone registered for e-government: offer by other means"
         uow.tasks.add(OperatorTask(case_id=case.id, kind="no_contact", note=note, created_at=now))
-    else:
+    elif case.state is CaseState.OFFERED:
         await record_consent(uow, record, ConsentAct.OFFERED, turn)
 
 
-Screened = tuple[Event, list[Proposal], list[Addressee]]
+Screened = tuple[Event, list[Opening]]
 
 
-async def screen(registries: RegistryClient, event: Event, today: date) -> Screened:
-    """The cases an event gives, with their addressees; none when a registry answers that
-    a record the event names does not exist (the event is passed, logged without personal
-    data, never retried for ever)."""
+async def _subject_name(registries: RegistryClient, screening: Screening) -> str | None:
+    """The first name of whom the case is about, when it is not the addressee."""
+    if screening.subject_iin == addressee_of(screening):
+        return None
     try:
-        found = await proposals(registries, event, today)
-        people = [await addressee(registries, p.addressee_iin) for p in found]
+        return (await registries.person(screening.subject_iin)).name
+    except NotFound:
+        return None
+
+
+async def gather(registries: RegistryClient, event: Event, today: date) -> EventFacts | None:
+    """What an event is screened on; None when it offers nothing or names a record the
+    registries do not hold (the event is passed, logged without personal data, never
+    retried for ever)."""
+    try:
+        return await event_facts(registries, event, today)
     except NotFound:
         log.warning(
             "event %d (%s) names a record the registries do not hold: passed",
             event.id,
             event.kind.value,
         )
-        return event, [], []
-    return event, found, people
+        return None
+
+
+async def openings(registries: RegistryClient, found: list[Screening]) -> list[Opening]:
+    """Each screened case with its addressee's phone, language and account, and the name of
+    whom it is about."""
+    return [
+        Opening(
+            screening=s,
+            who=await addressee(registries, addressee_of(s)),
+            subject_name=await _subject_name(registries, s),
+        )
+        for s in found
+    ]
 
 
 async def _read_ahead(uow: UnitOfWork, screened: Sequence[Screened]) -> None:
     """Read ahead what opening these events' cases asks of the store, a query a kind."""
-    phones = [who.phone for _, _, people in screened for who in people if who.phone]
-    ids = [case_id(e, p) for e, found, _ in screened for p in found]
-    await uow.cases.prefetch(phones=phones, event_ids=[e.id for e, _, _ in screened])
-    await uow.citizens.prefetch([who.iin for _, _, people in screened for who in people])
+    people = [o.who for _, found in screened for o in found]
+    phones = [who.phone for who in people if who.phone]
+    ids = [case_id(e, o.screening) for e, found in screened for o in found]
+    await uow.cases.prefetch(phones=phones, event_ids=[e.id for e, _ in screened])
+    await uow.citizens.prefetch([who.iin for who in people])
     await uow.telegram.prefetch(phones)
     await uow.timers.prefetch(ids)
     await uow.journal.prefetch(ids)
     await uow.outbox.prefetch(offers_of=ids)
+
+
+async def _facts(
+    registries: RegistryClient, events: Sequence[Event], today: date
+) -> tuple[list[tuple[Event, EventFacts | None]], Retriable | None]:
+    """The facts of these events, in order, until a registry does not answer."""
+    gathered: list[tuple[Event, EventFacts | None]] = []
+    for event in events:
+        try:
+            gathered.append((event, await gather(registries, event, today)))
+        except Retriable as error:
+            return gathered, error
+    return gathered, None
+
+
+async def screen_events(
+    storage: Storage, registries: RegistryClient, events: Sequence[Event], now: datetime
+) -> tuple[list[Screened], Retriable | None]:
+    """Screen these events (`domain.screening.screen`) on the registries' facts and our own
+    payments, with each case's addressee; up to the first event a registry left unanswered,
+    returned with its error."""
+    gathered, stopped = await _facts(registries, events, local_date(now))
+    known = [(e.id, f) for e, f in gathered if f is not None]
+    complete: list[EventFacts] = []
+    if known:
+        async with storage.unit_of_work() as uow:
+            complete = await with_our_payments(uow, [f for _, f in known])
+    facts_of = {event_id: f for (event_id, _), f in zip(known, complete, strict=True)}
+    screened: list[Screened] = []
+    for event, _ in gathered:
+        facts = facts_of.get(event.id)
+        if facts is None:
+            screened.append((event, []))
+            continue
+        try:
+            found = await openings(registries, screen(facts, now))
+        except Retriable as error:
+            return screened, error
+        except NotFound:
+            log.warning("event %d names a person the registries do not hold: passed", event.id)
+            found = []
+        screened.append((event, found))
+    return screened, stopped
 
 
 async def take_events(
@@ -164,22 +257,15 @@ async def take_events(
     tick starts from that event."""
     ahead = ReadAhead(registries)
     await ahead.read(events)
-    screened: list[Screened] = []
-    stopped: Retriable | None = None
-    for event in events:
-        try:
-            screened.append(await screen(ahead, event, local_date(now)))
-        except Retriable as error:
-            stopped = error
-            break
+    screened, stopped = await screen_events(storage, ahead, events, now)
     async with storage.unit_of_work() as uow:
         cursor = await uow.cursor.get()
         screened = [s for s in screened if s[0].id > cursor]  # delivered twice: already taken
         if screened:
             await _read_ahead(uow, screened)
-            for event, found, people in screened:
-                for proposal, who in zip(found, people, strict=True):
-                    await _open(uow, event, proposal, who, now)
+            for event, found in screened:
+                for opening in found:
+                    await _open(uow, event, opening, now)
             await uow.cursor.set(screened[-1][0].id)
             await uow.commit()
     if stopped is not None:

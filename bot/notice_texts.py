@@ -1,9 +1,10 @@
 """The SMS a citizen receives for each notice of a case, worded from the kk and ru catalogs.
 
 The domain says *what* to tell (a `Notice`: its kind and parameters); this module says it in
-the citizen's language, within the SMS budget: the offer at most three UCS-2 segments per
-language, every other message at most two. Lists that may not fit (failed checks, refusal
-reasons, open cases) show as many items as fit and say how many more there are.
+the citizen's language, within the SMS budget: the offer and the refusal at most three UCS-2
+segments per language, every other message at most two. Lists that may not fit (failed
+checks, refusal reasons, open cases) show as many items as fit and say how many more there
+are; a first name that tells two offers apart is left out where it would not fit.
 
 Every rendering records the template it used and a short hash of the catalog wording
 (`template_version`), so the consent ledger can tell which words the citizen saw.
@@ -39,11 +40,12 @@ from bot.texts import (
     translations,
 )
 from domain.calendar import ALMATY
-from domain.model import BurialCheck, Language, ReasonCode, Service
+from domain.model import BurialCheck, DisabilityCheck, Language, ReasonCode, Service
 from domain.notices import Notice, NoticeKind, ParamValue
 from domain.sms import segments
 
 OFFER_SEGMENTS = 3  # the offer: at most three UCS-2 segments in each language
+REFUSAL_SEGMENTS = 3  # the refusal: its reasons, where to read them in full, the appeal
 NOTICE_SEGMENTS = 2  # every other message
 BILINGUAL_SEPARATOR = "\n\n"  # language unknown: Kazakh first, then Russian
 VERSION_LENGTH = 12  # hex digits of sha256 kept as the template version
@@ -67,7 +69,7 @@ class NoticeContext(BaseModel):
     application_number: str | None = None
     account_last4: str | None = None  # of the account the benefit is paid to
     for_child: bool = False  # offered to a representative for the child it is about
-    telegram_link: str | None = None  # a deep link into the Telegram bot, for the invitation
+    subject_name: str | None = None  # the first name of whom it is about, if not the addressee
 
     @field_validator("expires_at")
     @classmethod
@@ -94,7 +96,9 @@ class ShellNotice(StrEnum):
     WHICH_CASE = "which_case"  # a reply without a code, and the phone has two or more open cases
     OPERATOR_HANDOFF = "operator_handoff"  # too many replies not understood: 1414 calls back
     STOPPED = "stopped"  # STOP acknowledged: nothing more is sent on this case
-    TELEGRAM_INVITE = "telegram_invite"  # once per phone, after its first offer: the deep link
+    TELEGRAM_LINK = "telegram_link"  # asked for by TG: the deep link into the bot
+    TELEGRAM_ALREADY_LINKED = "telegram_already_linked"  # asked for by TG: linked already
+    TELEGRAM_UNAVAILABLE = "telegram_unavailable"  # asked for by TG: no bot is running
     SLOW_DOWN = "slow_down"  # too many messages (domain.flood): until when they are not read
 
 
@@ -122,73 +126,93 @@ BRIEF_NAMES: dict[Service, str] = {
     Service.DISABILITY: N_("disability"),
     Service.SURVIVOR: N_("loss of a breadwinner"),
 }
+# TRANSLATORS: a benefit's name with the first name of whom it is about, so that two offers
+# of one benefit can be told apart: {service} is a benefit's name (e.g. "disability benefit
+# for your child"), {name} a first name (the child's, or the deceased's), e.g. "Аружан".
+NAMED = N_("{service} ({name})")
 
 # TRANSLATORS: an amount paid every month; {amount} is money, e.g. "95 495,40 ₸".
 PER_MONTH = N_("{amount} per month")
 # TRANSLATORS: the first sentence of the offer SMS. {service} is a short benefit name
 # (capitalised by the code); {amount} is money, e.g. "224 900,00 ₸" or "95 495,40 ₸ per month".
 OFFER_HEAD = N_("{service}, {amount}.")
+# TRANSLATORS: a benefit and its amount inside a sentence: {service} is a short benefit name,
+# {amount} money, e.g. "224 900,00 ₸" or "95 495,40 ₸ per month".
+BENEFIT_AMOUNT = N_("{service}, {amount}")
 # TRANSLATORS: the first sentence of the offer SMS when the amount is not known yet;
 # {service} is a short benefit name, capitalised by the code.
 OFFER_HEAD_NO_AMOUNT = N_("{service}.")
 # TRANSLATORS: the offer SMS after its first sentence. The citizen's reply "1" is the
 # consent to the proactive service AND to access to their personal data in state databases
 # (keep both). {code} is the case's 3-digit code. The whole offer must fit 3 SMS parts
-# (201 characters) with the longest benefit name: keep it as short as it is.
+# (201 characters) with the longest benefit name and a first name: keep it as short as it is.
 OFFER_QUESTION = N_(
     "Do you consent to the free proactive service and to obtaining your personal data from "
     "state databases? 1 — yes, 2 — no. Code {code}. Information: 1414"
 )
 
-# TRANSLATORS: a one-part SMS sent once, after the first offer: {link} opens the bot in
-# Telegram, e.g. "t.me/proactive_benefits_bot?start=417". At most 70 characters with the link.
-TELEGRAM_INVITE = N_("Offers also in Telegram: {link}")
+# TRANSLATORS: sent only to a citizen who asked for it by replying TG: {link} opens the bot
+# in Telegram, e.g. "t.me/proactive_benefits_bot?start=417".
+TELEGRAM_LINK = N_(
+    "Telegram: {link} Open it and share your number: offers and notices will come there too."
+)
+# TRANSLATORS: the answer to TG when the phone is already linked to a Telegram chat.
+TELEGRAM_ALREADY_LINKED = N_(
+    "This number is already linked to Telegram: our messages come there too."
+)
+# TRANSLATORS: the answer to TG when the service has no Telegram bot running.
+TELEGRAM_UNAVAILABLE = N_("Telegram is not available at the moment; we write to you by SMS.")
 
-# TRANSLATORS: {code} is the case's 3-digit code; {date} is "28.11.2026" and {time} "18:30",
+# TRANSLATORS: the reminder of an offer still unanswered; {code} is the case's 3-digit
+# code, {offer} the benefit with its amount, e.g. "disability benefit, 95 495,40 ₸ per month".
+REMINDER = N_("Reminder (code {code}): {offer}.")
+# TRANSLATORS: ends the reminder of an offer: {date} is "28.11.2026" and {time} "18:30",
 # when the offer lapses.
-REMINDER = N_(
-    "Reminder: we are waiting for your reply (code {code}) until {time} on {date}; after that "
-    "the offer closes."
-)
-# TRANSLATORS: {code} is the case's 3-digit code.
-REMINDER_NO_DATE = N_("Reminder: we are waiting for your reply (code {code}).")
+REMINDER_REPLY_BY = N_("Reply by {time} on {date}: 1 — consent, 2 — refusal.")
+# TRANSLATORS: ends the reminder of an offer whose end is not known.
+REMINDER_REPLY = N_("Reply: 1 — consent, 2 — refusal.")
+# TRANSLATORS: ends the reminder that the bank account is still awaited (the account
+# question follows in its own SMS); {date} "28.11.2026", {time} "18:30".
+REMINDER_ACCOUNT_BY = N_("We are waiting for your account until {time} on {date}.")
+# TRANSLATORS: as above, when the end is not known.
+REMINDER_ACCOUNT = N_("We are waiting for your answer about the account.")
 
-# TRANSLATORS: {account} is a masked IBAN, e.g. "KZ** **** **** **** 1234"; {bank} the bank's
-# name; {code} the case's 3-digit code. "2" means: pay to another account.
+# Said in every message that asks the citizen to confirm or give a bank account, and in
+# every message that announces a call: impostors ask for exactly these.
+# TRANSLATORS: keep "SMS codes, PINs and card data" in full: these are what fraudsters ask for.
+NO_CODES = N_("We never ask for SMS codes, PINs or card data.")
+# TRANSLATORS: in messages that ask for an IBAN: citizens often send a card number instead.
+NOT_A_CARD = N_("A card number is not an IBAN.")
+# TRANSLATORS: after a message that announces a call from the contact centre 1414.
+CALLER_NO_CODES = N_("The caller never asks for SMS codes, PINs or card data.")
+
+# The account questions: the question, then NOT_A_CARD where an IBAN is asked for, NO_CODES,
+# and last CODE (the case's code). Each whole message must fit two SMS parts (134 characters).
+# TRANSLATORS: {account} is the account's last four characters with stars, e.g.
+# "****0100"; {bank} the bank's name. "2" means: pay to another account.
 ASK_ACCOUNT_CONFIRM = N_(
-    "Shall we pay to account {account} ({bank})? 1 — yes, 2 — another account. Code {code}"
+    "Shall we pay to account {account} ({bank})? 1 — yes, 2 — another account."
 )
-# TRANSLATORS: {account} is a masked IBAN, e.g. "KZ** **** **** **** 1234"; {code} the case's
-# 3-digit code. "2" means: pay to another account.
+# TRANSLATORS: {account} is the account's last four characters with stars, e.g.
+# "****0100". "2" means: pay to another account.
 ASK_ACCOUNT_CONFIRM_NO_BANK = N_(
-    "Shall we pay to account {account}? 1 — yes, 2 — another account, or send an IBAN. Code {code}"
+    "Shall we pay to account {account}? 1 — yes, 2 — another account."
 )
-# TRANSLATORS: {code} is the case's 3-digit code.
-ASK_IBAN = N_(
-    "Send the number of your bank account (IBAN): 20 characters starting with KZ. Code {code}"
-)
+ASK_IBAN = N_("Send your bank account number (IBAN): KZ and 18 letters or digits.")
 # What is wrong with the IBAN the citizen sent (domain.banking.Reason), and the request again.
 INVALID_IBAN: dict[str, str] = {
-    # TRANSLATORS: the IBAN sent does not start with KZ; {code} is the case's 3-digit code.
-    "country": N_(
-        "The account number must start with KZ. Check it and send it again. Code {code}"
-    ),
-    # TRANSLATORS: the IBAN sent is not 20 characters long; {code} is the case's code.
-    "length": N_(
-        "The account number has 20 characters, not counting spaces. Check it and send it "
-        "again. Code {code}"
-    ),
-    # TRANSLATORS: the IBAN sent is not laid out as a KZ IBAN; {code} is the case's code.
-    "format": N_(
-        "The account number is wrong: KZ, 2 digits, a 3-digit bank code, 13 letters or "
-        "digits. Send it again. Code {code}"
-    ),
-    # TRANSLATORS: the IBAN's check digits (3rd-4th) do not match; {code} is the case's code.
-    "check_digits": N_(
-        "The account number has a typo: its check digits do not match. Check it and send it "
-        "again. Code {code}"
-    ),
+    # TRANSLATORS: the IBAN sent does not start with KZ.
+    "country": N_("An account number (IBAN) starts with KZ. Send it again."),
+    # TRANSLATORS: the IBAN sent is not 20 characters long.
+    "length": N_("An IBAN has 20 characters, not counting spaces. Send it again."),
+    # TRANSLATORS: the IBAN sent is not laid out as a KZ IBAN.
+    "format": N_("The IBAN is wrong: KZ, 2 digits, a 3-digit bank code, 13 letters or digits."),
+    # TRANSLATORS: the IBAN's check digits (3rd-4th) do not match.
+    "check_digits": N_("The IBAN has a typo: its check digits do not match. Send it again."),
 }
+# TRANSLATORS: the last sentence of a message: {code} is the case's 3-digit code, to quote in
+# a reply when the phone has several open cases.
+CODE = N_("Code {code}.")
 INVALID_IBAN_DEFAULT = "format"
 
 # TRANSLATORS: {number} is the application's number in the electronic journal; {code} the
@@ -202,36 +226,45 @@ STATUS = N_("Your application is being processed (code {code}).")
 DECISION_BY = N_("The decision will be made by {time} on {date}.")
 RESULT_BY_SMS = N_("The result will come by SMS.")
 
-# TRANSLATORS: {code} is the case's 3-digit code; {reasons} the failed checks, in lower
-# case, joined by "; ".
-NOT_ACCEPTED = N_("Application not accepted (code {code}): {reasons}.")
-# TRANSLATORS: {code} is the case's 3-digit code.
-NOT_ACCEPTED_NO_REASONS = N_("Application not accepted (code {code}).")
-# TRANSLATORS: a refusal decision; {code} is the case's 3-digit code; {reasons} the reasons,
-# in lower case, joined by "; ".
-REFUSED = N_("Refused (code {code}): {reasons}.")
-# TRANSLATORS: a refusal decision; {code} is the case's 3-digit code.
-REFUSED_NO_REASONS = N_("Refused (code {code}).")
+# TRANSLATORS: {service} is a short benefit name (capitalised by the code); {code} the case's
+# 3-digit code; {reasons} the failed checks, in lower case, joined by "; ".
+NOT_ACCEPTED = N_("{service}: the application is not accepted (code {code}): {reasons}.")
+# TRANSLATORS: {service} is a short benefit name (capitalised by the code); {code} the
+# case's 3-digit code.
+NOT_ACCEPTED_NO_REASONS = N_("{service}: the application is not accepted (code {code}).")
+# TRANSLATORS: a refusal decision (тағайындаудан бас тарту / отказ в назначении): {service}
+# is a short benefit name (capitalised by the code); {code} the case's 3-digit code;
+# {reasons} the reasons, in lower case, joined by "; ".
+REFUSED = N_("{service}: assignment refused (code {code}): {reasons}.")
+# TRANSLATORS: a refusal decision; {service} a short benefit name; {code} the case's code.
+REFUSED_NO_REASONS = N_("{service}: assignment refused (code {code}).")
+# TRANSLATORS: where the refusal's full text is: the notice in the citizen's personal
+# account on the e-government portal.
+FULL_REASONS = N_("The full reasons are in the notice in your personal account on egov.kz.")
 # TRANSLATORS: the end of a list cut short for lack of room: {items} is what is shown,
 # {n} how many items are left out.
 MORE = N_plural("{items} and {n} more", "{items} and {n} more")
 # TRANSLATORS: stands for the reasons when none fits the SMS: {n} is how many there are.
-REASONS_ELSEWHERE = N_plural("{n} reason, ask 1414", "{n} reasons, ask 1414")
+REASONS_ELSEWHERE = N_plural("{n} reason", "{n} reasons")
 # TRANSLATORS: the right to appeal a refusal (Law on Public Services art. 25 p.2), as short
-# as it can be while naming the body. Two SMS parts hold it with a reason: keep it short.
+# as it can be while naming the body. Three SMS parts hold it with a reason: keep it short.
 APPEAL_SHORT = N_(
     "Complaints: to the authorised body for assessing and controlling the quality of public "
     "services."
 )
 INFORMATION = N_("Information: 1414.")
 
-# Why an application was not accepted (burial p.13), short for SMS; bot.texts has the full.
-CHECK_SHORT: dict[BurialCheck, str] = {
-    BurialCheck.DATA_COMPLETE: N_("the data for the application are incomplete"),
+# Why an application was not accepted (burial p.13, disability p.20-1), short for SMS, each
+# saying where the fact comes from; bot.texts has the full.
+CHECK_SHORT: dict[str, str] = {
+    BurialCheck.DATA_COMPLETE: N_("the data in the state databases are incomplete"),
     BurialCheck.NOT_ALREADY_ASSIGNED: N_("the payment for the deceased was already assigned"),
     BurialCheck.NOT_ALREADY_FILED: N_("an application for the deceased was already filed"),
-    BurialCheck.RECIPIENT_ON_DEATH: N_("the deceased received no pension or benefit"),
+    BurialCheck.RECIPIENT_ON_DEATH: N_(
+        "by the state databases the deceased received no pension or benefit"
+    ),
     BurialCheck.WITHIN_THREE_YEARS: N_("more than 3 years have passed since the death"),
+    DisabilityCheck.NOT_ALREADY_ASSIGNED: N_("the benefit is already paid to you"),
 }
 # Why a decision refuses, short for SMS; bot.texts has the full.
 REASON_SHORT: dict[ReasonCode, str] = {
@@ -241,8 +274,13 @@ REASON_SHORT: dict[ReasonCode, str] = {
     ReasonCode.BURIAL_ALREADY_FILED: CHECK_SHORT[BurialCheck.NOT_ALREADY_FILED],
     ReasonCode.DECEASED_NOT_A_RECIPIENT: CHECK_SHORT[BurialCheck.RECIPIENT_ON_DEATH],
     ReasonCode.BURIAL_TOO_LATE: CHECK_SHORT[BurialCheck.WITHIN_THREE_YEARS],
-    ReasonCode.DISABILITY_NOT_ESTABLISHED: N_("no disability is established for the period"),
-    ReasonCode.NO_ELIGIBLE_DEPENDENTS: N_("no dependents entitled to the benefit"),
+    ReasonCode.DISABILITY_NOT_ESTABLISHED: N_(
+        "the state databases show no disability for the period"
+    ),
+    ReasonCode.DISABILITY_ALREADY_ASSIGNED: CHECK_SHORT[DisabilityCheck.NOT_ALREADY_ASSIGNED],
+    ReasonCode.NO_ELIGIBLE_DEPENDENTS: N_(
+        "the state databases show no dependents entitled to the benefit"
+    ),
     ReasonCode.CONSENT_WITHDRAWN: N_("you withdrew your consent"),
 }
 
@@ -259,40 +297,37 @@ MONEY_TO_ACCOUNT = N_("The money will be transferred to your account.")
 # the stars stay: the SMS never shows the whole account.
 MONEY_TO_ACCOUNT_ENDING = N_("The money will be transferred to account ****{last4}.")
 
-# TRANSLATORS: {code} is the case's 3-digit code. The State Corporation's offices are
-# ХҚКО / ЦОН.
-DECLINED = N_(
-    "You refused the service (code {code}). You can apply at egov.kz, at a State Corporation "
-    "office or via 1414."
-)
+# TRANSLATORS: how to apply without the proactive service: the e-government portal or a
+# State Corporation office (ХҚКО / ЦОН). 1414 takes no applications: do not name it here.
+APPLY_OTHERWISE = N_("You can apply at egov.kz or at a State Corporation office.")
+# TRANSLATORS: {code} is the case's 3-digit code.
+DECLINED = N_("You refused the service (code {code}).")
 # TRANSLATORS: {code} is the case's 3-digit code.
 WITHDRAWN = N_("Your consent has been withdrawn (code {code}); the service has been stopped.")
-# TRANSLATORS: {code} is the case's 3-digit code. The State Corporation's offices are
-# ХҚКО / ЦОН.
-EXPIRED = N_(
-    "No reply came in time; the offer is closed (code {code}). You can apply at egov.kz, at a "
-    "State Corporation office or via 1414."
-)
-# TRANSLATORS: {code} is the case's 3-digit code. "HOME" and "STOP" are reply words: write
-# the ones the citizen should send in this language (e.g. ҮЙ/ДОМ, СТОП).
+# TRANSLATORS: {code} is the case's 3-digit code.
+EXPIRED = N_("No reply came in time; the offer is closed (code {code}).")
+# TRANSLATORS: {code} is the case's 3-digit code. "HOME", "TG" and "STOP" are reply words:
+# write the ones the citizen should send in this language (e.g. ҮЙ/ДОМ, ТГ, СТОП).
 HELP_OFFERED = N_(
     "Code {code}. Replies: 1 — consent, 2 — refusal, HOME — documents taken at home, "
-    "KZ/RU — language, STOP — stop."
+    "KZ/RU — language, TG — Telegram, STOP — stop."
 )
-# TRANSLATORS: {code} is the case's 3-digit code. "HOME" and "STOP" are reply words: write
-# the ones the citizen should send in this language (e.g. ҮЙ/ДОМ, СТОП).
+# TRANSLATORS: {code} is the case's 3-digit code. "HOME", "TG" and "STOP" are reply words:
+# write the ones the citizen should send in this language (e.g. ҮЙ/ДОМ, ТГ, СТОП).
 HELP_ACCOUNT = N_(
-    "Code {code}. Replies: 1 — the account is right, 2 — another account, or an IBAN; "
-    "HOME — documents taken at home, KZ/RU — language, STOP — withdraw consent."
+    "Code {code}. Replies: 1 — the account is right, 2 — another account, HOME — documents "
+    "taken at home, KZ/RU — language, TG — Telegram, STOP — withdraw consent."
 )
-# TRANSLATORS: {code} is the case's 3-digit code. "HOME" and "STOP" are reply words: write
-# the ones the citizen should send in this language (e.g. ҮЙ/ДОМ, СТОП).
+# TRANSLATORS: {code} is the case's 3-digit code. "HOME", "TG" and "STOP" are reply words:
+# write the ones the citizen should send in this language (e.g. ҮЙ/ДОМ, ТГ, СТОП).
 HELP_PROCESSING = N_(
     "Code {code}. Your application is being processed, no reply is needed. HOME — documents "
-    "taken at home, KZ/RU — language, STOP — withdraw consent."
+    "taken at home, KZ/RU — language, TG — Telegram, STOP — withdraw consent."
 )
-# TRANSLATORS: {code} is the case's 3-digit code.
-HELP_CLOSED = N_("Code {code}. Nothing on this case awaits your reply. KZ/RU — language.")
+# TRANSLATORS: {code} is the case's 3-digit code. "TG" is a reply word (e.g. ТГ).
+HELP_CLOSED = N_(
+    "Code {code}. Nothing on this case awaits your reply. KZ/RU — language, TG — Telegram."
+)
 # TRANSLATORS: {code} is the case's 3-digit code.
 HOME_VISIT_REQUESTED = N_(
     "Your request for a home visit is taken (code {code}). The contact centre 1414 will call "
@@ -309,8 +344,8 @@ UNRECOGNISED_OFFERED = N_(
 )
 # TRANSLATORS: {code} is the case's 3-digit code; "?" is the reply that asks for help.
 UNRECOGNISED_ACCOUNT = N_(
-    "We did not understand your reply (code {code}). Reply 1 (the account is right), "
-    "2 (another one) or send an IBAN; ? for help."
+    "We did not understand your reply (code {code}). Reply 1 if the account is right or 2 "
+    "for another one; ? for help."
 )
 # TRANSLATORS: {code} is the case's 3-digit code; "?" is the reply that asks for help.
 UNRECOGNISED = N_(
@@ -335,19 +370,15 @@ OUTCOMES: dict[str, str] = {
 WHICH_CASE = N_(
     "You have several open services: {cases}. Add the code to your reply, e.g. {example}"
 )
-# TRANSLATORS: one open case in a list; {code} is its 3-digit code, {service} a brief name.
+# TRANSLATORS: one open case in a list; {code} is its 3-digit code, {service} a brief name
+# (with a first name when the phone has two of one benefit, e.g. "disability (Аружан)").
 WHICH_CASE_ITEM = N_("{code} — {service}")
 # TRANSLATORS: {code} is the case's 3-digit code.
 OPERATOR_HANDOFF = N_(
-    "We could not understand your replies (code {code}). An operator of the contact centre "
-    "1414 will call you."
+    "We could not understand your replies (code {code}). The contact centre 1414 will call you."
 )
 # TRANSLATORS: {code} is the case's 3-digit code; "STOP" is the word the citizen sent.
-# The State Corporation's offices are ХҚКО / ЦОН.
-STOPPED = N_(
-    "STOP accepted (code {code}): no more messages on this case. You can apply at egov.kz, "
-    "at a State Corporation office or via 1414."
-)
+STOPPED = N_("STOP accepted (code {code}): no more messages on this case.")
 
 # TRANSLATORS: sent once to a phone that sent too many messages in a few minutes; the bot
 # considers none of them until {time} ("18:30", Almaty time, a few minutes from now).
@@ -412,8 +443,14 @@ def _sentences(*parts: str) -> str:
     return " ".join(part for part in parts if part)
 
 
-def _fit(w: _Writer, build: Callable[[_Writer, int], str], total: int, least: int = 1) -> str:
-    """The text with as many of `total` list items as fit two segments (at least `least`).
+def _fit(
+    w: _Writer,
+    build: Callable[[_Writer, int], str],
+    total: int,
+    least: int = 1,
+    budget: int = NOTICE_SEGMENTS,
+) -> str:
+    """The text with as many of `total` list items as fit `budget` segments (at least `least`).
 
     `build(writer, shown)` words the text with the first `shown` items and says how many
     more there are; the wording of the text chosen is added to `w`.
@@ -423,10 +460,23 @@ def _fit(w: _Writer, build: Callable[[_Writer, int], str], total: int, least: in
     while True:
         attempt = _Writer(w.lang)
         text = build(attempt, shown)
-        if shown == least or segments(text) <= NOTICE_SEGMENTS:
+        if shown == least or segments(text) <= budget:
             w.used.extend(attempt.used)
             return text
         shown -= 1
+
+
+def _first_fitting(
+    w: _Writer, builds: Sequence[Callable[[_Writer], str]], budget: int = NOTICE_SEGMENTS
+) -> str:
+    """The first of the wordings `builds` that fits `budget` segments, else the last one."""
+    for number, build in enumerate(builds, start=1):
+        attempt = _Writer(w.lang)
+        text = build(attempt)
+        if number == len(builds) or segments(text) <= budget:
+            w.used.extend(attempt.used)
+            return text
+    raise ValueError("no wording to choose from")
 
 
 def _listed(w: _Writer, shown: Sequence[str], total: int) -> str:
@@ -436,7 +486,7 @@ def _listed(w: _Writer, shown: Sequence[str], total: int) -> str:
 
 
 def _reasons(w: _Writer, shown: Sequence[str], total: int) -> str:
-    """The reasons `shown` and how many more; with none shown, their number and 1414."""
+    """The reasons `shown` and how many more; with none shown, how many there are."""
     return _listed(w, shown, total) if shown else w.plural(REASONS_ELSEWHERE, total)
 
 
@@ -461,36 +511,111 @@ def _codes(params: Params, name: str) -> tuple[str, ...]:
     return value if isinstance(value, tuple) else ()
 
 
-def _offer(w: _Writer, ctx: NoticeContext, params: Params) -> str:
-    for_child = ctx.for_child and ctx.service is Service.DISABILITY
-    name = capitalized(w(CHILD_DISABILITY if for_child else SHORT_NAMES[ctx.service]))
-    if ctx.amount is None:
-        head = w(OFFER_HEAD_NO_AMOUNT, service=name)
+def _service(w: _Writer, ctx: NoticeContext, *, named: bool = True, brief: bool = False) -> str:
+    """The case's benefit in a few words, lower case; with the first name of whom it is
+    about when `named` and known (a child's, the deceased's), to tell two offers apart."""
+    if brief:
+        base = w(BRIEF_NAMES[ctx.service])
+    elif ctx.for_child and ctx.service is Service.DISABILITY:
+        base = w(CHILD_DISABILITY)
     else:
-        head = w(OFFER_HEAD, service=name, amount=w.money(ctx.amount, monthly=ctx.monthly))
-    return _sentences(head, w(OFFER_QUESTION, code=ctx.code))
+        base = w(SHORT_NAMES[ctx.service])
+    if named and ctx.subject_name:
+        return w(NAMED, service=base, name=ctx.subject_name)
+    return base
+
+
+def _with_amount(w: _Writer, ctx: NoticeContext, service: str) -> str:
+    """The benefit with the offer's amount, when known."""
+    if ctx.amount is None:
+        return service
+    return w(BENEFIT_AMOUNT, service=service, amount=w.money(ctx.amount, monthly=ctx.monthly))
+
+
+def _offer(w: _Writer, ctx: NoticeContext, params: Params) -> str:
+    def build(named: bool) -> Callable[[_Writer], str]:
+        def words(attempt: _Writer) -> str:
+            name = capitalized(_service(attempt, ctx, named=named))
+            if ctx.amount is None:
+                head = attempt(OFFER_HEAD_NO_AMOUNT, service=name)
+            else:
+                money = attempt.money(ctx.amount, monthly=ctx.monthly)
+                head = attempt(OFFER_HEAD, service=name, amount=money)
+            return _sentences(head, attempt(OFFER_QUESTION, code=ctx.code))
+
+        return words
+
+    return _first_fitting(w, [build(True), build(False)], OFFER_SEGMENTS)
 
 
 def _reminder(w: _Writer, ctx: NoticeContext, params: Params) -> str:
-    if ctx.expires_at is None:
-        return w(REMINDER_NO_DATE, code=ctx.code)
+    """The offer again in short, and what to reply by when; for a case awaiting its account,
+    that the account is awaited (the account question follows in its own SMS)."""
     expires = ctx.expires_at
-    return w(REMINDER, code=ctx.code, date=w.date(expires), time=w.time(expires))
+    awaiting_account = _state(params) == "awaiting_account"
+
+    def build(named: bool, amount: bool, brief: bool) -> Callable[[_Writer], str]:
+        def words(attempt: _Writer) -> str:
+            service = _service(attempt, ctx, named=named, brief=brief)
+            offer = _with_amount(attempt, ctx, service) if amount else service
+            head = attempt(REMINDER, code=ctx.code, offer=offer)
+            if awaiting_account:
+                tail = (
+                    attempt(REMINDER_ACCOUNT)
+                    if expires is None
+                    else attempt(
+                        REMINDER_ACCOUNT_BY, date=attempt.date(expires), time=attempt.time(expires)
+                    )
+                )
+            elif expires is None:
+                tail = attempt(REMINDER_REPLY)
+            else:
+                tail = attempt(
+                    REMINDER_REPLY_BY, date=attempt.date(expires), time=attempt.time(expires)
+                )
+            return _sentences(head, tail)
+
+        return words
+
+    with_amount = not awaiting_account
+    variants = [  # the first name tells two offers apart: it goes last
+        build(named=True, amount=with_amount, brief=False),
+        build(named=True, amount=with_amount, brief=True),
+        build(named=True, amount=False, brief=False),
+        build(named=True, amount=False, brief=True),
+        build(named=False, amount=False, brief=True),
+    ]
+    return _first_fitting(w, variants)
+
+
+def _safe(w: _Writer, ctx: NoticeContext, question: str, *, iban: bool) -> str:
+    """An account question with what impostors ask for: never codes, PINs or card data;
+    where an IBAN is asked for, that a card number is not one; then the case's code."""
+    card = w(NOT_A_CARD) if iban else ""
+    return _sentences(question, card, w(NO_CODES), w(CODE, code=ctx.code))
+
+
+def _last4(account: str) -> str:
+    """The account shown as its last four characters behind stars, e.g. ****0100."""
+    return "****" + account.replace(" ", "")[-4:]
 
 
 def _ask_account_confirm(w: _Writer, ctx: NoticeContext, params: Params) -> str:
-    account = str(params.get("account") or "")
-    if ctx.bank_name:
-        text = _Writer(w.lang)
-        with_bank = text(ASK_ACCOUNT_CONFIRM, account=account, bank=ctx.bank_name, code=ctx.code)
-        if segments(with_bank) <= NOTICE_SEGMENTS:
-            w.used.extend(text.used)
-            return with_bank
-    return w(ASK_ACCOUNT_CONFIRM_NO_BANK, account=account, code=ctx.code)
+    account = _last4(str(params.get("account") or ""))
+
+    def with_bank(attempt: _Writer) -> str:
+        asked = attempt(ASK_ACCOUNT_CONFIRM, account=account, bank=ctx.bank_name)
+        return _safe(attempt, ctx, asked, iban=False)
+
+    def without_bank(attempt: _Writer) -> str:
+        asked = attempt(ASK_ACCOUNT_CONFIRM_NO_BANK, account=account)
+        return _safe(attempt, ctx, asked, iban=False)
+
+    return _first_fitting(w, [with_bank, without_bank] if ctx.bank_name else [without_bank])
 
 
 def _ask_iban(w: _Writer, ctx: NoticeContext, params: Params) -> str:
-    return w(ASK_IBAN, code=ctx.code)
+    return _safe(w, ctx, w(ASK_IBAN), iban=True)
 
 
 def _iban_reason(params: Params) -> str:
@@ -499,7 +624,7 @@ def _iban_reason(params: Params) -> str:
 
 
 def _invalid_iban(w: _Writer, ctx: NoticeContext, params: Params) -> str:
-    return w(INVALID_IBAN[_iban_reason(params)], code=ctx.code)
+    return _safe(w, ctx, w(INVALID_IBAN[_iban_reason(params)]), iban=True)
 
 
 def _decision_term(w: _Writer, due_at: datetime | None) -> str:
@@ -526,34 +651,48 @@ def _short_texts(codes: Sequence[str], table: Mapping[str, str]) -> tuple[str, .
 
 
 def _with_reasons(
-    w: _Writer, ctx: NoticeContext, msgids: Sequence[str], heads: tuple[str, str], tail: str
+    w: _Writer,
+    ctx: NoticeContext,
+    msgids: Sequence[str],
+    heads: tuple[str, str],
+    tails: Sequence[str],
+    budget: int = NOTICE_SEGMENTS,
 ) -> str:
-    """A head naming as many of the reasons `msgids` as fit, then the sentence `tail`."""
+    """A head naming the benefit and as many of the reasons `msgids` as fit, then `tails`:
+    the benefit's short name where it fits, else its brief one, before a reason is dropped."""
     with_reasons, without = heads
 
-    def build(attempt: _Writer, shown: int) -> str:
-        if not msgids:
-            head = attempt(without, code=ctx.code)
-        else:
-            items = [attempt(msgid) for msgid in msgids[:shown]]
-            reasons = _reasons(attempt, items, len(msgids))
-            head = attempt(with_reasons, code=ctx.code, reasons=reasons)
-        return _sentences(head, attempt(tail))
+    def build(shown: int, brief: bool) -> Callable[[_Writer], str]:
+        def words(attempt: _Writer) -> str:
+            service = capitalized(_service(attempt, ctx, named=False, brief=brief))
+            if not msgids:
+                head = attempt(without, service=service, code=ctx.code)
+            else:
+                items = [attempt(msgid) for msgid in msgids[:shown]]
+                reasons = _reasons(attempt, items, len(msgids))
+                head = attempt(with_reasons, service=service, code=ctx.code, reasons=reasons)
+            return _sentences(head, *(attempt(tail) for tail in tails))
 
-    return _fit(w, build, len(msgids), least=0)
+        return words
+
+    counts = range(len(msgids), -1, -1)  # every reason, down to none named (only counted)
+    return _first_fitting(
+        w, [build(shown, brief) for shown in counts for brief in (False, True)], budget
+    )
 
 
 def _not_accepted(w: _Writer, ctx: NoticeContext, params: Params) -> str:
-    table = {str(check): msgid for check, msgid in CHECK_SHORT.items()}
-    msgids = _short_texts(_codes(params, "failures"), table)
+    msgids = _short_texts(_codes(params, "failures"), CHECK_SHORT)
     heads = (NOT_ACCEPTED, NOT_ACCEPTED_NO_REASONS)
-    return _with_reasons(w, ctx, msgids, heads, INFORMATION)
+    return _with_reasons(w, ctx, msgids, heads, [INFORMATION])
 
 
 def _refused(w: _Writer, ctx: NoticeContext, params: Params) -> str:
     table = {str(code): msgid for code, msgid in REASON_SHORT.items()}
     msgids = _short_texts(_codes(params, "reasons"), table)
-    return _with_reasons(w, ctx, msgids, (REFUSED, REFUSED_NO_REASONS), APPEAL_SHORT)
+    heads = (REFUSED, REFUSED_NO_REASONS)
+    tails = [FULL_REASONS, APPEAL_SHORT]
+    return _with_reasons(w, ctx, msgids, heads, tails, budget=REFUSAL_SEGMENTS)
 
 
 def _amount(params: Params, ctx: NoticeContext) -> Decimal | None:
@@ -564,7 +703,7 @@ def _amount(params: Params, ctx: NoticeContext) -> Decimal | None:
 
 
 def _assigned(w: _Writer, ctx: NoticeContext, params: Params) -> str:
-    name = w(SHORT_NAMES[ctx.service])
+    name = _service(w, ctx, named=False)
     amount = _amount(params, ctx)
     start = params.get("start")
     if amount is None:
@@ -590,11 +729,11 @@ def _if_it_fits(w: _Writer, text: str, msgid: str, **params: str) -> str:
     return longer
 
 
-def _fixed(msgid: str) -> Renderer:
-    """A notice worded by one template with the case's code."""
+def _fixed(msgid: str, *tails: str) -> Renderer:
+    """A notice worded by one template with the case's code, then the sentences `tails`."""
 
     def render(w: _Writer, ctx: NoticeContext, params: Params) -> str:
-        return w(msgid, code=ctx.code)
+        return _sentences(w(msgid, code=ctx.code), *(w(tail) for tail in tails))
 
     return render
 
@@ -642,11 +781,11 @@ RENDERERS: dict[NoticeKind, Renderer] = {
     NoticeKind.NOT_ACCEPTED: _not_accepted,
     NoticeKind.ASSIGNED: _assigned,
     NoticeKind.REFUSED: _refused,
-    NoticeKind.DECLINED: _fixed(DECLINED),
+    NoticeKind.DECLINED: _fixed(DECLINED, APPLY_OTHERWISE),
     NoticeKind.WITHDRAWN: _fixed(WITHDRAWN),
-    NoticeKind.EXPIRED: _fixed(EXPIRED),
+    NoticeKind.EXPIRED: _fixed(EXPIRED, APPLY_OTHERWISE),
     NoticeKind.HELP: _help,
-    NoticeKind.HOME_VISIT_REQUESTED: _fixed(HOME_VISIT_REQUESTED),
+    NoticeKind.HOME_VISIT_REQUESTED: _fixed(HOME_VISIT_REQUESTED, CALLER_NO_CODES),
     NoticeKind.LANGUAGE_CHANGED: _language_changed,
     NoticeKind.UNRECOGNISED: _unrecognised,
     NoticeKind.STATUS: _status,
@@ -695,23 +834,27 @@ def render_notice(notice: Notice, lang: Language, ctx: NoticeContext) -> Rendere
 def _which_case(w: _Writer, ctx: NoticeContext, params: Mapping[str, object]) -> str:
     cases = _cases(params.get("cases"))
     example = f"1 {cases[0][0] if cases else ctx.code}"
+    services = [service for _, service, _ in cases]
+
+    def item(attempt: _Writer, code: str, service: Service, name: str | None) -> str:
+        brief = attempt(BRIEF_NAMES[service])
+        if name and services.count(service) > 1:  # two of one benefit: tell them apart
+            brief = attempt(NAMED, service=brief, name=name)
+        return attempt(WHICH_CASE_ITEM, code=code, service=brief)
 
     def build(attempt: _Writer, shown: int) -> str:
-        items = [
-            attempt(WHICH_CASE_ITEM, code=code, service=attempt(BRIEF_NAMES[service]))
-            for code, service in cases[:shown]
-        ]
+        items = [item(attempt, *case) for case in cases[:shown]]
         listed = _listed(attempt, items, len(cases))
         return attempt(WHICH_CASE, cases=listed, example=example)
 
     return _fit(w, build, len(cases))
 
 
-def _cases(value: object) -> list[tuple[str, Service]]:
-    """The `cases` parameter: (code, service) pairs; anything else is refused."""
+def _cases(value: object) -> list[tuple[str, Service, str | None]]:
+    """The `cases` parameter: (code, service, first name or None); anything else is refused."""
     if not isinstance(value, list | tuple):
-        raise TypeError("WHICH_CASE needs cases=[(code, Service), ...]")
-    return [(str(code), Service(service)) for code, service in value]
+        raise TypeError("WHICH_CASE needs cases=[(code, Service, name), ...]")
+    return [(str(code), Service(service), name and str(name)) for code, service, name in value]
 
 
 def _moment(params: Mapping[str, object], name: str) -> datetime:
@@ -733,11 +876,15 @@ def _slow_down(w: _Writer, ctx: NoticeContext, params: Mapping[str, object]) -> 
 ShellRenderer = Callable[[_Writer, NoticeContext, Mapping[str, object]], str]
 SHELL_RENDERERS: dict[ShellNotice, ShellRenderer] = {
     ShellNotice.WHICH_CASE: _which_case,
-    ShellNotice.OPERATOR_HANDOFF: lambda w, ctx, params: w(OPERATOR_HANDOFF, code=ctx.code),
-    ShellNotice.STOPPED: lambda w, ctx, params: w(STOPPED, code=ctx.code),
-    ShellNotice.TELEGRAM_INVITE: lambda w, ctx, params: w(
-        TELEGRAM_INVITE, link=ctx.telegram_link or ""
+    ShellNotice.OPERATOR_HANDOFF: lambda w, ctx, params: _sentences(
+        w(OPERATOR_HANDOFF, code=ctx.code), w(CALLER_NO_CODES)
     ),
+    ShellNotice.STOPPED: lambda w, ctx, params: _sentences(
+        w(STOPPED, code=ctx.code), w(APPLY_OTHERWISE)
+    ),
+    ShellNotice.TELEGRAM_LINK: lambda w, ctx, params: w(TELEGRAM_LINK, link=params["link"]),
+    ShellNotice.TELEGRAM_ALREADY_LINKED: lambda w, ctx, params: w(TELEGRAM_ALREADY_LINKED),
+    ShellNotice.TELEGRAM_UNAVAILABLE: lambda w, ctx, params: w(TELEGRAM_UNAVAILABLE),
     ShellNotice.SLOW_DOWN: _slow_down,
 }
 

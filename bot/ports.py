@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
+from decimal import Decimal
 from types import TracebackType
 from typing import Protocol, Self
 
@@ -260,6 +261,9 @@ class Decisions(Protocol):
     async def get(self, case_id: str) -> DecisionRecord | None:
         """A case's decision."""
 
+    async def of_cases(self, case_ids: Sequence[str]) -> dict[str, DecisionRecord]:
+        """The decisions of these cases, by case id (undecided ones absent)."""
+
     async def all(self) -> list[DecisionRecord]:
         """Every decision, oldest first."""
 
@@ -273,13 +277,20 @@ class Payments(Protocol):
         """Read ahead the orders of these cases and the burial orders of these deceased."""
 
     async def place(self, order: PaymentOrder) -> bool:
-        """Place an order; False when the case, or for burial the deceased, already has one."""
+        """Place an order; False when the case, or for burial the deceased, already has one,
+        or when a survivor order would take the deceased's orders over the family amount."""
 
     async def for_case(self, case_id: str) -> list[PaymentOrder]:
         """A case's orders (at most one)."""
 
     async def burial_for(self, subject_iin: str) -> PaymentOrder | None:
         """The burial payment order for a deceased, if any."""
+
+    async def of_subjects(self, service: str, iins: Sequence[str]) -> list[PaymentOrder]:
+        """The orders of one service about these people (the deceased, the disabled)."""
+
+    async def family_paid(self, deceased_iin: str) -> tuple[Decimal, Decimal] | None:
+        """(family amount, paid so far) of a deceased's survivor orders; None before any."""
 
     async def all(self) -> list[PaymentOrder]:
         """Every order, oldest first."""

@@ -76,8 +76,8 @@ class ReadAhead:
 
     async def read(self, events: Sequence[Event]) -> None:
         """Read ahead what screening these events asks: the disabilities and deaths they
-        name, the people concerned (a child's representative, a declarant too), whether they
-        died, and the accounts on file of those the offers go to."""
+        name, the people concerned (a child's representative, a declarant, the deceased too),
+        whether they died, and the accounts on file of those the offers go to."""
         disabled = [e.payload["iin"] for e in events if e.kind is EventKind.DISABILITY_ESTABLISHED]
         deceased = [
             e.payload["deceased_iin"] for e in events if e.kind is EventKind.DEATH_REGISTERED
@@ -88,7 +88,7 @@ class ReadAhead:
         await self._fill(self._deaths, disabled + deceased, self._registries.deaths)
         declarants = [d.declarant_iin for d in self._deaths.found.values()]
         concerned = disabled + representatives + declarants
-        await self._fill(self._people, concerned, self._registries.people)
+        await self._fill(self._people, concerned + deceased, self._registries.people)
         await self._fill(self._accounts, concerned, self._registries.accounts)
 
     async def _fill(self, known: _Known[T], iins: Iterable[str], lookup: _Lookup[T]) -> None:

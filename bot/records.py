@@ -9,7 +9,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from domain.cases import Case
+from domain.cases import Case, CaseState
+from domain.decisions import Decision, Reason
 from domain.model import Language
 
 
@@ -27,8 +28,22 @@ class CaseRecord(_Row):
     phone: str | None  # the addressee's e-government phone, E.164; None: no_contact
     event_id: int  # the registry feed event that started the case
     created_at: datetime
-    amount: Decimal | None = None  # what the offer is about: one-time, or per month
+    offered_amount: Decimal | None = None  # what the offer said: one-time, or per month
     monthly: bool = False
+    # The decision a consent on the offer's day would get (domain.screening): the offer's
+    # terms, or for a case not offered its reasons and legal basis.
+    terms: Decision | None = None
+    received_for: tuple[str, ...] = ()  # survivor: the dependents the addressee receives for
+    # The first name of whom the case is about when that is not the addressee (the child
+    # with disability, the deceased): it tells two offers of one service apart.
+    subject_name: str | None = None
+
+    @property
+    def screened_out(self) -> tuple[Reason, ...]:
+        """Why the case was not offered (pre-screening); empty for every other case."""
+        if self.case.state is not CaseState.NOT_OFFERED or self.terms is None:
+            return ()
+        return self.terms.reasons
 
 
 LanguageSource = Literal["registry", "reply", "choice"]
@@ -219,6 +234,9 @@ class PaymentOrder(_Row):
     start: date
     periodicity: Literal["one_time", "monthly"]
     created_at: datetime
+    # survivor: the family amount this order is a share of; the storage keeps every order
+    # for one deceased within it (SPEC "The survivor benefit is one benefit per family")
+    family_amount: Decimal | None = None
 
 
 class Role(StrEnum):
@@ -267,7 +285,9 @@ class FunnelRow(_Row):
     """How far the cases of one service got."""
 
     service: str
-    offered: int  # reached the citizen (every case but no_contact)
+    screened: int  # every case an event gave
+    not_offered: int  # screened out: the registries showed it could not be assigned
+    offered: int  # reached the citizen (every case but no_contact and not_offered)
     consented: int
     registered: int
     decided: int  # assigned or refused

@@ -1,4 +1,5 @@
-"""Tolerant, pure parser of a citizen's SMS reply: yes, no, an IBAN, a language, STOP, help.
+"""Tolerant, pure parser of a citizen's SMS reply: yes, no, an IBAN, a language, STOP, help,
+a home visit, the Telegram link (TG).
 
 Words match whatever the case, punctuation or emoji around them, with Latin look-alikes read as
 Cyrillic ("HET") and Kazakh letters typed without marks ("жок"); in IBANs Cyrillic look-alikes
@@ -19,9 +20,9 @@ from domain.banking import KZ_IBAN_LENGTH, Iban, InvalidIban, Reason, parse_iban
 from domain.model import Language
 
 ReplyKind = Literal[
-    "yes", "no", "iban", "language", "stop", "help", "home_visit", "unknown", "empty"
+    "yes", "no", "iban", "language", "stop", "help", "home_visit", "telegram", "unknown", "empty"
 ]
-Signal = Literal["yes", "no", "stop", "help", "home_visit"] | Language
+Signal = Literal["yes", "no", "stop", "help", "home_visit", "telegram"] | Language
 
 MAX_CHARS = 1000  # only the start of a longer text is read
 
@@ -58,7 +59,12 @@ _RU_WORDS: dict[Signal, str] = {
     Language.RU: "русский русски рус",
     "home_visit": "дом дому домой выезд",
 }
-_NEUTRAL_WORDS: dict[Signal, str] = {"yes": "ок", "stop": "стоп", Language.KK: "каз"}
+_NEUTRAL_WORDS: dict[Signal, str] = {
+    "yes": "ок",
+    "stop": "стоп",
+    Language.KK: "каз",
+    "telegram": "тг телеграм телеграмм",
+}
 _LATIN_WORDS: dict[Signal, str] = {
     "yes": "1 ok okay yes y",
     "no": "2 no n",
@@ -67,6 +73,7 @@ _LATIN_WORDS: dict[Signal, str] = {
     Language.KK: "kz kaz kk qaz",
     Language.RU: "ru rus russkiy russkii",
     "home_visit": "home",
+    "telegram": "tg telegram",
 }
 _KK_ONLY = "рахмет емес бас тартамын менің шотым"  # Kazakh words with no signal of their own
 _SYMBOLS: dict[str, Signal] = {"+": "yes", "👍": "yes", "👎": "no", "?": "help"}

@@ -1,46 +1,35 @@
-"""Screening a feed event against the registries: which services, offered to whom, for how much.
+"""The facts a feed event is screened on, asked of the registries and of our own payments.
 
-The rules are `domain.screening` and the services' own; this module only asks the
-registries for the facts they need. A registry that does not answer raises a Retriable
-error, and the event waits for the next tick.
+The rules are `domain.screening.screen` (which services, offered to whom, for how much, or
+why not); this module only gathers what it reads. A registry that does not answer raises a
+Retriable error, and the event waits for the next tick: it is never screened out for that.
+The decider builds its case files from the same readers, so an offer and its decision read
+the same facts.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import date
-from decimal import Decimal
 
-from pydantic import BaseModel, ConfigDict
-
-from domain.model import Service
-from domain.parameters import ParameterUnavailable
-from domain.screening import (
-    burial_addressee,
-    decision_path,
-    disability_addressee,
-    survivor_addressee,
-)
-from domain.services import burial, disability, survivor
+from bot.ports import UnitOfWork
+from bot.records import PaymentOrder
+from domain.dates import full_years
+from domain.model import PaymentKind, Service
+from domain.screening import DeathFacts, DisabilityFacts
+from domain.services import survivor
+from domain.services.burial import BurialFacts, PaymentPeriod
+from domain.services.disability import DisabilityRecord
+from domain.services.survivor import Dependent, SurvivorFacts
 from fake_registries.client import RegistryClient
 from fake_registries.errors import NotFound
-from fake_registries.models import Event, EventKind, Kin
+from fake_registries.models import Event, EventKind, Kin, Payment
+
+EventFacts = DisabilityFacts | DeathFacts
 
 
-class Proposal(BaseModel):
-    """One case an event gives: the service, whom it is about, whom it is offered to."""
-
-    model_config = ConfigDict(frozen=True)
-
-    service: Service
-    subject_iin: str
-    addressee_iin: str
-    automatic: bool
-    term_working_days: int
-    amount: Decimal | None = None
-    monthly: bool = False
-
-
-async def _alive(registries: RegistryClient, iin: str) -> bool:
+async def alive(registries: RegistryClient, iin: str) -> bool:
+    """No death is registered for the person."""
     try:
         await registries.death(iin)
     except NotFound:
@@ -48,119 +37,147 @@ async def _alive(registries: RegistryClient, iin: str) -> bool:
     return False
 
 
-async def disability_proposals(
-    registries: RegistryClient, event: Event, today: date
-) -> list[Proposal]:
-    """The disability benefit, offered to the person or a child's representative."""
-    record = await registries.disability(event.payload["iin"])
-    person = await registries.person(record.iin)
-    if not await _alive(registries, record.iin):
-        return []
-    to = disability_addressee(record.iin, person.birth_date, record.representative_iin, today)
-    path = decision_path(Service.DISABILITY, record.cause)
-    try:
-        amount: Decimal | None = disability.monthly_amount(record.group, record.cause, today)
-    except (ValueError, ParameterUnavailable):
-        amount = None  # inconsistent data: the decision will say so
-    return [
-        Proposal(
-            service=Service.DISABILITY,
-            subject_iin=record.iin,
-            addressee_iin=to or record.iin,  # no representative: a no_contact case
-            automatic=path.automatic,
-            term_working_days=path.term_working_days,
-            amount=amount,
-            monthly=True,
-        )
-    ]
+def periods(payments: Sequence[Payment]) -> tuple[PaymentPeriod, ...]:
+    """The pensions registry's payments as the domain reads them."""
+    return tuple(PaymentPeriod(kind=p.kind, start=p.start, end=p.end) for p in payments)
 
 
-def _burial(deceased: str, declarant: str, today: date) -> Proposal:
-    path = decision_path(Service.BURIAL)
-    try:
-        amount: Decimal | None = burial.amount(today)
-    except ParameterUnavailable:
-        amount = None
-    return Proposal(
-        service=Service.BURIAL,
-        subject_iin=deceased,
-        addressee_iin=burial_addressee(declarant),
-        automatic=path.automatic,
-        term_working_days=path.term_working_days,
-        amount=amount,
+def disability_record(found: object) -> DisabilityRecord:
+    """The disability registry's record as the domain reads it."""
+    return DisabilityRecord.model_validate(found, from_attributes=True)
+
+
+async def disability_facts(
+    registries: RegistryClient, iin: str, on: date
+) -> DisabilityFacts | None:
+    """The disability established for a person, with the benefits they receive on `on`;
+    None when the person died meanwhile (nobody to offer it to)."""
+    found = await registries.disability(iin)
+    person = await registries.person(found.iin)
+    if not await alive(registries, found.iin):
+        return None
+    return DisabilityFacts(
+        iin=found.iin,
+        born=person.birth_date,
+        record=disability_record(found),
+        representative_iin=found.representative_iin,
+        benefits_paid=periods(await registries.payments_on(found.iin, on)),
     )
 
 
-async def children_on(
-    registries: RegistryClient, deceased: str, died_on: date
-) -> list[tuple[Kin, survivor.Dependent]]:
-    """The deceased's children, each with the facts survivor p.7 reads on the date of death."""
-    found = []
-    for kin in await registries.kin(deceased):
-        if kin.relation == "child":
-            study = await registries.education(kin.person.iin, died_on)
-            facts = survivor.Dependent(
-                birth_date=kin.person.birth_date, full_time_study=study.full_time
-            )
-            found.append((kin, facts))
-    return found
-
-
-async def _dependents(registries: RegistryClient, deceased: str, died_on: date) -> list[Kin]:
-    children = await children_on(registries, deceased, died_on)
-    return [kin for kin, facts in children if survivor.is_dependent(facts, died_on)]
+async def registry_burial_facts(
+    registries: RegistryClient, deceased: str, declarant: str
+) -> BurialFacts:
+    """What the civil, pensions and payments registries say of a death (burial p.13);
+    without a death on record, the facts lack the date and act (p.13(1) fails)."""
+    try:
+        death = await registries.death(deceased)
+    except NotFound:
+        return BurialFacts(
+            deceased_iin=deceased, died_on=None, death_record_number=None, declarant_iin=declarant
+        )
+    paid = await registries.payments_on(death.deceased_iin, death.died_on)
+    filings = await registries.burial_filings(death.deceased_iin)
+    return BurialFacts(
+        deceased_iin=death.deceased_iin,
+        died_on=death.died_on,
+        death_record_number=death.act_number,
+        declarant_iin=declarant,
+        payments=periods(paid),
+        already_assigned=any(f.kind == "assignment" for f in filings),  # burial p.13(2)
+        already_filed=any(f.kind == "application" for f in filings),  # burial p.13(3)
+    )
 
 
 async def _surviving_parent(registries: RegistryClient, child: Kin, deceased: str) -> str | None:
-    """The other parent of a dependent, when alive."""
+    """The other parent of a child, when alive: who receives for the child while a minor."""
     for kin in await registries.kin(child.person.iin):
         is_other_parent = kin.relation == "parent" and kin.person.iin != deceased
-        if is_other_parent and await _alive(registries, kin.person.iin):
+        if is_other_parent and await alive(registries, kin.person.iin):
             return kin.person.iin
     return None
 
 
-async def survivor_proposals(
-    registries: RegistryClient, deceased: str, died_on: date, today: date
-) -> list[Proposal]:
-    """The survivor benefit: one case per person answering for dependents
-    (`domain.screening.survivor_addressee`); nobody to answer: a no_contact case."""
-    groups: dict[str, int] = {}
-    for child in await _dependents(registries, deceased, died_on):
-        parent = await _surviving_parent(registries, child, deceased)
-        born = child.person.birth_date
-        answer = survivor_addressee(child.person.iin, born, parent, today)
-        key = answer or child.person.iin
-        groups[key] = groups.get(key, 0) + 1
-    path = decision_path(Service.SURVIVOR)
-    proposals = []
-    for addressee_iin, count in sorted(groups.items()):
-        try:
-            amount: Decimal | None = survivor.monthly_amount(count, today)
-        except ParameterUnavailable:
-            amount = None
-        proposals.append(
-            Proposal(
-                service=Service.SURVIVOR,
-                subject_iin=deceased,
-                addressee_iin=addressee_iin,
-                automatic=path.automatic,
-                term_working_days=path.term_working_days,
-                amount=amount,
-                monthly=True,
+async def children_on(registries: RegistryClient, deceased: str, died_on: date) -> list[Dependent]:
+    """The deceased's children under 23 on the date of death, each with the facts survivor
+    p.7 reads then (full-time study) and who receives for them (the surviving parent)."""
+    found = []
+    for kin in await registries.kin(deceased):
+        age = full_years(kin.person.birth_date, died_on)
+        if kin.relation != "child" or not 0 <= age < survivor.STUDY_LIMIT:
+            continue
+        study = await registries.education(kin.person.iin, died_on)
+        found.append(
+            Dependent(
+                iin=kin.person.iin,
+                birth_date=kin.person.birth_date,
+                full_time_study=study.full_time,
+                represented_by=await _surviving_parent(registries, kin, deceased),
             )
         )
-    return proposals
+    return found
 
 
-async def proposals(registries: RegistryClient, event: Event, today: date) -> list[Proposal]:
-    """Every case an event gives (none for births and marriages)."""
+async def survivor_facts(registries: RegistryClient, deceased: str) -> SurvivorFacts | None:
+    """The death and the deceased's children as the registries show them; None without a
+    death on record."""
+    try:
+        death = await registries.death(deceased)
+    except NotFound:
+        return None
+    children = await children_on(registries, deceased, death.died_on)
+    return SurvivorFacts(died_on=death.died_on, dependents=tuple(children))
+
+
+async def event_facts(registries: RegistryClient, event: Event, on: date) -> EventFacts | None:
+    """What an event is screened on, as the registries show it on `on`; None for events
+    that offer nothing (births, marriages, a person with disability who died since)."""
     if event.kind is EventKind.DISABILITY_ESTABLISHED:
-        return await disability_proposals(registries, event, today)
+        return await disability_facts(registries, event.payload["iin"], on)
     if event.kind is EventKind.DEATH_REGISTERED:
         death = await registries.death(event.payload["deceased_iin"])
-        found = [_burial(death.deceased_iin, death.declarant_iin, today)]
-        return found + await survivor_proposals(
-            registries, death.deceased_iin, death.died_on, today
-        )
-    return []
+        burial = await registry_burial_facts(registries, death.deceased_iin, death.declarant_iin)
+        family = await survivor_facts(registries, death.deceased_iin)
+        assert family is not None  # the death was just read
+        return DeathFacts(burial=burial, survivor=family)
+    return None
+
+
+def subject_of(facts: EventFacts) -> str:
+    """Whom the event is about: the person with disability, or the deceased."""
+    if isinstance(facts, DisabilityFacts):
+        return facts.iin
+    return facts.burial.deceased_iin or ""
+
+
+def running_benefits(orders: Iterable[PaymentOrder]) -> tuple[PaymentPeriod, ...]:
+    """Disability benefits we placed for payment, as state social benefits running since
+    their start (the pensions registry does not know of them yet)."""
+    return tuple(
+        PaymentPeriod(kind=PaymentKind.STATE_SOCIAL_BENEFIT, start=o.start) for o in orders
+    )
+
+
+async def with_our_payments(uow: UnitOfWork, facts: Sequence[EventFacts]) -> list[EventFacts]:
+    """The facts with what our own payments queue adds: a burial payment we assigned for a
+    deceased (burial p.13(2)), a disability benefit we assigned to a person (p.20-1)."""
+    deaths = [f.burial.deceased_iin or "" for f in facts if isinstance(f, DeathFacts)]
+    disabled = [f.iin for f in facts if isinstance(f, DisabilityFacts)]
+    buried = {o.subject_iin for o in await uow.payments.of_subjects(Service.BURIAL.value, deaths)}
+    benefits: dict[str, list[PaymentOrder]] = {}
+    for order in await uow.payments.of_subjects(Service.DISABILITY.value, disabled):
+        benefits.setdefault(order.subject_iin, []).append(order)
+    return [_with_ours(f, buried, benefits) for f in facts]
+
+
+def _with_ours(
+    facts: EventFacts, buried: set[str], benefits: dict[str, list[PaymentOrder]]
+) -> EventFacts:
+    """One event's facts with our burial order for its deceased, our disability orders."""
+    if isinstance(facts, DeathFacts) and facts.burial.deceased_iin in buried:
+        burial = facts.burial.model_copy(update={"already_assigned": True})
+        return facts.model_copy(update={"burial": burial})
+    if isinstance(facts, DisabilityFacts) and facts.iin in benefits:
+        paid = facts.benefits_paid + running_benefits(benefits[facts.iin])
+        return facts.model_copy(update={"benefits_paid": paid})
+    return facts

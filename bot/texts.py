@@ -137,8 +137,13 @@ REASONS: dict[ReasonCode, str] = {
         "For the period of the benefit the central database of persons with disabilities "
         "shows no established disability."
     ),
+    ReasonCode.DISABILITY_ALREADY_ASSIGNED: N_(
+        "The state social benefit for disability is already paid for this establishment of "
+        "disability."
+    ),
     ReasonCode.NO_ELIGIBLE_DEPENDENTS: N_(
-        "On the date of death the breadwinner had no dependents entitled to the benefit."
+        "None of the dependents the application is for is entitled to the benefit on its "
+        "start date."
     ),
     ReasonCode.CONSENT_WITHDRAWN: N_("Consent to access restricted personal data was withdrawn."),
 }

@@ -14,6 +14,7 @@ from domain.model import Language, Service
 class CaseState(StrEnum):
     """Where a case stands."""
 
+    NOT_OFFERED = "not_offered"  # the registries already show it cannot be assigned: no offer
     NO_CONTACT = "no_contact"  # no phone registered for e-government: operators see it
     OFFERED = "offered"  # the offer was sent; consent awaited
     AWAITING_ACCOUNT = "awaiting_account"  # consent given; account confirmation or IBAN awaited
@@ -30,9 +31,11 @@ class CaseState(StrEnum):
 OPEN = frozenset({CaseState.OFFERED, CaseState.AWAITING_ACCOUNT})  # a question is pending
 PROCESSING = frozenset({CaseState.REGISTERED, CaseState.UNDER_REVIEW})
 # Nothing more happens to these by the bot's hand; a no_contact case is final for the bot
-# too (no channel reaches the person), and operators see it.
+# too (no channel reaches the person), and operators see it, as they see a case not offered
+# (SPEC pre-screening: the registries show it would be refused; nobody was messaged).
 FINAL = frozenset(
     {
+        CaseState.NOT_OFFERED,
         CaseState.NO_CONTACT,
         CaseState.NOT_ACCEPTED,
         CaseState.ASSIGNED,

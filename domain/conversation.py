@@ -166,10 +166,15 @@ def _home_visit(case: Case) -> Step:
 
 
 def _remind(case: Case) -> Step:
+    """One reminder: an offer's names the benefit and what to reply; one awaiting the
+    account says so, and the account question follows."""
     if case.state not in OPEN or case.reminders_sent > 0:
         return _ignored(case)
     nxt = case.model_copy(update={"reminders_sent": case.reminders_sent + 1})
-    return nxt, (notice(NoticeKind.REMINDER), prompt(nxt))
+    reminder = notice(NoticeKind.REMINDER, state=case.state.value)
+    if case.state is CaseState.OFFERED:
+        return nxt, (reminder,)
+    return nxt, (reminder, prompt(nxt))
 
 
 def _expire(case: Case, now: datetime) -> Step:
@@ -246,8 +251,8 @@ def step(case: Case, intent: Intent, now: datetime) -> Step:
     """Apply one intent to a case at `now`: the next case and the effects to carry out."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
-    if case.state is CaseState.NO_CONTACT:
-        return _ignored(case)  # nobody can be reached: operators see the case, nothing is sent
+    if case.state in SILENT:
+        return _ignored(case)  # nobody is reached, or nothing was offered: nothing is sent
     return _dispatch(case, intent, now)
 
 
@@ -268,9 +273,17 @@ def offer_timers(
     return sent_at + remind_after, sent_at + expire_after
 
 
-def open_case(case: Case, *, reachable: bool) -> Step:
-    """Start a case: offer the service, or keep it visible as `no_contact` when unreachable."""
+# Cases whose citizen hears nothing from the bot: not offered (pre-screening), or unreachable.
+SILENT = frozenset({CaseState.NOT_OFFERED, CaseState.NO_CONTACT})
+
+
+def open_case(case: Case, *, offered: bool, reachable: bool) -> Step:
+    """Start a case: offer the service; or keep it visible to operators, unsent, as
+    `not_offered` when pre-screening found it cannot be assigned (SPEC "Offer only what the
+    registries already allow"), or as `no_contact` when nobody can be reached."""
+    if not offered:
+        return case.model_copy(update={"state": CaseState.NOT_OFFERED}), ()
     if not reachable:
         return case.model_copy(update={"state": CaseState.NO_CONTACT}), ()
-    offered = case.model_copy(update={"state": CaseState.OFFERED})
-    return offered, (notice(NoticeKind.OFFER),)
+    opened = case.model_copy(update={"state": CaseState.OFFERED})
+    return opened, (notice(NoticeKind.OFFER),)

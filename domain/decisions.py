@@ -16,9 +16,9 @@ from pydantic import BaseModel, ConfigDict
 from domain.model import GROUND_OF, BurialCheck, ReasonCode, RefusalGround, Service
 from domain.parameters import Amount, Parameter
 from domain.services import burial, disability, survivor
-from domain.services.burial import BurialFacts
+from domain.services.burial import BurialFacts, PaymentPeriod
 from domain.services.disability import DisabilityRecord
-from domain.services.survivor import SurvivorFacts
+from domain.services.survivor import FamilyShare, SurvivorFacts
 
 # App.2/3/4 row 9: the grounds of refusal.
 GROUND_BASIS: dict[RefusalGround, str] = {
@@ -78,6 +78,9 @@ class CaseFile(BaseModel):
     consent_in_force: bool = True
     burial: BurialFacts | None = None
     disability: DisabilityRecord | None = None
+    # disability: the state social benefits the person receives on the consent date
+    # (pensions registry and our own payment orders), for disability.already_paid
+    benefits_paid: tuple[PaymentPeriod, ...] = ()
     survivor: SurvivorFacts | None = None
 
 
@@ -93,6 +96,7 @@ class Decision(BaseModel):
     start: date | None = None
     periodicity: Periodicity | None = None
     parameters: tuple[Parameter, ...] = ()
+    family: FamilyShare | None = None  # survivor: N, the family amount and the shares
     reasons: tuple[Reason, ...] = ()
     basis: str
     appeal_basis: str = APPEAL_BASIS
@@ -120,16 +124,22 @@ def _refuse(case_file: CaseFile, now: datetime, reasons: tuple[Reason, ...]) -> 
 
 
 def _assign(
-    case_file: CaseFile, now: datetime, amount: Amount, start: date, periodicity: Periodicity
+    case_file: CaseFile,
+    now: datetime,
+    amount: Amount,
+    start: date,
+    periodicity: Periodicity,
+    family: FamilyShare | None = None,
 ) -> Decision:
     return Decision(
         service=case_file.service,
         outcome=Outcome.ASSIGN,
         decided_at=now,
-        amount=amount.value,
+        amount=amount.value if family is None else family.amount,
         start=start,
         periodicity=periodicity,
         parameters=amount.basis,
+        family=family,
         basis=DECISION_BASIS[case_file.service],
     )
 
@@ -157,6 +167,9 @@ def _decide_disability(case_file: CaseFile, now: datetime) -> Decision:
     if not record.in_force_on(start):  # disability p.4: no disability established then
         code = ReasonCode.DISABILITY_NOT_ESTABLISHED
         return _refuse(case_file, now, (reason(code, "disability p.4"),))
+    if disability.already_paid(record, case_file.benefits_paid, case_file.consent_on):
+        code = ReasonCode.DISABILITY_ALREADY_ASSIGNED  # disability p.20-1: the checks
+        return _refuse(case_file, now, (reason(code, disability.ALREADY_PAID_BASIS),))
     # Interpretation AMOUNT_DATE: monthly benefits use the parameters on the start date.
     amount = disability.monthly_amount_detail(record.group, record.cause, start)
     return _assign(case_file, now, amount, start, Periodicity.MONTHLY)
@@ -168,12 +181,15 @@ def _decide_survivor(case_file: CaseFile, now: datetime) -> Decision:
         return _refuse(case_file, now, (reason(ReasonCode.DATA_MISSING, "survivor p.6"),))
     # Interpretation: the right arises on the date of death.
     start = survivor.benefit_start(facts.died_on, case_file.consent_on)
-    count = survivor.count_dependents(facts.dependents, facts.died_on, start)
-    if count == 0:  # survivor p.7: nobody counts as a dependent
+    paid_for = facts.paid_for(start)
+    if not paid_for:  # survivor p.7: nobody this recipient receives for counts
         code = ReasonCode.NO_ELIGIBLE_DEPENDENTS
         return _refuse(case_file, now, (reason(code, "survivor p.7"),))
-    amount = survivor.monthly_amount_detail(count, start)
-    return _assign(case_file, now, amount, start, Periodicity.MONTHLY)
+    # SPEC Interpretation "one benefit per family": the multiple by N at the death, the
+    # subsistence minimum of the start date's year, one share per dependent paid for.
+    amount = survivor.monthly_amount_detail(facts.count, start)
+    family = survivor.family_share(facts.count, paid_for, start)
+    return _assign(case_file, now, amount, start, Periodicity.MONTHLY, family)
 
 
 def decide(case_file: CaseFile, now: datetime) -> Decision:

@@ -30,6 +30,12 @@ class BurialCheck(StrEnum):
     WITHIN_THREE_YEARS = "within_three_years"  # burial p.13(5)
 
 
+class DisabilityCheck(StrEnum):
+    """What an application for the disability benefit is checked for (disability p.20-1)."""
+
+    NOT_ALREADY_ASSIGNED = "disability_not_already_assigned"  # SPEC pre-screening
+
+
 class RefusalGround(StrEnum):
     """The three grounds of refusal of every service standard (App.2/3/4 row 9)."""
 
@@ -48,6 +54,7 @@ class ReasonCode(StrEnum):
     DECEASED_NOT_A_RECIPIENT = "deceased_not_a_recipient"
     BURIAL_TOO_LATE = "burial_too_late"
     DISABILITY_NOT_ESTABLISHED = "disability_not_established"
+    DISABILITY_ALREADY_ASSIGNED = "disability_already_assigned"
     NO_ELIGIBLE_DEPENDENTS = "no_eligible_dependents"
     CONSENT_WITHDRAWN = "consent_withdrawn"
 
@@ -60,6 +67,7 @@ GROUND_OF: dict[ReasonCode, RefusalGround] = {
     ReasonCode.DECEASED_NOT_A_RECIPIENT: RefusalGround.NOT_ELIGIBLE,
     ReasonCode.BURIAL_TOO_LATE: RefusalGround.NOT_ELIGIBLE,
     ReasonCode.DISABILITY_NOT_ESTABLISHED: RefusalGround.NOT_ELIGIBLE,
+    ReasonCode.DISABILITY_ALREADY_ASSIGNED: RefusalGround.NOT_ELIGIBLE,
     ReasonCode.NO_ELIGIBLE_DEPENDENTS: RefusalGround.NOT_ELIGIBLE,
     ReasonCode.CONSENT_WITHDRAWN: RefusalGround.NO_CONSENT,
 }

@@ -39,10 +39,10 @@ from domain.model import Service
 
 DEMO_SMS_RATE = 1_000_000.0  # simulated hours pass in milliseconds: no real-time throttle
 SMPP_ACCOUNT, SMPP_PASSWORD = "demo", "demo-pw"  # the bind of `--sms smpp` to the simulator
-STAGES = ("offered", "consented", "registered")
+STAGES = ("screened", "offered", "consented", "registered")
 BUCKETS = (  # where a case ended: every state is in exactly one bucket
     "assigned", "refused", "not_accepted", "declined", "withdrawn", "expired",
-    "under_review", "awaiting_decision", "awaiting_reply", "no_contact",
+    "under_review", "awaiting_decision", "awaiting_reply", "no_contact", "not_offered",
 )  # fmt: skip
 _WAITING = {"registered": "awaiting_decision", "offered": "awaiting_reply"}
 BUCKET_OF = {s: _WAITING.get(s.value, s.value) for s in CaseState}
@@ -57,10 +57,11 @@ class _Model(BaseModel):
 class Funnel(_Model):
     """One service's cases: how far they came, and the one bucket each ended in."""
 
-    offered: int  # every case opened, reachable or not
+    screened: int  # every case opened: the events' cases, offered or not
+    offered: int  # screened and offered (pre-screening passed), reachable or not
     consented: int
     registered: int
-    end: dict[str, int]  # bucket → cases; the buckets add up to `offered`
+    end: dict[str, int]  # bucket → cases; the buckets add up to `screened`
     payments: int
 
 
@@ -104,6 +105,11 @@ class Summary(_Model):
     ledger_rows: int
     ledger_verified: bool
     behaviours: dict[str, int]  # phones per behaviour
+    # pre-screening: the cases not offered, by service ("all" too) and reason code
+    not_offered: dict[str, dict[str, int]]
+    # registered cases told "not accepted" after consent, in % of registered (SPEC: what the
+    # registries already showed is screened out before the offer)
+    not_accepted_pct: float
     seconds: float
 
 
@@ -111,7 +117,8 @@ def funnel(records: list[CaseRecord], payments: Counter[str]) -> Funnel:
     """The funnel of a group of cases."""
     ends = Counter(BUCKET_OF[r.case.state] for r in records)
     return Funnel(
-        offered=len(records),
+        screened=len(records),
+        offered=len(records) - ends["not_offered"],
         consented=sum(r.case.consent_at is not None for r in records),
         registered=sum(r.case.registered_at is not None for r in records),
         end={bucket: ends[bucket] for bucket in BUCKETS},
@@ -156,6 +163,25 @@ async def sms_counts(app: App, records: list[CaseRecord]) -> dict[str, dict[str,
     return {lang: {"messages": messages[lang], "segments": segments[lang]} for lang in languages}
 
 
+def not_offered(records: list[CaseRecord]) -> dict[str, dict[str, int]]:
+    """The cases not offered, counted by reason, per service and for all (a case not offered
+    for two reasons counts under each)."""
+    found: dict[str, Counter[str]] = {s.value: Counter() for s in Service}
+    found["all"] = Counter()
+    for r in records:
+        for reason in r.screened_out:
+            found[r.case.service.value][reason.code.value] += 1
+            found["all"][reason.code.value] += 1
+    return {name: dict(sorted(counts.items())) for name, counts in found.items()}
+
+
+def not_accepted_pct(records: list[CaseRecord]) -> float:
+    """Cases not accepted after consent, in % of the registered ones."""
+    registered = sum(r.case.registered_at is not None for r in records)
+    refused = sum(r.case.state is CaseState.NOT_ACCEPTED for r in records)
+    return round(100 * refused / registered, 2) if registered else 0.0
+
+
 def mismatches(records: list[CaseRecord], payments: Counter[str]) -> int:
     """Assigned cases without exactly one payment order, and other cases with any."""
     assigned = {r.case.id for r in records if r.case.state is CaseState.ASSIGNED}
@@ -177,6 +203,8 @@ async def outcomes(app: App, records: list[CaseRecord], now: datetime) -> dict[s
         "decided_by": dict(sorted(Counter(d.decided_by for d in decisions).items())),
         "payments": len(orders),
         "payment_mismatches": mismatches(records, payments),
+        "not_offered": not_offered(records),
+        "not_accepted_pct": not_accepted_pct(records),
     }
 
 
@@ -248,6 +276,10 @@ def sms_table(summary: Summary) -> Table:
     return table
 
 
+def _reasons(counts: dict[str, int]) -> str:
+    return ", ".join(f"{code} {n}" for code, n in counts.items()) or "none"
+
+
 def facts(summary: Summary) -> list[str]:
     """The lines under the tables."""
     median, late = summary.median_consent_to_decision_hours, summary.deadline_breaches
@@ -261,6 +293,8 @@ def facts(summary: Summary) -> list[str]:
         f"deadline breaches: {late} decided late, {summary.overdue_undecided} overdue undecided",
         f"decisions by: {deciders}",
         f"payment orders: {summary.payments} ({summary.payment_mismatches} mismatched)",
+        f"not accepted after consent: {summary.not_accepted_pct} % of registered",
+        "not offered (pre-screening), by reason: " + (_reasons(summary.not_offered["all"])),
         f"consent ledger: {summary.ledger_rows} rows, {ledger}",
         *smpp_facts(summary.smpp),
         f"phones by behaviour: {mix}",

@@ -37,7 +37,9 @@ async def review_list(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def review_show(settings: Settings, args: argparse.Namespace) -> int:
-    """One case: its state and the case file a decision would rest on."""
+    """One case: its state, the offer's terms, and its case file: the one signed with its
+    decision once decided (never rebuilt from today's registries), else the one a decision
+    would rest on now."""
 
     async def work(app: App) -> int:
         from bot.decide import case_file  # noqa: PLC0415
@@ -46,19 +48,28 @@ async def review_show(settings: Settings, args: argparse.Namespace) -> int:
             record = await uow.cases.get(args.case_id)
             if record is None:
                 return fail(f"no case {args.case_id}")
-            file = await case_file(uow, app.registries, record)
-        out(
-            json.dumps(
-                {
-                    "case": record.case.id,
-                    "state": record.case.state.value,
-                    "service": record.case.service.value,
-                    "case_file": file.model_dump(mode="json"),
-                },
-                ensure_ascii=False,
-                indent=2,
+            signed = await uow.decisions.get(record.case.id)
+            if signed is None and record.case.consent_at is None:
+                current: dict[str, Any] | None = None  # never consented: nothing to decide
+            elif signed is None:
+                current = (await case_file(uow, app.registries, record)).model_dump(mode="json")
+        shown: dict[str, Any] = {
+            "case": record.case.id,
+            "state": record.case.state.value,
+            "service": record.case.service.value,
+            "offer": None if record.terms is None else record.terms.model_dump(mode="json"),
+        }
+        if signed is None:
+            shown.update(decided=False, case_file=current)
+        else:
+            shown.update(
+                decided=True,
+                decided_by=signed.decided_by,
+                decision=signed.signed["decision"],
+                case_file=signed.case_file,
+                case_file_sha256=signed.case_file_sha256,
             )
-        )
+        out(json.dumps(shown, ensure_ascii=False, indent=2))
         return OK
 
     return await with_app(settings, work)
@@ -113,7 +124,15 @@ def register(commands: Any) -> None:
     group = commands.add_parser("review", help="the review queue and reviewers' decisions")
     actions = group.add_subparsers(dest="action", required=True, metavar="action")
     actions.add_parser("list", help="cases under review").set_defaults(run=review_list)
-    show = actions.add_parser("show", help="a case and its case file")
+    show = actions.add_parser(
+        "show",
+        help="a case and its case file",
+        description="A case as JSON: its state, the offer's terms (what a consent on the "
+        "offer's day would be decided: amount, start, parameters; for a survivor case N, the "
+        "family amount and the share), and its case file. A decided case shows the decision "
+        "and the case file that was signed with it, as kept; an undecided one the case file "
+        "a decision would rest on now.",
+    )
     show.add_argument("case_id")
     show.set_defaults(run=review_show)
     for name, helptext in (("assign", "assign the benefit"), ("refuse", "refuse, with a reason")):

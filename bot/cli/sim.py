@@ -17,6 +17,7 @@ from bot.channels.sms_faults import GatewayFaults
 from bot.channels.sms_gateway import SimulatedSmsGateway
 from bot.clock import RegistryClock
 from bot.ledger import verify_stored
+from bot.records import CaseRecord, DecisionRecord
 from bot.settings import Settings
 from domain.calendar import ALMATY
 from domain.cases import PROCESSING, is_overdue
@@ -260,6 +261,41 @@ async def verify_ledger(settings: Settings, args: argparse.Namespace) -> int:
     return OK
 
 
+def decided(record: DecisionRecord | None) -> tuple[str | None, str | None]:
+    """(amount, start) of a signed assignment, as decimal and ISO text; (None, None) else."""
+    if record is None or record.outcome != "assign":
+        return None, None
+    decision = record.signed["decision"]
+    return decision.get("amount"), decision.get("start")
+
+
+def case_json(record: CaseRecord, decision: DecisionRecord | None) -> str:
+    """A case as one JSON object: the record, the offer's terms and the signed decision's
+    figures under their own names (offered_amount, decided_amount; the start dates too)."""
+    found = record.model_dump(mode="json")
+    terms = record.terms
+    amount, start = decided(decision)
+    found["offered_start"] = None if terms is None or terms.start is None else str(terms.start)
+    found["decided_amount"], found["decided_start"] = amount, start
+    found["not_offered_reasons"] = [r.code.value for r in record.screened_out]
+    return json.dumps(found, ensure_ascii=False)
+
+
+def case_line(record: CaseRecord, decision: DecisionRecord | None) -> str:
+    """A case in one line: id, code, service, state, whom (masked), offered and decided
+    amounts, and why a case was not offered."""
+    who = parse_iin(record.addressee_iin).masked
+    line = f"{record.case.id}  {record.code}  {record.case.service.value:<10} "
+    line += f"{record.case.state.value:<16} {who}"
+    if record.offered_amount is not None:
+        line += f"  offered {record.offered_amount}"
+    amount, _ = decided(decision)
+    if amount is not None:
+        line += f"  decided {amount}"
+    why = ", ".join(r.code.value for r in record.screened_out)
+    return f"{line}  ({why})" if why else line
+
+
 async def cases(settings: Settings, args: argparse.Namespace) -> int:
     """Cases, newest first."""
 
@@ -271,14 +307,10 @@ async def cases(settings: Settings, args: argparse.Namespace) -> int:
                 records = [r for r in processing if is_overdue(r.case, now)]
             else:
                 records = await uow.cases.all(args.limit)
+            decisions = await uow.decisions.of_cases([r.case.id for r in records])
         for r in records:
-            if args.json:
-                out(r.model_dump_json())
-                continue
-            who = parse_iin(r.addressee_iin).masked
-            out(
-                f"{r.case.id}  {r.code}  {r.case.service.value:<10} {r.case.state.value:<16} {who}"
-            )
+            decision = decisions.get(r.case.id)
+            out(case_json(r, decision) if args.json else case_line(r, decision))
         if not records and not args.json:
             out("(no cases)")
         return OK
@@ -321,9 +353,16 @@ def register(commands: Any) -> None:  # argparse's subparsers action, of any par
     commands.add_parser("verify-ledger", help="check the ledger's hash chain").set_defaults(
         run=verify_ledger
     )
-    listing = commands.add_parser("cases", help="cases, newest first")
-    listing.add_argument("--json", action="store_true")
-    listing.add_argument("--limit", type=int, default=100)
+    listing = commands.add_parser(
+        "cases",
+        help="cases, newest first",
+        description="Cases, newest first: service, state, whom (masked), the amount offered "
+        "and the amount decided, and why a case was not offered (pre-screening). With --json "
+        "one object a case: the record, offered_amount and offered_start (the offer's terms), "
+        "decided_amount and decided_start (the signed decision), not_offered_reasons.",
+    )
+    listing.add_argument("--json", action="store_true", help="one JSON object a line")
+    listing.add_argument("--limit", type=int, default=100, help="at most this many (100)")
     listing.add_argument(
         "--overdue", action="store_true", help="only cases past their decision term, undecided"
     )

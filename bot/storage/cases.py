@@ -7,6 +7,7 @@ does not know it reads, after the unit of work's deferred writes.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 
 from bot.records import CaseRecord, Citizen, LanguageSource
@@ -24,9 +25,9 @@ from domain.model import Language, Service
 
 _INSERT = (
     "INSERT INTO cases (id, event_id, service, subject_iin, addressee_iin, phone, code,"
-    " state, created_at, amount, monthly, body) VALUES (:id, :event_id, :service,"
-    " :subject_iin, :addressee_iin, :phone, :code, :state, :created_at, :amount,"
-    " :monthly, :body)"
+    " state, created_at, amount, monthly, terms, received_for, subject_name, body)"
+    " VALUES (:id, :event_id, :service, :subject_iin, :addressee_iin, :phone, :code, :state,"
+    " :created_at, :amount, :monthly, :terms, :received_for, :subject_name, :body)"
     " ON CONFLICT (event_id, service, addressee_iin) DO NOTHING"
 )
 _UPDATE = "UPDATE cases SET body = ?, state = ? WHERE id = ?"
@@ -45,8 +46,11 @@ def _params(record: CaseRecord) -> dict[str, object]:
         "code": record.code,
         "state": column(case.state),
         "created_at": utc_text(record.created_at),
-        "amount": None if record.amount is None else str(record.amount),
+        "amount": None if record.offered_amount is None else str(record.offered_amount),
         "monthly": int(record.monthly),
+        "terms": None if record.terms is None else record.terms.model_dump_json(),
+        "received_for": json.dumps(list(record.received_for)),
+        "subject_name": record.subject_name,
         "body": case_to_json(case),
     }
 

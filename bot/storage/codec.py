@@ -23,6 +23,7 @@ from bot.records import (
 )
 from bot.storage.session import Row
 from domain.cases import Case
+from domain.decisions import Decision
 
 Column = str | int | float | None
 
@@ -127,7 +128,7 @@ def _case_from_json(body: str) -> Case:
 
 _CASE_COLUMNS = (
     "body", "code", "subject_iin", "addressee_iin", "phone", "event_id", "created_at", "amount",
-    "monthly",
+    "monthly", "terms", "received_for", "subject_name",
 )  # fmt: skip
 
 
@@ -142,12 +143,17 @@ def case_from_row(row: Row) -> CaseRecord:
 CASE_CACHE = 1 << 14
 
 
-Columns = tuple[str, str, str, str, str | None, int, str, str | None, int]  # _CASE_COLUMNS
+Columns = tuple[
+    str, str, str, str, str | None, int, str, str | None, int, str | None, str, str | None
+]  # _CASE_COLUMNS
 
 
 @lru_cache(maxsize=CASE_CACHE)
 def _case_record(columns: Columns) -> CaseRecord:
-    body, code, subject_iin, addressee_iin, phone, event_id, created_at, amount, monthly = columns
+    (body, code, subject_iin, addressee_iin, phone, event_id, created_at, amount, monthly) = (
+        columns[:9]
+    )
+    terms, received_for, subject_name = columns[9:]
     return CaseRecord(
         case=_case_from_json(body),
         code=code,
@@ -156,8 +162,11 @@ def _case_record(columns: Columns) -> CaseRecord:
         phone=phone,
         event_id=event_id,
         created_at=from_utc_text(created_at),
-        amount=None if amount is None else Decimal(amount),
+        offered_amount=None if amount is None else Decimal(amount),
         monthly=bool(monthly),
+        terms=None if terms is None else Decision.model_validate_json(terms),
+        received_for=tuple(json.loads(received_for)),
+        subject_name=subject_name,
     )
 
 

@@ -136,6 +136,16 @@ class SqlDecisions:
         row = await self._session.row("SELECT * FROM decisions WHERE case_id = ?", (case_id,))
         return None if row is None else _decision(row)
 
+    async def of_cases(self, case_ids: Sequence[str]) -> dict[str, DecisionRecord]:
+        """The decisions of these cases, by case id (undecided ones absent)."""
+        if not case_ids:
+            return {}
+        rows = await self._session.rows(
+            "SELECT * FROM decisions WHERE case_id IN (SELECT value FROM json_each(?))",
+            (keys(case_ids),),
+        )
+        return {row["case_id"]: _decision(row) for row in rows}
+
     async def all(self) -> list[DecisionRecord]:
         """Every decision, oldest first."""
         rows = await self._session.rows("SELECT * FROM decisions ORDER BY decided_at, case_id")
@@ -160,6 +170,27 @@ _INSERT_PAYMENT = (
     "INSERT INTO payments (case_id, service, subject_iin, amount, iban, start,"
     " periodicity, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
 )
+
+
+_NEW_FAMILY = (
+    "INSERT INTO survivor_families (deceased_iin, family_tiyn) VALUES (?, ?)"
+    " ON CONFLICT (deceased_iin) DO NOTHING"
+)
+_RAISE_FAMILY = (
+    "UPDATE survivor_families SET family_tiyn = ? WHERE deceased_iin = ? AND family_tiyn < ?"
+)
+_ADD_SHARE = (
+    "UPDATE survivor_families SET paid_tiyn = paid_tiyn + ?"
+    " WHERE deceased_iin = ? AND paid_tiyn + ? <= family_tiyn"
+)
+
+
+def _tiyn(amount: Decimal) -> int:
+    """An amount in tenge with at most two decimals, in tiyn."""
+    tiyn = amount * 100
+    if tiyn != tiyn.to_integral_value():
+        raise ValueError(f"{amount} is not a whole number of tiyn")
+    return int(tiyn)
 
 
 class SqlPayments:
@@ -211,7 +242,9 @@ class SqlPayments:
         burial_paid = (
             self._burial_paid.get(order.subject_iin) if order.service == "burial" else False
         )
-        if case_paid is None or burial_paid is None:
+        if order.family_amount is not None:
+            inserted = not case_paid and await self._within_family(order, params)
+        elif case_paid is None or burial_paid is None:
             inserted = await self._session.run(_INSERT_PAYMENT, params) == 1
         elif case_paid or burial_paid:
             inserted = False
@@ -221,6 +254,46 @@ class SqlPayments:
         if inserted:
             self._paid(order.case_id, order.service, order.subject_iin)
         return inserted
+
+    async def _within_family(self, order: PaymentOrder, params: tuple[object, ...]) -> bool:
+        """Place a survivor order only if the deceased's orders stay within the family amount.
+
+        The family's row is raised to the largest family amount of its orders, then the
+        share is added only where it fits (and the table's CHECK refuses any sum over it);
+        the order goes in with it, in this unit of work, or neither does.
+        """
+        assert order.family_amount is not None
+        family, share = _tiyn(order.family_amount), _tiyn(order.amount)
+        deceased = order.subject_iin
+        await self._session.run(_NEW_FAMILY, (deceased, family))
+        await self._session.run(_RAISE_FAMILY, (family, deceased, family))
+        if await self._session.run(_ADD_SHARE, (share, deceased, share)) != 1:
+            return False
+        if await self._session.run(_INSERT_PAYMENT, params) == 1:
+            return True
+        await self._session.run(_ADD_SHARE, (-share, deceased, -share))  # the case had one
+        return False
+
+    async def family_paid(self, deceased_iin: str) -> tuple[Decimal, Decimal] | None:
+        """(family amount, paid so far) of a deceased's survivor orders; None before any."""
+        row = await self._session.row(
+            "SELECT family_tiyn, paid_tiyn FROM survivor_families WHERE deceased_iin = ?",
+            (deceased_iin,),
+        )
+        if row is None:
+            return None
+        return Decimal(row["family_tiyn"]) / 100, Decimal(row["paid_tiyn"]) / 100
+
+    async def of_subjects(self, service: str, iins: Sequence[str]) -> list[PaymentOrder]:
+        """The orders of one service about these people (the deceased, the disabled)."""
+        if not iins:
+            return []
+        rows = await self._session.rows(
+            "SELECT * FROM payments WHERE service = ?"
+            " AND subject_iin IN (SELECT value FROM json_each(?)) ORDER BY id",
+            (service, keys(iins)),
+        )
+        return [_order(r) for r in rows]
 
     async def for_case(self, case_id: str) -> list[PaymentOrder]:
         """A case's orders (at most one)."""

@@ -23,8 +23,10 @@ class SqlReports:
         """Per service, by the facts each case records."""
         consented, registered = self._fact("consent_at"), self._fact("registered_at")
         rows = await self._session.rows(
-            "SELECT service,"
-            " SUM(CASE WHEN state <> 'no_contact' THEN 1 ELSE 0 END) AS offered,"
+            "SELECT service, COUNT(*) AS screened,"
+            " SUM(CASE WHEN state = 'not_offered' THEN 1 ELSE 0 END) AS not_offered,"
+            " SUM(CASE WHEN state NOT IN ('no_contact', 'not_offered') THEN 1 ELSE 0 END)"
+            " AS offered,"
             f" SUM(CASE WHEN {consented} IS NOT NULL THEN 1 ELSE 0 END) AS consented,"
             f" SUM(CASE WHEN {registered} IS NOT NULL THEN 1 ELSE 0 END) AS registered,"
             " SUM(CASE WHEN state IN ('assigned', 'refused') THEN 1 ELSE 0 END) AS decided"

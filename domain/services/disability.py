@@ -12,7 +12,9 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict
 
 from domain.dates import months_before
+from domain.model import DisabilityCheck, PaymentKind
 from domain.parameters import Amount, multiple_of_subsistence_minimum
+from domain.services.burial import PaymentPeriod
 
 MONTHS_BACK = 3  # disability p.4 and p.24: no earlier than three months before consent
 AUTOMATIC_TERM_WORKING_DAYS = 1  # disability p.24 second paragraph, App.3 row 3
@@ -94,3 +96,34 @@ class DisabilityRecord(BaseModel):
     def in_force_on(self, day: date) -> bool:
         """The disability is established on `day`."""
         return self.established_on <= day and (self.valid_until is None or day <= self.valid_until)
+
+
+# SPEC Interpretation "Offer only what the registries already allow": for disability, no
+# payment of this benefit already running for the same establishment (checked before the
+# offer and again among the application's checks, disability p.20-1).
+ALREADY_PAID_BASIS = "disability p.4, p.20-1"
+
+
+def already_paid(record: DisabilityRecord, payments: tuple[PaymentPeriod, ...], on: date) -> bool:
+    """A state social benefit runs on `on` that started on or after this establishment.
+
+    Any assignment for this establishment starts on or after the day disability was
+    established (p.4); one that started before it was paid for something else (an earlier
+    establishment, the survivor benefit), so it does not stand in the way.
+    """
+    return any(
+        p.kind is PaymentKind.STATE_SOCIAL_BENEFIT
+        and p.start >= record.established_on
+        and p.covers(on)
+        for p in payments
+    )
+
+
+def failed_checks(
+    record: DisabilityRecord, payments: tuple[PaymentPeriod, ...], on: date
+) -> tuple[str, ...]:
+    """The application's checks that fail on `on` (disability p.20-1): the benefit already
+    paid for this establishment."""
+    return (
+        (DisabilityCheck.NOT_ALREADY_ASSIGNED.value,) if already_paid(record, payments, on) else ()
+    )

@@ -6,12 +6,12 @@ Who counts as a dependent on the date of death, when the benefit starts, how muc
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
 from pydantic import BaseModel, ConfigDict
 
 from domain.dates import full_years, months_before
-from domain.parameters import Amount, multiple_of_subsistence_minimum, tenge
+from domain.parameters import TIYN, Amount, multiple_of_subsistence_minimum
 
 MONTHS_BACK = 12  # survivor p.24: no earlier than twelve months before consent
 TERM_WORKING_DAYS = 7  # survivor p.24, App.4 row 3
@@ -22,12 +22,18 @@ MOST_SHARES = 6  # six or more dependents share the largest multiple equally
 
 
 class Dependent(BaseModel):
-    """A person the deceased supported, as the registries show them on the date of death."""
+    """A child of the deceased, as the registries show them on the date of death.
+
+    `represented_by` is the surviving parent (or guardian) on record, who receives the
+    benefit for the child while a minor; None when the registries name nobody.
+    """
 
     model_config = ConfigDict(frozen=True)
 
+    iin: str
     birth_date: date
     full_time_study: bool = False  # education registries: full-time study incl. academic leave
+    represented_by: str | None = None
 
 
 def is_dependent(person: Dependent, died_on: date) -> bool:
@@ -41,13 +47,23 @@ def is_dependent(person: Dependent, died_on: date) -> bool:
     return age < ADULTHOOD or (age < STUDY_LIMIT and person.full_time_study)
 
 
-def count_dependents(people: tuple[Dependent, ...], died_on: date, still_on: date) -> int:
-    """How many were dependents on the date of death and still are on `still_on` (p.7).
+def count_dependents(people: tuple[Dependent, ...], died_on: date) -> int:
+    """N: how many were the deceased's dependents on the date of death (survivor p.7).
+
+    SPEC Interpretation "The survivor benefit is one benefit per family": the multiple is
+    chosen by the dependents on the date the right arose, the date of death.
+    """
+    return sum(1 for p in people if is_dependent(p, died_on))
+
+
+def still_qualifies(person: Dependent, died_on: date, start: date) -> bool:
+    """A dependent at the death who still is one on the benefit's start date (p.7).
 
     The benefit is paid for the time a person remains a dependent: one who was 17 at the
-    death and is 18 and not studying on the start date no longer counts.
+    death and is 18 and not studying on the start date is not paid, and their share is
+    not moved to anyone else (SPEC Interpretation).
     """
-    return sum(1 for p in people if is_dependent(p, died_on) and is_dependent(p, still_on))
+    return is_dependent(person, died_on) and is_dependent(person, start)
 
 
 def benefit_start(right_arose_on: date, consent_on: date) -> date:
@@ -69,14 +85,60 @@ def monthly_amount(dependents: int, on: date) -> Decimal:
 
 
 def share_per_dependent(dependents: int, on: date) -> Decimal:
-    """Each dependent's equal share of the monthly benefit (six or more share 3.0 equally)."""
-    return tenge(monthly_amount(dependents, on) / dependents)
+    """Each dependent's equal share of the family amount, rounded down to the tiyn.
+
+    SPEC Interpretation "The survivor benefit is one benefit per family": family amount
+    divided by N, rounded down, so that N shares never exceed the family amount.
+    """
+    family = monthly_amount(dependents, on)
+    return (family / dependents).quantize(TIYN, rounding=ROUND_DOWN)
+
+
+class FamilyShare(BaseModel):
+    """What one recipient is paid of the family's benefit, and how it was computed."""
+
+    model_config = ConfigDict(frozen=True)
+
+    dependents: int  # N: the deceased's dependents on the date of death
+    family_amount: Decimal  # the multiple for N times the subsistence minimum of the start
+    share: Decimal  # family amount / N, rounded down to the tiyn
+    paid_for: tuple[str, ...]  # the IINs of the dependents this recipient is paid for
+
+    @property
+    def amount(self) -> Decimal:
+        """The recipient's monthly amount: one share per dependent they are paid for."""
+        return self.share * len(self.paid_for)
+
+
+def family_share(dependents: int, paid_for: tuple[str, ...], on: date) -> FamilyShare:
+    """The shares of the dependents `paid_for` of a family of N `dependents`, on a date."""
+    return FamilyShare(
+        dependents=dependents,
+        family_amount=monthly_amount(dependents, on),
+        share=share_per_dependent(dependents, on),
+        paid_for=paid_for,
+    )
 
 
 class SurvivorFacts(BaseModel):
-    """The death and the people the deceased supported, as the registries show them."""
+    """The death, the deceased's children as the registries show them, and the ones this
+    application's recipient receives for (`received_for`, by IIN)."""
 
     model_config = ConfigDict(frozen=True)
 
     died_on: date
     dependents: tuple[Dependent, ...]
+    received_for: tuple[str, ...] = ()
+
+    @property
+    def count(self) -> int:
+        """N: the deceased's dependents on the date of death."""
+        return count_dependents(self.dependents, self.died_on)
+
+    def paid_for(self, start: date) -> tuple[str, ...]:
+        """Those of `received_for` who are dependents at the death and still on `start`."""
+        return tuple(
+            d.iin
+            for d in self.dependents
+            if d.iin in self.received_for and still_qualifies(d, self.died_on, start)
+        )

@@ -21,7 +21,7 @@ from bot.records import AuditEntry, CaseRecord
 from domain.cases import Case, CaseState
 from domain.model import Service
 from domain.services.disability import Cause
-from fake_registries import faults, service
+from fake_registries import actions, faults, service
 from fake_registries.faults import FaultRule
 from tests.console.support import Browser, browser
 from tests.e2e.world import START, World, iin_for
@@ -439,3 +439,41 @@ async def test_an_admin_may_not_reveal_an_account(served: tuple[World, TestServe
         await signed_in(you, "admin")
         reason = {"reason": "curiosity is not a reason at all"}
         assert (await you.post(f"/cases/{case_id}/reveal-iban", reason)).status == 403
+
+
+# ---------------------------------------------------------------- pre-screening and amounts
+
+
+async def test_a_case_not_offered_shows_why_with_its_legal_basis_and_the_dashboard_counts_it(
+    served: tuple[World, TestServer],
+) -> None:
+    world, server = served
+    deceased = world.person(born=date(1970, 4, 20), name="Серік", phone=None)  # no pension
+    declarant = world.person(born=date(1980, 6, 1), sex="F", name="Әсел", phone=PHONE)
+    actions.emit_death(world.conn, deceased, date(2026, 1, 9), declarant)
+    await world.settle()
+    record = await world.case_of(PHONE)
+    assert record.case.state is CaseState.NOT_OFFERED
+    async with browser(server) as you:
+        await signed_in(you, "operator")
+        case_page = words(await text_of(you, f"/cases/{record.case.id}"))
+        dashboard = words(await text_of(you, "/"))
+        filtered = await text_of(you, "/cases?state=not_offered")
+    assert "Not offered: the registries already show that it cannot be assigned." in case_page
+    assert "burial p.13(4)" in case_page
+    assert "Not offered, by reason" in dashboard and "burial p.13(4)" in dashboard
+    assert listed(filtered, record) == [True]
+
+
+async def test_a_decided_case_shows_the_amount_offered_and_the_amount_decided(
+    served: tuple[World, TestServer],
+) -> None:
+    world, server = served
+    record = await assigned_to_a_sent_iban(world)
+    assert record.offered_amount is not None
+    async with browser(server) as you:
+        await signed_in(you, "operator")
+        text = words(await text_of(you, f"/cases/{record.case.id}"))
+    assert "Amount offered" in text and "Amount decided" in text
+    assert "Pre-screening" in text and "The offer's terms" in text
+    assert "differs from the offer" not in text

@@ -128,6 +128,7 @@ async def test_registering_a_death_offers_the_burial_payment_to_the_declarant(
 ) -> None:
     world, server = served
     deceased = world.person(born=date(1950, 4, 20), name="Серік", phone=None)
+    world.pension(deceased)  # burial p.13(4): offered only for a recipient of a pension
     declarant = world.person(born=date(1980, 6, 1), sex="F", name="Әсел", phone=DECLARANT_PHONE)
     async with signed_in(server) as you:
         form = {"iin": deceased, "died": "2026-01-09", "declarant": declarant}
@@ -141,6 +142,23 @@ async def test_registering_a_death_offers_the_burial_payment_to_the_declarant(
     assert (record.subject_iin, record.addressee_iin) == (deceased, declarant)
     assert thread(html) == [(False, (await texts_of(world, DECLARANT_PHONE))[0])]
     assert "died on 09.01.2026" in listed
+
+
+async def test_a_death_the_registries_show_no_burial_payment_for_goes_to_its_case_page(
+    served: tuple[World, TestServer],
+) -> None:
+    world, server = served
+    deceased = world.person(born=date(1970, 4, 20), name="Серік", phone=None)  # no pension
+    declarant = world.person(born=date(1980, 6, 1), sex="F", name="Әсел", phone=DECLARANT_PHONE)
+    async with signed_in(server) as you:
+        form = {"iin": deceased, "died": "2026-01-09", "declarant": declarant}
+        response = await you.post("/sim/events/death", form)
+        record = await world.case_of(DECLARANT_PHONE)
+        assert response.headers["Location"] == f"/cases/{record.case.id}"
+        html = await page_text(you, response.headers["Location"])
+    assert record.case.state is CaseState.NOT_OFFERED
+    assert await texts_of(world, DECLARANT_PHONE) == []
+    assert "burial p.13(4)" in html
 
 
 async def test_an_event_for_a_person_without_a_phone_goes_back_to_where_it_was_asked(

@@ -66,6 +66,7 @@ LIFE_TIMEOUT = 600 if full() else 180  # seconds one process may take
 KILLED = -signal.SIGKILL
 FINAL = {
     "assigned", "refused", "not_accepted", "declined", "withdrawn", "expired", "no_contact",
+    "not_offered",
 }  # fmt: skip
 # What a citizen's move to a message means for consent, when it is one (bot.demo's SCRIPTS).
 CONSENT_ACTS: dict[tuple[str, str], str] = {

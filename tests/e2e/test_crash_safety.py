@@ -13,8 +13,9 @@ no transaction for it). Due work is taken a batch per transaction, so both cases
 commit but the dispatch's: the gateway's answers are written by group commit, and with SMS
 paced at 100 a second each answer is written before the next submission, one commit a message.
   offers     1 intake (both events), 2-3 dispatch of the offers
-  reminders  1 timers (both reminders), 2-5 dispatch (reminder + offer again, per phone),
-             6 receipts of the offers
+  reminders  1 timers (both reminders), 2-3 dispatch (one reminder per phone: it names the
+             benefit and what to reply, so the offer is not sent again), 4 receipts of the
+             offers
   consent    1 inbound log of the two "1"s, 2 handling them, 3-4 dispatch (account?)
   account    1 inbound log of the two "1"s, 2 handling them (registered), 3 the acceptance
              checks, 4 the decisions (signed, payments placed), 5-8 the dispatch of the
@@ -105,8 +106,8 @@ group = 2
 cause = "general_illness"
 established = 2026-01-05
 """
-# the offer, the reminder, the offer again, "this account?", accepted, assigned
-MESSAGES_PER_PHONE = 6
+# the offer, the reminder (the benefit and what to reply), "this account?", accepted, assigned
+MESSAGES_PER_PHONE = 5
 ACTS_PER_CASE = {"offered": 1, "reminded": 1, "given": 1}
 
 Phase = Literal["offers", "reminders", "consent", "account"]
@@ -127,15 +128,15 @@ FLOWS = [
     ),
     Flow(
         "dispatch-dispatch-dispatch-decisions",
-        {"offers": 2, "reminders": 4, "consent": 3, "account": 4},
+        {"offers": 2, "reminders": 3, "consent": 3, "account": 4},
     ),
     Flow(
         "dispatch-dispatch-dispatch-handling",
-        {"offers": 3, "reminders": 5, "consent": 4, "account": 2},
+        {"offers": 3, "reminders": 2, "consent": 4, "account": 2},
     ),
     Flow("dispatch-dispatch", {"reminders": 2, "account": 7}),
     Flow("inbound-log", {"consent": 1, "account": 1}),
-    Flow("receipts", {"reminders": 6, "account": 9}),
+    Flow("receipts", {"reminders": 4, "account": 9}),
 ]
 
 

@@ -98,9 +98,10 @@ def test_the_summary_describes_the_run(run: tuple[Path, dict[str, Any]]) -> None
     assert summary["citizens"] == int(CITIZENS)
     assert summary["seed"] == int(SEED)
     assert Path(summary["data_dir"]) == data_dir
-    assert summary["cases"] == summary["services"]["all"]["offered"] > 0
+    assert summary["cases"] == summary["services"]["all"]["screened"] > 0
     assert summary["ended_at"] > summary["started_at"]
-    assert summary["sms"]["all"]["messages"] >= summary["cases"] - no_contact(summary)
+    reached = summary["services"]["all"]["offered"] - no_contact(summary)
+    assert summary["sms"]["all"]["messages"] >= reached
 
 
 def no_contact(summary: dict[str, Any]) -> int:
@@ -109,14 +110,37 @@ def no_contact(summary: dict[str, Any]) -> int:
     return count
 
 
-def test_every_offered_case_ends_in_exactly_one_bucket(run: tuple[Path, dict[str, Any]]) -> None:
+def test_every_screened_case_ends_in_exactly_one_bucket(run: tuple[Path, dict[str, Any]]) -> None:
     services = run[1]["services"]
     for name in (*SERVICES, "all"):
         funnel = services[name]
-        assert sum(funnel["end"].values()) == funnel["offered"], name
+        assert sum(funnel["end"].values()) == funnel["screened"], name
+        assert funnel["screened"] - funnel["end"]["not_offered"] == funnel["offered"], name
         assert funnel["offered"] >= funnel["consented"] >= funnel["registered"], name
-    for key in ("offered", "consented", "registered", "payments"):
+    for key in ("screened", "offered", "consented", "registered", "payments"):
         assert services["all"][key] == sum(services[s][key] for s in SERVICES), key
+
+
+def test_the_summary_counts_the_cases_not_offered_by_reason(
+    run: tuple[Path, dict[str, Any]],
+) -> None:
+    summary = run[1]
+    by_reason = summary["not_offered"]
+    for name in (*SERVICES, "all"):
+        # a case not offered for two reasons counts under each of them
+        assert sum(by_reason[name].values()) >= summary["services"][name]["end"]["not_offered"]
+    assert by_reason["all"], "the demo's world screens some deaths out"
+    assert set(by_reason["all"]) <= {code.value for code in ReasonCode}
+
+
+def test_almost_no_consented_application_is_then_not_accepted(
+    run: tuple[Path, dict[str, Any]],
+) -> None:
+    summary = run[1]
+    registered = summary["services"]["all"]["registered"]
+    not_accepted = summary["services"]["all"]["end"]["not_accepted"]
+    assert summary["not_accepted_pct"] == round(100 * not_accepted / registered, 2)
+    assert summary["not_accepted_pct"] <= 1.0
 
 
 def test_sms_by_language_add_up(run: tuple[Path, dict[str, Any]]) -> None:

@@ -47,7 +47,10 @@ pytestmark = pytest.mark.skipif(
 CITIZENS = 10_000
 SEED = 20261207
 SERVES = 2  # with the demo: three instances
-FINAL = {"assigned", "refused", "not_accepted", "declined", "withdrawn", "expired", "no_contact"}
+FINAL = {
+    "assigned", "refused", "not_accepted", "declined", "withdrawn", "expired", "no_contact",
+    "not_offered",
+}  # fmt: skip
 RESULTS = ("assigned", "refused")  # the decision's SMS (bot.notice_texts)
 SETTLE_STEPS = 30  # clock moves of five minutes, after the demo, until nothing is in flight
 

@@ -13,6 +13,7 @@ import pytest
 from bot.__main__ import main
 from domain.cases import CaseState
 from domain.services.disability import Cause
+from fake_registries import db as registries_db
 from tests.e2e.world import World, open_world
 
 PHONE = "+77015550133"
@@ -78,6 +79,30 @@ async def test_a_reviewer_assigns_at_the_command_line_and_the_decision_verifies(
         decision = await uow.decisions.get(case_id)
     assert decision is not None
     assert decision.decided_by == "Айгүл Сейітова"
+
+
+async def test_a_decided_case_shows_the_case_file_that_was_signed_not_one_rebuilt_now(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    case_id = await under_review(world)
+    assert await cli(world, "review", "assign", case_id) == 0
+    await world.start()
+    iin = (await world.case_of(PHONE)).subject_iin
+    async with world.bot.storage.unit_of_work() as uow:
+        kept = await uow.decisions.get(case_id)
+    assert kept is not None
+    await world.stop()
+    with registries_db.transaction(world.conn):  # the registry changes after the decision
+        world.conn.execute("UPDATE disability SET grp = 3 WHERE iin = ?", (iin,))
+    capsys.readouterr()
+    assert await cli(world, "review", "show", case_id) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["decided"] is True
+    assert shown["case_file"] == kept.case_file  # as signed, exactly
+    assert shown["case_file"]["facts"]["disability"]["group"] == 2
+    assert shown["case_file_sha256"] == kept.case_file_sha256
+    assert shown["decision"]["outcome"] == "assign"
+    assert shown["offer"]["amount"] == shown["decision"]["amount"]
 
 
 async def test_a_refusal_needs_a_known_reason_and_a_decided_case_is_not_reviewed_again(

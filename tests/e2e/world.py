@@ -30,11 +30,12 @@ from bot.records import (
 from bot.settings import Settings
 from domain.calendar import ALMATY
 from domain.identity import Sex, make_iin
+from domain.model import PaymentKind
 from domain.services.disability import Cause
-from fake_registries import accounts, actions, feed
+from fake_registries import accounts, actions, feed, pensions
 from fake_registries import clock as world_clock
 from fake_registries import db as registries_db
-from fake_registries.models import Account, AccountSource, Disability, Event, Person
+from fake_registries.models import Account, AccountSource, Disability, Event, Payment, Person
 
 START = datetime(2026, 1, 12, 10, 0, tzinfo=ALMATY)  # a working Monday in Almaty
 SETTLE = timedelta(minutes=1)  # past the gateway's 2 s receipt delay
@@ -99,6 +100,12 @@ class World:
         )
         with registries_db.transaction(self.conn):
             accounts.add_many(self.conn, [record])
+
+    def pension(self, iin: str, start: date = date(2015, 5, 1)) -> None:
+        """The pensions registry records an open-ended age pension (burial p.13(4))."""
+        paid = Payment(iin=iin, kind=PaymentKind.AGE_PENSION, start=start)
+        with registries_db.transaction(self.conn):
+            pensions.add_many(self.conn, [paid])
 
     def disability(
         self,

@@ -15,7 +15,7 @@ import json
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, closing
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import partial
 from pathlib import Path
@@ -36,6 +36,7 @@ from bot.records import (
     OperatorTask,
     OutboxMessage,
     OutboxStatus,
+    PaymentOrder,
     TimerKind,
 )
 from bot.storage import postgres
@@ -43,6 +44,7 @@ from bot.storage.postgres import PostgresStorage
 from bot.storage.sqlite import SqliteStorage, migrations
 from domain.calendar import ALMATY
 from domain.cases import Case, CaseState
+from domain.decisions import Decision, Outcome
 from domain.model import Language, Service
 from tests.postgres import fresh_database
 
@@ -632,9 +634,25 @@ async def test_a_row_referring_to_an_unknown_case_is_refused(storage: Storage) -
             await uow.commit()
 
 
-async def test_a_case_keeps_the_amount_of_its_offer(storage: Storage) -> None:
-    offered = record("c9", amount=Decimal("224900.00"), monthly=False)
-    monthly = record("c10", event_id=10, amount=Decimal("111872.20"), monthly=True)
+async def test_a_case_keeps_the_amount_and_terms_of_its_offer(storage: Storage) -> None:
+    terms = Decision(
+        service=Service.SURVIVOR,
+        outcome=Outcome.ASSIGN,
+        decided_at=NOW,
+        amount=Decimal("76276.50"),
+        start=date(2026, 1, 9),
+        basis="survivor p.24",
+    )
+    offered = record("c9", offered_amount=Decimal("224900.00"), monthly=False)
+    monthly = record(
+        "c10",
+        event_id=10,
+        offered_amount=Decimal("76276.50"),
+        monthly=True,
+        terms=terms,
+        received_for=("120601571539", "150303500012"),
+        subject_name="Бауыржан",
+    )
     await with_case(storage, offered, monthly)
     async with storage.unit_of_work() as uow:
         assert await uow.cases.get("c9") == offered
@@ -668,6 +686,98 @@ async def test_cases_in_given_states_come_oldest_first(storage: Storage) -> None
         assert await uow.cases.in_states(frozenset({CaseState.ASSIGNED})) == []
 
 
+# ---------------------------------------------------------------- payments: one benefit a family
+
+DECEASED = "500101300123"
+
+
+def survivor_order(case_id: str, amount: str, family: str = "114414.75") -> PaymentOrder:
+    """A survivor order of the deceased's family, a share of `family` a month."""
+    return PaymentOrder(
+        case_id=case_id,
+        service="survivor",
+        subject_iin=DECEASED,
+        amount=Decimal(amount),
+        iban="KZ86125KZT5004100100",
+        start=date(2026, 1, 9),
+        periodicity="monthly",
+        created_at=NOW,
+        family_amount=Decimal(family),
+    )
+
+
+async def survivor_cases(storage: Storage, *case_ids: str) -> None:
+    """Survivor cases about DECEASED, one per id."""
+    made = [
+        record(i, event_id=n, addressee_iin=f"80020240045{n}")
+        for n, i in enumerate(case_ids, start=1)
+    ]
+    await with_case(storage, *made)
+
+
+async def placed(storage: Storage, *orders: PaymentOrder) -> list[bool]:
+    """Place each order in a unit of work of its own; whether each was placed."""
+    results = []
+    for order in orders:
+        async with storage.unit_of_work() as uow:
+            results.append(await uow.payments.place(order))
+            await uow.commit()
+    return results
+
+
+async def test_a_familys_shares_are_placed_until_the_family_amount_and_no_further(
+    storage: Storage,
+) -> None:
+    await survivor_cases(storage, "mother", "student", "third")
+    orders = [
+        survivor_order("mother", "76276.50"),
+        survivor_order("student", "38138.25"),
+        survivor_order("third", "0.01"),  # a tiyn over 114,414.75
+    ]
+    assert await placed(storage, *orders) == [True, True, False]
+    async with storage.unit_of_work() as uow:
+        assert [o.case_id for o in await uow.payments.all()] == ["mother", "student"]
+        assert await uow.payments.family_paid(DECEASED) == (
+            Decimal("114414.75"),
+            Decimal("114414.75"),
+        )
+
+
+async def test_a_case_paid_twice_takes_its_share_of_the_family_once(storage: Storage) -> None:
+    await survivor_cases(storage, "mother")
+    again = survivor_order("mother", "76276.50")
+    assert await placed(storage, again, again) == [True, False]
+    async with storage.unit_of_work() as uow:
+        assert await uow.payments.family_paid(DECEASED) == (
+            Decimal("114414.75"),
+            Decimal("76276.50"),
+        )
+
+
+async def test_a_later_start_years_larger_family_amount_raises_the_bound(storage: Storage) -> None:
+    await survivor_cases(storage, "first", "second")
+    assert await placed(
+        storage,
+        survivor_order("first", "52003.25", family="104006.50"),  # 2.25 × 46,228 (2025)
+        survivor_order("second", "57207.37", family="114414.75"),  # a share of 2026's
+    ) == [True, True]
+    async with storage.unit_of_work() as uow:
+        assert await uow.payments.family_paid(DECEASED) == (
+            Decimal("114414.75"),
+            Decimal("109210.62"),
+        )
+
+
+async def test_an_order_refused_for_the_family_amount_leaves_no_order_and_no_share(
+    storage: Storage,
+) -> None:
+    await survivor_cases(storage, "greedy")
+    assert await placed(storage, survivor_order("greedy", "114414.76")) == [False]
+    async with storage.unit_of_work() as uow:
+        assert await uow.payments.all() == []
+        assert await uow.payments.family_paid(DECEASED) == (Decimal("114414.75"), Decimal(0))
+
+
 # ---------------------------------------------------------------- the SQLite file
 
 
@@ -698,6 +808,15 @@ async def test_a_file_newer_than_the_code_is_refused(db_path: Path) -> None:
         await SqliteStorage.open(db_path)
 
 
+async def test_the_file_refuses_survivor_payments_over_the_family_amount(
+    sqlite_storage: Storage, db_path: Path
+) -> None:
+    await survivor_cases(sqlite_storage, "mother")
+    await placed(sqlite_storage, survivor_order("mother", "76276.50"))
+    with closing(sqlite3.connect(db_path)) as conn, pytest.raises(sqlite3.IntegrityError):
+        conn.execute("UPDATE survivor_families SET paid_tiyn = family_tiyn + 1")
+
+
 async def test_the_file_is_in_wal_mode(sqlite_storage: Storage, db_path: Path) -> None:
     with closing(sqlite3.connect(db_path)) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -726,7 +845,7 @@ async def test_postgresql_migrations_run_once_however_many_instances_open_at_onc
         finally:
             for storage in opened:
                 await storage.close()
-        assert await schema_version(url) == len(migrations()) == 6
+        assert await schema_version(url) == len(migrations()) == 7
 
 
 async def test_a_postgresql_database_newer_than_the_code_is_refused() -> None:

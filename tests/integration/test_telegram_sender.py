@@ -28,6 +28,7 @@ from bot.records import (
     OutboxStatus,
 )
 from domain.cases import CaseState
+from domain.model import Service
 from tests.e2e.world import World, open_world
 from tests.fakes.monotonic import FakeTime
 from tests.fakes.telegram_session import RecordingSession
@@ -251,27 +252,40 @@ async def _name_the_bot(world: World) -> None:
         await uow.commit()
 
 
-async def test_the_first_offer_to_a_phone_is_followed_by_one_invitation_with_a_deep_link(
-    world: World,
-) -> None:
+async def test_an_offer_carries_no_link_and_tg_asks_for_the_deep_link(world: World) -> None:
     await _name_the_bot(world)
     iin = world.person(phone=PHONE, language="ru")
     world.disability(iin)
     await world.settle()
     first = await world.case_of(PHONE)
     inbox = await world.inbox(PHONE)
-    refs = [m.client_ref.rpartition("#")[0] for m in inbox]  # the gateway's: "#attempt"
-    assert refs == [f"offer:{first.case.id}:1", f"telegram-invite:{PHONE}"]
-    assert f"t.me/proactive_benefits_bot?start={first.code}" in inbox[1].text
-    assert inbox[1].segments == 1
-    world.disability(child(world), representative=iin)  # a second offer, for their child
+    assert [m.client_ref.rpartition("#")[0] for m in inbox] == [f"offer:{first.case.id}:1"]
+    assert "t.me/" not in inbox[0].text  # no unasked-for link in an SMS from 1414
+    await world.reply(PHONE, "ТГ")
+    answer = (await world.inbox(PHONE))[-1]
+    assert f"t.me/proactive_benefits_bot?start={first.code}" in answer.text
+    assert await world.templates(first.case.id) == [f"offer.{Service.DISABILITY}", "telegram_link"]
+    assert (await world.case_of(PHONE)).case.state is CaseState.OFFERED  # nothing else moved
+
+
+async def test_tg_from_a_linked_phone_says_it_is_linked_and_without_a_bot_unavailable(
+    world: World,
+) -> None:
+    iin = world.person(phone=PHONE, language="kk")
+    world.disability(iin)
     await world.settle()
-    assert len(await world.cases_of(PHONE)) == 2
-    invites = [m for m in await world.inbox(PHONE) if m.client_ref.startswith("telegram-invite")]
-    assert len(invites) == 1
+    case_id = (await world.case_of(PHONE)).case.id
+    await world.reply(PHONE, "tg")
+    assert (await world.templates(case_id))[-1] == "telegram_unavailable"
+    await _name_the_bot(world)
+    await link(world)
+    await world.reply(PHONE, "телеграм")
+    answers = await world.templates(case_id)
+    assert answers[-1] == "telegram_already_linked"
+    assert "telegram_link" not in answers
 
 
-async def test_a_linked_phone_gets_no_invitation(world: World) -> None:
+async def test_a_linked_phone_gets_its_offer_and_nothing_else_by_sms(world: World) -> None:
     await _name_the_bot(world)
     iin = world.person(phone=PHONE, language="kk")
     await link(world)

@@ -90,6 +90,7 @@ PROCESSING_FIELDS: dict[str, object] = {
     "account": ON_FILE,
 }
 SITUATIONS: dict[str, Case] = {
+    "not_offered": make_case(CaseState.NOT_OFFERED),
     "no_contact": make_case(CaseState.NO_CONTACT),
     "offered": make_case(CaseState.OFFERED),
     "awaiting_account": make_case(CaseState.AWAITING_ACCOUNT, consent_at=NOW),
@@ -121,6 +122,24 @@ INTENTS: dict[str, Intent] = {
 
 # situation -> intent, next state, effects in order (a notice by its kind, others by type).
 TABLE: dict[str, str] = {
+    "not_offered": """
+        yes          not_offered
+        no           not_offered
+        confirm      not_offered
+        another      not_offered
+        iban         not_offered
+        lang         not_offered
+        stop         not_offered
+        help         not_offered
+        visit        not_offered
+        unknown      not_offered
+        remind       not_offered
+        expire       not_offered
+        checked_ok   not_offered
+        checked_fail not_offered
+        assign       not_offered
+        refuse       not_offered
+    """,
     "no_contact": """
         yes          no_contact
         no           no_contact
@@ -150,7 +169,7 @@ TABLE: dict[str, str] = {
         help         offered          help offer
         visit        offered          request_home_visit home_visit_requested
         unknown      offered          unrecognised offer
-        remind       offered          reminder offer
+        remind       offered          reminder
         expire       expired          record_consent expired
         checked_ok   offered
         checked_fail offered
@@ -528,11 +547,25 @@ def test_a_naive_now_is_refused() -> None:
 
 def test_a_reachable_person_is_offered_and_an_unreachable_one_is_kept_visible() -> None:
     draft = make_case(CaseState.OFFERED)
-    offered, effects = open_case(draft, reachable=True)
+    offered, effects = open_case(draft, offered=True, reachable=True)
     assert offered.state is CaseState.OFFERED
     only_notice(effects, NoticeKind.OFFER)
-    unreachable, nothing = open_case(draft, reachable=False)
+    unreachable, nothing = open_case(draft, offered=True, reachable=False)
     assert (unreachable.state, nothing) == (CaseState.NO_CONTACT, ())
+
+
+@pytest.mark.parametrize("reachable", [True, False])
+def test_a_case_screened_out_is_kept_visible_and_sends_nothing(reachable: bool) -> None:
+    screened_out, nothing = open_case(
+        make_case(CaseState.OFFERED), offered=False, reachable=reachable
+    )
+    assert (screened_out.state, nothing) == (CaseState.NOT_OFFERED, ())
+
+
+@pytest.mark.parametrize("intent", [ConsentYes(), Help(), Stop(), Remind(), Expire()])
+def test_a_case_not_offered_answers_nothing_and_never_moves(intent: Intent) -> None:
+    case = make_case(CaseState.NOT_OFFERED)
+    assert step(case, intent, NOW) == (case, ())
 
 
 def test_the_reminder_falls_at_48_hours_and_expiry_at_72_after_sending() -> None:

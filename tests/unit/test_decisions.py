@@ -61,13 +61,15 @@ def disability_record(
 
 
 def child(born: date, *, studying: bool = False) -> Dependent:
-    """A person the deceased supported."""
-    return Dependent(birth_date=born, full_time_study=studying)
+    """A child of the deceased, its IIN made of its birth date."""
+    return Dependent(iin=f"child-{born.isoformat()}", birth_date=born, full_time_study=studying)
 
 
 def survivor_facts(*dependents: Dependent, died_on: date = DIED_ON) -> SurvivorFacts:
-    """A death leaving these people behind."""
-    return SurvivorFacts(died_on=died_on, dependents=dependents)
+    """A death leaving these people behind, all received for by the applicant."""
+    return SurvivorFacts(
+        died_on=died_on, dependents=dependents, received_for=tuple(d.iin for d in dependents)
+    )
 
 
 def case(service: Service, consent_on: date = CONSENT_ON, **sections: Any) -> CaseFile:

@@ -10,11 +10,14 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from bot import message_examples as catalogue
 from bot import notice_texts
+from bot.message_examples import every_example
 from bot.notice_texts import (
     BILINGUAL_SEPARATOR,
     NOTICE_SEGMENTS,
     OFFER_SEGMENTS,
+    REFUSAL_SEGMENTS,
     NoticeContext,
     Rendered,
     ShellNotice,
@@ -23,7 +26,7 @@ from bot.notice_texts import (
     render_shell,
     template_version,
 )
-from bot.texts import UnknownLanguage, format_money, render_plural, translations
+from bot.texts import UnknownLanguage, capitalized, format_money, render_plural, translations
 from domain.banking import bank_directory, parse_iban
 from domain.calendar import ALMATY
 from domain.model import BurialCheck, Language, ReasonCode, Service
@@ -96,8 +99,19 @@ def examples() -> list[Example]:
         for ctx in (BURIAL, SURVIVOR, DISABILITY)
     ]
     found += [
-        Example("reminder", NoticeKind.REMINDER, {}, BURIAL),
-        Example("reminder, no date", NoticeKind.REMINDER, {}, context(expires_at=None)),
+        Example("reminder", NoticeKind.REMINDER, {"state": "offered"}, BURIAL),
+        Example(
+            "reminder, no date",
+            NoticeKind.REMINDER,
+            {"state": "offered"},
+            context(expires_at=None),
+        ),
+        Example(
+            "reminder, account awaited",
+            NoticeKind.REMINDER,
+            {"state": "awaiting_account"},
+            SURVIVOR,
+        ),
         Example("confirm, kk bank", NoticeKind.ASK_ACCOUNT_CONFIRM, {"account": ACCOUNT}, BURIAL),
         Example(
             "confirm, ru bank",
@@ -172,7 +186,9 @@ EXAMPLES = examples()
 
 
 def budget(kind: NoticeKind) -> int:
-    return OFFER_SEGMENTS if kind is NoticeKind.OFFER else NOTICE_SEGMENTS
+    if kind is NoticeKind.OFFER:
+        return OFFER_SEGMENTS
+    return REFUSAL_SEGMENTS if kind is NoticeKind.REFUSED else NOTICE_SEGMENTS
 
 
 def rendered(example: Example, lang: Language) -> Rendered:
@@ -199,6 +215,17 @@ def test_every_shell_notice_has_a_text() -> None:
 def test_every_notice_fits_its_budget_in_both_languages(example: Example, lang: Language) -> None:
     text = rendered(example, lang).text
     assert segments(text) <= budget(example.kind), (units(text), text)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("example", every_example(), ids=lambda example: example.name)
+def test_every_message_of_the_messages_doc_fits_its_budget(
+    example: catalogue.Example, lang: Language
+) -> None:
+    text = example.text(lang)
+    if example.budget is not None:
+        assert segments(text) <= example.budget, (units(text), text)
+    assert "{" not in text and "}" not in text
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda example: example.name)
@@ -317,8 +344,15 @@ def test_the_version_follows_the_wording_not_the_values() -> None:
 
 def test_the_version_is_the_hash_of_the_catalog_wording_used() -> None:
     notice = Notice(kind=NoticeKind.ASK_IBAN)
-    msgstr = translations(Language.RU).gettext(notice_texts.ASK_IBAN)
-    assert render_notice(notice, Language.RU, BURIAL).template_version == template_version(msgstr)
+    used = (
+        notice_texts.ASK_IBAN,
+        notice_texts.NOT_A_CARD,
+        notice_texts.NO_CODES,
+        notice_texts.CODE,
+    )
+    msgstrs = [translations(Language.RU).gettext(msgid) for msgid in used]
+    rendered_ = render_notice(notice, Language.RU, BURIAL)
+    assert rendered_.template_version == template_version(*msgstrs)
 
 
 # ---------------------------------------------------------------- languages
@@ -374,8 +408,20 @@ def test_a_single_refusal_reason_is_always_named_with_the_appeal_right(
     notice = Notice(kind=NoticeKind.REFUSED, params={"reasons": (code.value,)})
     text = render_notice(notice, lang, BURIAL).text
     assert translations(lang).gettext(notice_texts.REASON_SHORT[code]) in text
+    assert translations(lang).gettext(notice_texts.FULL_REASONS) in text
     assert translations(lang).gettext(notice_texts.APPEAL_SHORT) in text
-    assert segments(text) <= NOTICE_SEGMENTS
+    assert segments(text) <= REFUSAL_SEGMENTS
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("ctx", [BURIAL, SURVIVOR, DISABILITY], ids=str)
+def test_a_refusal_says_who_refused_what_benefit(ctx: NoticeContext, lang: Language) -> None:
+    notice = Notice(kind=NoticeKind.REFUSED, params={"reasons": ("data_missing",)})
+    text = render_notice(notice, lang, ctx).text
+    names = (notice_texts.SHORT_NAMES[ctx.service], notice_texts.BRIEF_NAMES[ctx.service])
+    assert any(capitalized(translations(lang).gettext(name)) in text for name in names), text
+    refused = {Language.KK: "тағайындаудан бас тартылды", Language.RU: "в назначении отказано"}
+    assert refused[lang] in text
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -396,7 +442,7 @@ def test_every_refusal_reason_at_once_still_fits(lang: Language) -> None:
     text = render_notice(
         Notice(kind=NoticeKind.REFUSED, params={"reasons": reasons}), lang, BURIAL
     )
-    assert segments(text.text) <= NOTICE_SEGMENTS
+    assert segments(text.text) <= REFUSAL_SEGMENTS
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -419,22 +465,62 @@ def test_russian_counts_of_reasons_take_their_plural_forms(n: int, expected: str
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_the_account_question_shows_the_masked_account_and_the_bank(lang: Language) -> None:
+def test_the_account_question_shows_only_the_accounts_last_four_characters(
+    lang: Language,
+) -> None:
     notice = Notice(kind=NoticeKind.ASK_ACCOUNT_CONFIRM, params={"account": ACCOUNT})
     text = render_notice(notice, lang, BURIAL).text
-    assert ACCOUNT in text
-    assert KK_BANK in text
-    assert "1" in text
-    assert "2" in text
+    assert "****0100" in text
+    assert "KZ**" not in text
+    assert "1 " in text and "2 " in text
+
+
+def test_a_short_bank_name_is_shown_and_one_too_long_for_the_sms_is_left_out() -> None:
+    notice = Notice(kind=NoticeKind.ASK_ACCOUNT_CONFIRM, params={"account": ACCOUNT})
+    assert "Kaspi Bank" in render_notice(notice, Language.RU, context(bank_name="Kaspi Bank")).text
+    for lang in LANGS:
+        text = render_notice(notice, lang, context(bank_name=LONGEST_BANK)).text
+        assert LONGEST_BANK not in text
+        assert segments(text) <= NOTICE_SEGMENTS
+
+
+ACCOUNT_QUESTIONS = [
+    Notice(kind=NoticeKind.ASK_ACCOUNT_CONFIRM, params={"account": ACCOUNT}),
+    Notice(kind=NoticeKind.ASK_IBAN),
+    *(
+        Notice(kind=NoticeKind.INVALID_IBAN, params={"reason": reason})
+        for reason in ("country", "length", "format", "check_digits")
+    ),
+]
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_a_bank_name_too_long_for_the_sms_is_left_out(lang: Language) -> None:
-    notice = Notice(kind=NoticeKind.ASK_ACCOUNT_CONFIRM, params={"account": ACCOUNT})
+@pytest.mark.parametrize("notice", ACCOUNT_QUESTIONS, ids=lambda n: str(n.params or n.kind))
+def test_every_account_question_says_we_never_ask_for_codes_pins_or_card_data(
+    notice: Notice, lang: Language
+) -> None:
     text = render_notice(notice, lang, context(bank_name=LONGEST_BANK)).text
-    assert ACCOUNT in text
-    assert LONGEST_BANK not in text
-    assert "IBAN" in text
+    assert translations(lang).gettext(notice_texts.NO_CODES) in text
+    asks_for_an_iban = notice.kind is not NoticeKind.ASK_ACCOUNT_CONFIRM
+    assert (translations(lang).gettext(notice_texts.NOT_A_CARD) in text) is asks_for_an_iban
+    assert segments(text) <= NOTICE_SEGMENTS
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize(
+    "render",
+    [
+        lambda lang: render_notice(Notice(kind=NoticeKind.HOME_VISIT_REQUESTED), lang, BURIAL),
+        lambda lang: render_shell(ShellNotice.OPERATOR_HANDOFF, lang, BURIAL),
+    ],
+    ids=["home visit", "operator handoff"],
+)
+def test_a_message_announcing_a_call_says_the_caller_never_asks_for_codes(
+    render: Any, lang: Language
+) -> None:
+    text = render(lang).text
+    assert "1414" in text
+    assert translations(lang).gettext(notice_texts.CALLER_NO_CODES) in text
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -458,8 +544,8 @@ def test_an_unknown_iban_fault_is_explained_as_a_format_fault() -> None:
 
 
 def test_times_are_shown_in_almaty_as_a_numeric_date_and_hh_mm() -> None:
-    text = render_notice(Notice(kind=NoticeKind.REMINDER), Language.RU, BURIAL).text
-    assert "до 18:30 28.11.2026" in text
+    reminder = Notice(kind=NoticeKind.REMINDER, params={"state": "offered"})
+    assert "18:30 28.11.2026" in render_notice(reminder, Language.RU, BURIAL).text
     due = datetime(2026, 11, 27, 13, 30, tzinfo=UTC)
     accepted = Notice(kind=NoticeKind.ACCEPTED, params={"due_at": due})
     assert "27.11.2026, сағ. 18:30" in render_notice(accepted, Language.KK, BURIAL).text
@@ -499,9 +585,11 @@ def test_help_in_an_offer_lists_every_reply(lang: Language) -> None:
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_help_while_the_account_is_awaited_mentions_the_iban(lang: Language) -> None:
-    notice = Notice(kind=NoticeKind.HELP, params={"state": "awaiting_account"})
-    assert "IBAN" in render_notice(notice, lang, BURIAL).text
+@pytest.mark.parametrize("state", ["offered", "awaiting_account", "registered", "assigned"])
+def test_help_names_tg_for_the_telegram_link(state: str, lang: Language) -> None:
+    notice = Notice(kind=NoticeKind.HELP, params={"state": state})
+    text = render_notice(notice, lang, BURIAL).text
+    assert "ТГ" in text and "Telegram" in text
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -511,7 +599,7 @@ def test_a_closed_offer_says_how_to_apply_otherwise(kind: NoticeKind, lang: Lang
     office = {Language.KK: "ХҚКО", Language.RU: "ЦОН"}
     assert "egov.kz" in text
     assert office[lang] in text
-    assert "1414" in text
+    assert "1414" not in text  # 1414 gives information; it takes no applications
 
 
 def test_a_naive_expiry_is_refused() -> None:
@@ -526,7 +614,11 @@ def test_a_code_must_have_three_digits() -> None:
 
 # ---------------------------------------------------------------- shell notices
 
-THREE_CASES = [("417", Service.BURIAL), ("532", Service.SURVIVOR), ("618", Service.DISABILITY)]
+THREE_CASES: list[tuple[str, Service, str | None]] = [
+    ("417", Service.BURIAL, "Серік"),
+    ("532", Service.SURVIVOR, "Серік"),
+    ("618", Service.DISABILITY, None),
+]
 SHELL_EXAMPLES: list[tuple[ShellNotice, dict[str, object]]] = [
     (ShellNotice.WHICH_CASE, {"cases": THREE_CASES}),
     (ShellNotice.WHICH_CASE, {"cases": THREE_CASES[:2]}),
@@ -557,14 +649,23 @@ def test_shell_notices_differ_between_kazakh_and_russian(
 @pytest.mark.parametrize("lang", LANGS)
 def test_which_case_lists_every_open_code_and_shows_how_to_quote_one(lang: Language) -> None:
     text = render_shell(ShellNotice.WHICH_CASE, lang, BURIAL, cases=THREE_CASES).text
-    for code, _ in THREE_CASES:
+    for code, _, _ in THREE_CASES:
         assert code in text
-    assert text.endswith("1 417")
+    assert text.rstrip(".").endswith("1 417")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_which_case_tells_two_offers_of_one_benefit_apart_by_first_name(lang: Language) -> None:
+    two = [("417", Service.DISABILITY, "Аружан"), ("532", Service.DISABILITY, "Нұрсұлтан")]
+    text = render_shell(ShellNotice.WHICH_CASE, lang, BURIAL, cases=two).text
+    assert "Аружан" in text and "Нұрсұлтан" in text
+    different = render_shell(ShellNotice.WHICH_CASE, lang, BURIAL, cases=THREE_CASES).text
+    assert "Серік" not in different  # one case of each benefit: the code tells them apart
 
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_which_case_with_too_many_cases_says_how_many_more(lang: Language) -> None:
-    cases = [*THREE_CASES, ("721", Service.BURIAL), ("845", Service.SURVIVOR)]
+    cases = [*THREE_CASES, ("721", Service.BURIAL, None), ("845", Service.SURVIVOR, None)]
     text = render_shell(ShellNotice.WHICH_CASE, lang, BURIAL, cases=cases).text
     assert segments(text) <= NOTICE_SEGMENTS
     assert {Language.KK: "тағы ", Language.RU: "и ещё "}[lang] in text
@@ -576,9 +677,10 @@ def test_which_case_needs_the_cases() -> None:
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_stopped_and_handoff_point_to_1414(lang: Language) -> None:
-    for kind in (ShellNotice.STOPPED, ShellNotice.OPERATOR_HANDOFF):
-        assert "1414" in render_shell(kind, lang, BURIAL).text
+def test_stop_says_how_to_apply_otherwise_and_the_handoff_names_1414(lang: Language) -> None:
+    stopped = render_shell(ShellNotice.STOPPED, lang, BURIAL).text
+    assert "egov.kz" in stopped and "1414" not in stopped
+    assert "1414" in render_shell(ShellNotice.OPERATOR_HANDOFF, lang, BURIAL).text
 
 
 @pytest.mark.parametrize("lang", [Language.KK, Language.RU])
@@ -613,3 +715,45 @@ def test_a_disability_offer_to_a_representative_says_it_is_for_their_child(
     text = render_offer(ctx, lang).text
     assert word in text
     assert segments(text) <= 3
+
+
+# ---------------------------------------------------------------- telling two offers apart
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize(
+    "ctx",
+    [catalogue.BURIAL, catalogue.SURVIVOR, catalogue.FAMILY_SHARE, catalogue.CHILD_DISABILITY],
+    ids=["burial", "survivor", "survivor share", "child's disability"],
+)
+def test_an_offer_about_someone_else_names_them_within_three_segments(
+    ctx: NoticeContext, lang: Language
+) -> None:
+    assert ctx.subject_name is not None and len(ctx.subject_name) >= 9
+    text = render_offer(ctx, lang).text
+    assert ctx.subject_name in text
+    assert segments(text) <= OFFER_SEGMENTS
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("ctx", [BURIAL, SURVIVOR, DISABILITY], ids=str)
+def test_the_reminder_names_the_benefit_and_repeats_what_to_reply(
+    ctx: NoticeContext, lang: Language
+) -> None:
+    text = render_notice(
+        Notice(kind=NoticeKind.REMINDER, params={"state": "offered"}), lang, ctx
+    ).text
+    names = (notice_texts.SHORT_NAMES[ctx.service], notice_texts.BRIEF_NAMES[ctx.service])
+    assert any(translations(lang).gettext(name) in text for name in names), text
+    assert "1 " in text and "2 " in text
+    assert "417" in text
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_telegram_link_goes_only_in_the_answer_to_tg(lang: Language) -> None:
+    link = "t.me/proactive_benefits_bot?start=417"
+    text = render_shell(ShellNotice.TELEGRAM_LINK, lang, BURIAL, link=link).text
+    assert link in text
+    for example in every_example():
+        if example.template != ShellNotice.TELEGRAM_LINK.value:
+            assert "t.me/" not in example.text(lang), example.name

@@ -192,7 +192,7 @@ def test_the_answer_names_the_date_when_it_is_another_day_in_almaty(lang: Langua
 def test_the_answer_says_too_many_messages_in_kazakh_and_in_russian() -> None:
     kk, ru = slow_down(Language.KK), slow_down(Language.RU)
     assert kk.startswith("Сізден тым көп хабарлама келді.")
-    assert ru.startswith("От вас пришло слишком много сообщений.")
+    assert ru.startswith("От Вас пришло слишком много сообщений.")
 
 
 def test_the_answer_needs_the_times() -> None:

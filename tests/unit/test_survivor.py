@@ -22,6 +22,7 @@ from domain.services.survivor import (
     monthly_amount,
     monthly_amount_detail,
     share_per_dependent,
+    still_qualifies,
 )
 
 DIED_ON = date(2025, 9, 1)
@@ -29,15 +30,21 @@ ONE_TENGE = Decimal("1")
 IN_2026 = date(2026, 3, 1)
 
 
+def person(born: date, *, studying: bool = False, iin: str = "") -> Dependent:
+    """A child of the deceased born on `born` (the IIN matters only where shares are paid)."""
+    return Dependent(
+        iin=iin or f"child-{born.isoformat()}", birth_date=born, full_time_study=studying
+    )
+
+
 def aged(years: int, *, studying: bool = False, died_on: date = DIED_ON) -> Dependent:
     """A person who turned `years` exactly on the date of death."""
-    return Dependent(birth_date=shift_months(died_on, -12 * years), full_time_study=studying)
+    return person(shift_months(died_on, -12 * years), studying=studying)
 
 
 def turning(years: int, *, studying: bool = False, died_on: date = DIED_ON) -> Dependent:
     """A person who turns `years` the day after the death: `years - 1` on the date of death."""
-    born = shift_months(died_on, -12 * years) + timedelta(days=1)
-    return Dependent(birth_date=born, full_time_study=studying)
+    return person(shift_months(died_on, -12 * years) + timedelta(days=1), studying=studying)
 
 
 # ---------------------------------------------------------------- who is a dependent (p.7)
@@ -73,16 +80,16 @@ def test_a_23_year_old_in_full_time_study_does_not_count() -> None:
 
 
 def test_a_child_born_on_the_date_of_death_counts() -> None:
-    assert is_dependent(Dependent(birth_date=DIED_ON), DIED_ON)
+    assert is_dependent(person(DIED_ON), DIED_ON)
 
 
 def test_a_child_born_after_the_death_does_not_count() -> None:
-    assert not is_dependent(Dependent(birth_date=date(2025, 9, 2)), DIED_ON)
-    assert not is_dependent(Dependent(birth_date=date(2026, 1, 1)), DIED_ON)
+    assert not is_dependent(person(date(2025, 9, 2)), DIED_ON)
+    assert not is_dependent(person(date(2026, 1, 1)), DIED_ON)
 
 
 def test_a_29_february_student_is_22_on_28_february_of_a_common_year() -> None:
-    student = Dependent(birth_date=date(2004, 2, 29), full_time_study=True)
+    student = person(date(2004, 2, 29), studying=True)
     assert is_dependent(student, date(2027, 2, 28))
     assert not is_dependent(student, date(2027, 3, 1))
 
@@ -94,31 +101,37 @@ def test_count_dependents_counts_only_those_who_qualify() -> None:
         aged(18),  # adult, not studying
         aged(20, studying=True),
         aged(23, studying=True),  # too old
-        Dependent(birth_date=date(2026, 1, 1)),  # born after the death
+        person(date(2026, 1, 1)),  # born after the death
     )
-    assert count_dependents(people, DIED_ON, DIED_ON) == 3
+    assert count_dependents(people, DIED_ON) == 3
 
 
 def test_count_dependents_of_nobody_is_zero() -> None:
-    assert count_dependents((), DIED_ON, DIED_ON) == 0
+    assert count_dependents((), DIED_ON) == 0
 
 
-def test_a_dependent_who_came_of_age_before_the_start_no_longer_counts() -> None:
-    turned_eighteen = Dependent(birth_date=date(2006, 6, 1))
+def test_a_dependent_who_came_of_age_before_the_start_no_longer_qualifies() -> None:
+    turned_eighteen = person(date(2006, 6, 1))
     died_on, start = date(2024, 3, 1), date(2025, 3, 1)
     assert is_dependent(turned_eighteen, died_on)
-    assert count_dependents((turned_eighteen,), died_on, start) == 0
-    studying = Dependent(birth_date=date(2006, 6, 1), full_time_study=True)
-    assert count_dependents((studying,), died_on, start) == 1
+    assert not still_qualifies(turned_eighteen, died_on, start)
+    assert count_dependents((turned_eighteen,), died_on) == 1  # N is counted at the death
+    studying = person(date(2006, 6, 1), studying=True)
+    assert still_qualifies(studying, died_on, start)
+
+
+def test_someone_who_was_no_dependent_at_the_death_never_qualifies() -> None:
+    adult = aged(19)
+    assert not still_qualifies(adult, DIED_ON, DIED_ON)
 
 
 def test_a_dependent_is_not_studying_by_default() -> None:
-    assert not Dependent(birth_date=date(2000, 1, 1)).full_time_study
+    assert not person(date(2000, 1, 1)).full_time_study
 
 
-def test_survivor_facts_keep_the_death_and_the_dependents() -> None:
-    facts = SurvivorFacts(died_on=DIED_ON, dependents=(aged(5),))
-    assert count_dependents(facts.dependents, facts.died_on, facts.died_on) == 1
+def test_survivor_facts_count_the_dependents_at_the_death() -> None:
+    facts = SurvivorFacts(died_on=DIED_ON, dependents=(aged(5), aged(19)))
+    assert facts.count == 1
 
 
 # ---------------------------------------------------------------- start date (p.24)

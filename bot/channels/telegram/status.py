@@ -13,6 +13,7 @@ from domain.calendar import ALMATY
 from domain.cases import CaseState
 
 SHOWN = 10  # the newest cases listed
+TOLD = frozenset(CaseState) - {CaseState.NOT_OFFERED}  # every state the citizen was told of
 
 
 def _state(record: CaseRecord, amount: str | None, lang: str) -> str:
@@ -32,9 +33,11 @@ def _state(record: CaseRecord, amount: str | None, lang: str) -> str:
 
 
 async def status_lines(storage: Storage, phone: str, lang: str) -> list[str]:
-    """One line per case of the phone (newest first), in `lang`; no-contact cases left out."""
+    """One line per case of the phone (newest first), in `lang`; cases never offered (the
+    registries showed they could not be assigned) left out, as nobody was told of them."""
     async with storage.unit_of_work() as uow:
-        records = (await uow.cases.for_phone(phone))[:SHOWN]
+        told = [r for r in await uow.cases.for_phone(phone) if r.case.state in TOLD]
+        records = told[:SHOWN]
         paid = {r.case.id: await uow.payments.for_case(r.case.id) for r in records}
     lines = []
     for record in records:

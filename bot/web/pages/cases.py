@@ -35,7 +35,9 @@ from bot.web.security import current
 from domain.cases import PROCESSING, CaseState, is_overdue
 from domain.identity import InvalidIin, parse_iin
 from domain.model import ReasonCode, RefusalGround, Service
+from domain.parameters import Parameter
 from domain.phone import InvalidPhone, normalize_phone
+from domain.services.survivor import FamilyShare
 from fake_registries.errors import RegistryError, Retriable
 from fake_registries.models import Event
 
@@ -46,6 +48,7 @@ SERVICE_NAMES: dict[str, str] = {
     Service.SURVIVOR.value: N_("loss of a breadwinner"),
 }
 STATE_NAMES: dict[str, str] = {
+    CaseState.NOT_OFFERED.value: N_("not offered"),
     CaseState.NO_CONTACT.value: N_("no contact"),
     CaseState.OFFERED.value: N_("offered"),
     CaseState.AWAITING_ACCOUNT.value: N_("awaiting the account"),
@@ -318,6 +321,38 @@ class ReasonView:
 
 
 @dataclass(frozen=True)
+class OfferView:
+    """What pre-screening found: the offer's terms (what a consent on the offer's day would
+    be decided), or why the case was not offered; for a survivor case, the family's shares."""
+
+    offered: bool
+    amount: Decimal | None
+    start: date | None
+    periodicity: str | None
+    parameters: list[Parameter]
+    family: FamilyShare | None
+    reasons: list[ReasonView]
+    screened_at: datetime
+
+
+def offer_view(record: CaseRecord, lang: str) -> OfferView | None:
+    """The case's screening as operators read it; None for a case opened before screening."""
+    terms = record.terms
+    if terms is None:
+        return None
+    return OfferView(
+        offered=record.case.state is not CaseState.NOT_OFFERED,
+        amount=terms.amount,
+        start=terms.start,
+        periodicity=None if terms.periodicity is None else terms.periodicity.value,
+        parameters=list(terms.parameters),
+        family=terms.family,
+        reasons=[_reason(r.model_dump(mode="json"), lang) for r in terms.reasons],
+        screened_at=terms.decided_at,
+    )
+
+
+@dataclass(frozen=True)
 class DecisionView:
     """A decision as signed, and what its signature check found (nothing: valid)."""
 
@@ -328,6 +363,7 @@ class DecisionView:
     periodicity: str | None
     basis: str
     reasons: list[ReasonView]
+    family: FamilyShare | None
     signer: str
     key_id: str
     problems: list[str]
@@ -366,13 +402,21 @@ def _reason(item: Any, lang: str) -> ReasonView:
     return ReasonView(code, text, ground_words, str(found.get("basis", "")))
 
 
+def _family(value: Any) -> FamilyShare | None:
+    """A signed decision's family shares, when it has readable ones."""
+    try:
+        return None if value is None else FamilyShare.model_validate(value)
+    except ValidationError:
+        return None
+
+
 def decision_view(app: App, record: DecisionRecord, lang: str) -> DecisionView:
     """The decision as signed, its signature checked with the authorised person's key."""
     try:
         signed = SignedDecision.model_validate(record.signed)
     except ValidationError:
         unread = ["the signed decision cannot be read"]
-        return DecisionView(record, record.outcome, None, None, None, "", [], "", "", unread)
+        return DecisionView(record, record.outcome, None, None, None, "", [], None, "", "", unread)
     key = app.decider.signer.public_key_hex  # the authorised person's own key, not any
     problems = verify_decision(signed, record.case_file, public_key_hex=key)
     decided = signed.decision
@@ -385,6 +429,7 @@ def decision_view(app: App, record: DecisionRecord, lang: str) -> DecisionView:
         periodicity=None if decided.get("periodicity") is None else str(decided["periodicity"]),
         basis=str(decided.get("basis", "")),
         reasons=[_reason(item, lang) for item in reasons] if isinstance(reasons, list) else [],
+        family=_family(decided.get("family")),
         signer=signed.signature.signer,
         key_id=signed.signature.key_id,
         problems=problems,
@@ -471,6 +516,7 @@ async def case_page(
         consents=consents,
         application=number,
         decision=None if decision is None else decision_view(app, decision, lang),
+        offer=offer_view(record, lang),
         signed_file=None if decision is None else file_tables(decision.case_file),
         live_file=live,
         file_problem=file_problem,

@@ -1,17 +1,24 @@
-"""The dashboard: the funnel per service and SMS volume per day, as server-rendered SVG."""
+"""The dashboard: the funnel per service, the cases not offered by reason, and SMS volume per
+day, as server-rendered SVG and tables."""
 
 from __future__ import annotations
 
+from collections import Counter
+
 from aiohttp import web
 
-from bot.texts import N_
+from bot.records import CaseRecord
+from bot.texts import N_, reason_text
 from bot.web import charts
 from bot.web.access import Permission
 from bot.web.app_state import console_of
+from bot.web.pages.cases import SERVICE_NAMES, reason_language
 from bot.web.render import page
 from bot.web.routing import Route
+from domain.cases import CaseState
 
 STAGES = (
+    ("screened", N_("screened")),
     ("offered", N_("offered")),
     ("consented", N_("consented")),
     ("registered", N_("registered")),
@@ -29,6 +36,7 @@ async def dashboard(request: web.Request) -> web.StreamResponse:
     async with console_of(request).app.storage.unit_of_work() as uow:
         funnel = await uow.reports.funnel()
         days = await uow.reports.sms_per_day()
+        screened_out = await uow.cases.in_states(frozenset({CaseState.NOT_OFFERED}))
     funnels = [
         (row.service, *charts.funnel([(stage, getattr(row, stage)) for stage, _ in STAGES]))
         for row in funnel
@@ -43,7 +51,22 @@ async def dashboard(request: web.Request) -> web.StreamResponse:
         volume=volume,
         volume_width=width,
         days=days,
+        not_offered=not_offered_by_reason(screened_out, reason_language(request)),
+        service_names=SERVICE_NAMES,
     )
+
+
+def not_offered_by_reason(records: list[CaseRecord], lang: str) -> list[tuple[str, str, str, int]]:
+    """(service, reason in words, legal basis, cases) of the cases not offered, most first."""
+    counts = Counter(
+        (r.case.service.value, reason.code, reason.basis)
+        for r in records
+        for reason in r.screened_out
+    )
+    return [
+        (service, reason_text(code, lang), basis, n)
+        for (service, code, basis), n in counts.most_common()
+    ]
 
 
 ROUTES = [Route("GET", "/", dashboard, Permission.READ, "dashboard")]

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from bot.texts import CAUSES
 from bot.web.app_state import Console, console_of
 from bot.web.audit import audited
+from bot.web.pages.cases import case_href
 from bot.web.pages.simulation import (
     ALREADY,
     BAD_CAUSE,
@@ -42,6 +43,7 @@ from bot.web.pages.simulation import (
 )
 from bot.web.render import page
 from domain.calendar import local_date
+from domain.cases import CaseState
 from domain.identity import SERIAL_MAX, Sex, make_iin
 from domain.model import Service
 from domain.phone import InvalidPhone, normalize_phone
@@ -259,27 +261,31 @@ def _disability(form: Form) -> Disability:
         raise Refused(REFUSED, reason=describe(error)) from None
 
 
-async def _offered_to(console: Console, subject: str, service: Service, event: int) -> str | None:
-    """The phone the event's offer went to, if it went to one."""
+async def _shown_after(console: Console, subject: str, service: Service, event: int) -> str | None:
+    """Where the event's case is seen: the phone its offer went to; the case's page when it
+    was not offered (pre-screening: the page says why); None when neither applies."""
     async with console.app.storage.unit_of_work() as uow:
-        records = await uow.cases.about(subject, service)
-    phones = [r.phone for r in records if r.event_id == event and r.phone is not None]
-    return phones[0] if phones else None
+        records = [r for r in await uow.cases.about(subject, service) if r.event_id == event]
+    for record in records:
+        if record.case.state is CaseState.NOT_OFFERED:
+            return case_href(record.case.id)
+        if record.phone is not None:
+            return phone_path(record.phone)
+    return None
 
 
 async def _after_event(
     request: web.Request, form: Form, subject: str, service: Service, emitted: actions.Emitted
 ) -> web.StreamResponse:
-    """The bot takes the event and its offer is delivered; the offer's phone, else back."""
+    """The bot takes the event and its offer is delivered; the offer's phone (or the case not
+    offered), else back."""
     console = console_of(request)
     event = emitted.event
     what = f"emitted {event.kind.value} event {event.id}"
     await audited(request, "sim_event", subject, what)
     await settle(console)
-    phone = await _offered_to(console, subject, service, event.id)
-    if phone is not None:
-        raise web.HTTPSeeOther(phone_path(phone))
-    raise web.HTTPSeeOther(back_to(form, "/sim/population"))
+    shown = await _shown_after(console, subject, service, event.id)
+    raise web.HTTPSeeOther(shown or back_to(form, "/sim/population"))
 
 
 async def emit_disability(request: web.Request) -> web.StreamResponse:
