@@ -1,4 +1,4 @@
-"""The project's one test command: lint, format, types, layering, catalogs, tests.
+"""The project's one test command: lint, format, types, layering, catalogs, messages, tests.
 
 Every step runs even when an earlier one fails, so one run shows everything that is
 wrong; the exit code is non-zero when any step failed. pytest's "no tests collected"
@@ -19,6 +19,9 @@ STEPS: list[tuple[str, list[str]]] = [
     ("mypy --strict", [PY, "-m", "mypy"]),
     ("import-linter", ["lint-imports"]),
     ("catalogs", [PY, "scripts/catalogs.py", "check"]),
+    # every message a citizen can receive, rendered in kk and ru: docs/messages.md is current
+    # and no message is over its SMS budget
+    ("messages", [PY, "scripts/messages.py", "check"]),
     ("pytest", [PY, "-m", "coverage", "run", "-m", "pytest"]),
     # The end-to-end, console and browser tests again with every bot on PostgreSQL (a fresh
     # schema per test or data directory, tests/postgres.py), the three-instance test among
