@@ -8,9 +8,7 @@ simulated SMS gateway's. Texts are asserted by template id and kind, never by wo
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Literal
 
 import pytest
@@ -27,7 +25,7 @@ from domain.services.disability import Cause
 from fake_registries import faults, feed, service
 from fake_registries.faults import FaultRule, FaultSettings
 from fake_registries.models import EventKind
-from tests.e2e.world import START, World, open_world
+from tests.e2e.world import START, World
 
 ON_FILE = "KZ86125KZT5004100100"  # National Bank (125): an account on file
 KASPI_ON_FILE = IBAN.generate("KZ", bank_code="722", account_code="0000000012345").compact
@@ -39,16 +37,6 @@ FLAKY_PHONE = "+77010000001"  # the gateway fails it temporarily twice, then del
 DEAD_PHONE = "+77010000002"  # the gateway fails it permanently
 NONSENSE = ("qwerty", "asdf", "zzz", "blah")
 OFFER = "offer.disability"
-
-
-@pytest.fixture
-async def world(tmp_path: Path) -> AsyncIterator[World]:
-    """A world whose clock reads Monday 12 January 2026, 10:00 in Almaty; closed at the end."""
-    made = open_world(tmp_path)
-    try:
-        yield made
-    finally:
-        await made.close()
 
 
 async def offered(

@@ -13,11 +13,10 @@ import asyncio
 import copy
 import json
 import sqlite3
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from contextlib import closing
 from datetime import date, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -68,7 +67,7 @@ from fake_registries import actions, faults, payments, pensions, service
 from fake_registries.db import transaction
 from fake_registries.faults import FaultRule
 from fake_registries.models import Birth, BurialFiling, BurialFilingKind, Event, Payment
-from tests.e2e.world import World, open_world
+from tests.e2e.world import World
 from tests.postgres import on_postgresql, rows_of
 
 DECLARANT_PHONE = "+77012345671"
@@ -81,16 +80,6 @@ DIED_ON = date(2026, 1, 10)
 PENSION_FROM = date(2015, 5, 1)
 REVIEWER = "Айгүл Серікқызы"
 KK = Language.KK
-
-
-@pytest.fixture
-async def world(tmp_path: Path) -> AsyncIterator[World]:
-    """A world whose clock reads Monday 12 January 2026, 10:00 in Almaty; closed at the end."""
-    made = open_world(tmp_path)
-    try:
-        yield made
-    finally:
-        await made.close()
 
 
 # ---------------------------------------------------------------- the state's side

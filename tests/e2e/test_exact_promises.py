@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -51,16 +50,6 @@ from tests.e2e.world import World, open_world
 
 STUDENT_PHONE = "+77012345674"
 STUDENT_ACCOUNT = "KZ75125KZT2069100100"
-
-
-@pytest.fixture
-async def world(tmp_path: Path) -> AsyncIterator[World]:
-    """A world whose clock reads Monday 12 January 2026, 10:00 in Almaty; closed at the end."""
-    made = open_world(tmp_path)
-    try:
-        yield made
-    finally:
-        await made.close()
 
 
 def child_of(world: World, mother: str, father: str, born: date, **person: object) -> str:

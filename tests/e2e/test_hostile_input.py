@@ -511,15 +511,6 @@ def _linked_only(after: Seen, sent: list[Sent]) -> list[Sent]:
 # ---------------------------------------------------------------- the rate limit
 
 
-@pytest.fixture
-async def world(tmp_path: Path) -> AsyncIterator[World]:
-    made = open_world(tmp_path)
-    try:
-        yield made
-    finally:
-        await made.close()
-
-
 async def offered(world: World, phone: str, language: Literal["kk", "ru"]) -> None:
     world.disability(world.person(phone=phone, language=language))
     if world.app is None:

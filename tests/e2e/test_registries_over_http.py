@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
-
 from bot.app import build_app
 from bot.settings import Settings
 from domain.cases import CaseState
@@ -14,20 +9,10 @@ from fake_registries import db as registries_db
 from fake_registries.http_server import build_app as registries_app
 from fake_registries.http_server import running
 from fake_registries.service import RegistryService
-from tests.e2e.world import World, open_world
+from tests.e2e.world import World
 
 PHONE = "+77015550177"
 ON_FILE = "KZ86125KZT5004100100"
-
-
-@pytest.fixture
-async def world(tmp_path: Path) -> AsyncIterator[World]:
-    """A world whose clock reads Monday 12 January 2026, 10:00 in Almaty; closed at the end."""
-    made = open_world(tmp_path)
-    try:
-        yield made
-    finally:
-        await made.close()
 
 
 async def test_a_disability_is_offered_consented_and_assigned_through_the_http_registries(

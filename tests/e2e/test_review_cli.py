@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
@@ -14,20 +12,10 @@ from bot.__main__ import main
 from domain.cases import CaseState
 from domain.services.disability import Cause
 from fake_registries import db as registries_db
-from tests.e2e.world import World, open_world
+from tests.e2e.world import World
 
 PHONE = "+77015550133"
 ON_FILE = "KZ86125KZT5004100100"
-
-
-@pytest.fixture
-async def world(tmp_path: Path) -> AsyncIterator[World]:
-    """A world whose clock reads Monday 12 January 2026, 10:00 in Almaty; closed at the end."""
-    made = open_world(tmp_path)
-    try:
-        yield made
-    finally:
-        await made.close()
 
 
 async def under_review(world: World) -> str:

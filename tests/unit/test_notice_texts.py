@@ -12,7 +12,17 @@ from pydantic import ValidationError
 
 from bot import message_examples as catalogue
 from bot import notice_texts
-from bot.message_examples import every_example
+from bot.message_examples import (
+    ACCOUNT,
+    BURIAL_AMOUNT,
+    DISABILITY_AMOUNT,
+    DUE,
+    EXPIRES,
+    KK_BANK,
+    RU_BANK,
+    SURVIVOR_AMOUNT,
+    every_example,
+)
 from bot.notice_texts import (
     BILINGUAL_SEPARATOR,
     NOTICE_SEGMENTS,
@@ -27,25 +37,16 @@ from bot.notice_texts import (
     template_version,
 )
 from bot.texts import UnknownLanguage, capitalized, format_money, render_plural, translations
-from domain.banking import bank_directory, parse_iban
-from domain.calendar import ALMATY
+from domain.banking import bank_directory
 from domain.model import BurialCheck, Language, ReasonCode, Service
 from domain.notices import Notice, NoticeKind, ParamValue
 from domain.sms import segments, units
 
 LANGS = [Language.KK, Language.RU]
-ACCOUNT = parse_iban("KZ86125KZT5004100100").masked  # "KZ** **** **** **** 0100"
-KK_BANK = "Қазақстан Халық Жинақ Банкі"
-RU_BANK = "АО «Народный Банк Казахстана»"
 LONGEST_BANK = max(
     (name for bank in bank_directory().values() for name in (bank.name_kk, bank.name_ru)),
     key=len,
 )
-EXPIRES = datetime(2026, 11, 28, 13, 30, tzinfo=UTC)  # 18:30 in Almaty
-DUE = datetime(2026, 11, 27, 18, 30, tzinfo=ALMATY)
-BURIAL_AMOUNT = Decimal("224900.00")  # 52 MRP of 2026, the longest realistic one-time amount
-SURVIVOR_AMOUNT = Decimal("152553.00")  # 3.0 subsistence minimums of 2026, six dependents
-DISABILITY_AMOUNT = Decimal("111872.20")  # 2.2 subsistence minimums of 2026, group I
 
 
 def context(service: Service = Service.BURIAL, **changes: Any) -> NoticeContext:
