@@ -199,10 +199,11 @@ async def _within_family(uow: UnitOfWork, record: CaseRecord, decision: Decision
         return
     so_far = await uow.payments.family_paid(record.subject_iin)
     cap, paid = so_far or (family.family_amount, Decimal(0))
-    if paid + decision.amount > max(cap, family.family_amount):
+    bound = max(cap, family.family_amount)  # as the payments queue raises it (largest year)
+    if paid + decision.amount > bound:
         raise FamilyOverpaid(
             f"case {record.case.id}: {decision.amount} a month on top of {paid} already placed"
-            f" would exceed the family amount {max(cap, family.family_amount)}"
+            f" would exceed the family amount {bound}"
         )
 
 

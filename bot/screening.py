@@ -28,7 +28,7 @@ from fake_registries.models import Event, EventKind, Kin, Payment
 EventFacts = DisabilityFacts | DeathFacts
 
 
-async def alive(registries: RegistryClient, iin: str) -> bool:
+async def _alive(registries: RegistryClient, iin: str) -> bool:
     """No death is registered for the person."""
     try:
         await registries.death(iin)
@@ -54,7 +54,7 @@ async def disability_facts(
     None when the person died meanwhile (nobody to offer it to)."""
     found = await registries.disability(iin)
     person = await registries.person(found.iin)
-    if not await alive(registries, found.iin):
+    if not await _alive(registries, found.iin):
         return None
     return DisabilityFacts(
         iin=found.iin,
@@ -93,7 +93,7 @@ async def _surviving_parent(registries: RegistryClient, child: Kin, deceased: st
     """The other parent of a child, when alive: who receives for the child while a minor."""
     for kin in await registries.kin(child.person.iin):
         is_other_parent = kin.relation == "parent" and kin.person.iin != deceased
-        if is_other_parent and await alive(registries, kin.person.iin):
+        if is_other_parent and await _alive(registries, kin.person.iin):
             return kin.person.iin
     return None
 

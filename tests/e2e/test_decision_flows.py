@@ -66,7 +66,7 @@ from domain.services.disability import Cause
 from fake_registries import actions, faults, payments, pensions, service
 from fake_registries.db import transaction
 from fake_registries.faults import FaultRule
-from fake_registries.models import Birth, BurialFiling, BurialFilingKind, Event, Payment
+from fake_registries.models import BurialFiling, BurialFilingKind, Event, Payment
 from tests.e2e.world import World
 from tests.postgres import on_postgresql, rows_of
 
@@ -680,18 +680,10 @@ async def test_a_widow_with_two_minor_children_is_assigned_the_survivor_benefit_
     mother = world.person(born=date(1986, 7, 7), sex="F", phone=MOTHER_PHONE, name="Гүлнар")
     world.account(mother, DECLARANT_ACCOUNT)
     uncle = world.person(born=date(1979, 1, 1), phone=None, name="Данияр")  # declares the death
-    children = []
-    for number, born in enumerate((date(2015, 9, 1), date(2019, 4, 4)), start=1):
-        child = world.person(born=born, phone=None, language=None, name="Әли")
-        birth = Birth(
-            child_iin=child,
-            mother_iin=mother,
-            father_iin=father,
-            born_on=born,
-            act_number=f"B-{born.year}-{number:07d}",
-        )
-        assert actions.record_birth(world.conn, birth).created
-        children.append((child, born))
+    children = [
+        (world.child(mother, father, born=born), born)
+        for born in (date(2015, 9, 1), date(2019, 4, 4))
+    ]
     die(world, father, uncle)
     await started(world)
 

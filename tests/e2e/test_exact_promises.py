@@ -26,9 +26,9 @@ from domain.calendar import ALMATY
 from domain.cases import CaseState
 from domain.model import ReasonCode, Service
 from domain.services import burial, disability, survivor
-from fake_registries import actions, education
+from fake_registries import education
 from fake_registries.db import transaction
-from fake_registries.models import Birth, BurialFilingKind, Study
+from fake_registries.models import BurialFilingKind, Study
 from tests.e2e.test_decision_flows import (
     DECLARANT_ACCOUNT,
     DECLARANT_PHONE,
@@ -50,20 +50,6 @@ from tests.e2e.world import World, open_world
 
 STUDENT_PHONE = "+77012345674"
 STUDENT_ACCOUNT = "KZ75125KZT2069100100"
-
-
-def child_of(world: World, mother: str, father: str, born: date, **person: object) -> str:
-    """A child with a birth record naming both parents; the child's IIN."""
-    child = world.person(born=born, **person)  # type: ignore[arg-type]
-    birth = Birth(
-        child_iin=child,
-        mother_iin=mother,
-        father_iin=father,
-        born_on=born,
-        act_number=f"B-{born.year}-{int(child[7:11]):07d}",
-    )
-    assert actions.record_birth(world.conn, birth).created
-    return child
 
 
 def parents(world: World) -> tuple[str, str]:
@@ -107,11 +93,12 @@ async def test_two_minors_with_their_mother_and_a_student_share_one_family_benef
 ) -> None:
     father, mother = parents(world)
     minors = [
-        child_of(world, mother, father, born) for born in (date(2014, 9, 1), date(2018, 4, 4))
+        world.child(mother, father, born=born) for born in (date(2014, 9, 1), date(2018, 4, 4))
     ]
-    student = child_of(
-        world, mother, father, date(2005, 10, 10), sex="F", phone=STUDENT_PHONE, name="Дана"
-    )
+    student = world.child(
+        mother, father, born=date(2005, 10, 10), sex="F", phone=STUDENT_PHONE, name="Дана",
+        language="kk",
+    )  # fmt: skip
     world.account(student, STUDENT_ACCOUNT)
     study(world, student)
     die(world, father, mother)
@@ -152,7 +139,7 @@ async def test_a_reviewer_cannot_assign_what_the_family_amount_has_no_room_for(
     world: World,
 ) -> None:
     father, mother = parents(world)
-    child_of(world, mother, father, date(2014, 9, 1))
+    world.child(mother, father, born=date(2014, 9, 1))
     die(world, father, mother)
     await started(world)
     record = await case_about(world, Service.SURVIVOR, MOTHER_PHONE)

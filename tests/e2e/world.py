@@ -35,7 +35,15 @@ from domain.services.disability import Cause
 from fake_registries import accounts, actions, feed, pensions
 from fake_registries import clock as world_clock
 from fake_registries import db as registries_db
-from fake_registries.models import Account, AccountSource, Disability, Event, Payment, Person
+from fake_registries.models import (
+    Account,
+    AccountSource,
+    Birth,
+    Disability,
+    Event,
+    Payment,
+    Person,
+)
 
 START = datetime(2026, 1, 12, 10, 0, tzinfo=ALMATY)  # a working Monday in Almaty
 SETTLE = timedelta(minutes=1)  # past the gateway's 2 s receipt delay
@@ -87,6 +95,29 @@ class World:
         )
         actions.add_person(self.conn, person)
         return iin
+
+    def child(
+        self,
+        mother: str | None,
+        father: str | None,
+        *,
+        born: date,
+        phone: str | None = None,
+        sex: Sex = "M",
+        name: str = "Әли",
+        language: Literal["kk", "ru"] | None = None,
+    ) -> str:
+        """Add a child with a birth record naming its parents (kinship); the child's IIN."""
+        child = self.person(born=born, sex=sex, phone=phone, language=language, name=name)
+        birth = Birth(
+            child_iin=child,
+            mother_iin=mother,
+            father_iin=father,
+            born_on=born,
+            act_number=f"B-{born.year}-{int(child[7:11]):07d}",
+        )
+        assert actions.record_birth(self.conn, birth).created
+        return child
 
     def account(self, iin: str, iban: str) -> None:
         """Put an account on file for a person."""
