@@ -23,6 +23,7 @@ from bot.ports import Clock, SmsGateway, Storage
 from bot.settings import Settings
 from bot.signing import Signer
 from bot.storage.opening import open_storage
+from bot.storage.unit import doing
 from bot.timers import OfferTimers, sweep
 from fake_registries import db as registries_db
 from fake_registries.client import DirectClient, RegistryClient
@@ -68,11 +69,13 @@ class App:
             ("replies", partial(self._replies, now)),
             ("timers", partial(sweep, self.storage, now)),
             ("decisions", partial(self.decider.sweep, now)),
-            ("dispatch", partial(self._dispatch, now)),
+            ("dispatch", partial(self.dispatcher.dispatch, now)),
+            ("receipts", partial(self.dispatcher.receipts, now)),
         ):
             async with self.storage.claim(role) as mine:
                 if mine:
-                    did = await work()
+                    with doing(role):  # names its commits for the crash tests' failpoint
+                        did = await work()
                     self.work[role] += did
                     done += did
         return done
@@ -86,10 +89,6 @@ class App:
             done += await log_inbound(self.storage, replies)
             await self.sms.ack_replies([m.provider_id for m in replies])
         return done + await handle_pending(self.storage, now)
-
-    async def _dispatch(self, now: datetime) -> int:
-        """Send the due outbox, then apply the gateway's receipts."""
-        return await self.dispatcher.dispatch(now) + await self.dispatcher.receipts(now)
 
     async def _intake(self) -> int:
         """Take the registries' new events; none this round when they do not answer."""

@@ -3,8 +3,12 @@ work at a time per process, and the crash tests' failpoint.
 
 Crash tests only (off unless set): with `BOT_CRASH_AT_COMMIT=N` in the environment the process
 kills itself with SIGKILL at its N-th unit-of-work commit (migrations do not count), just
-after the COMMIT executes, or just before it with `BOT_CRASH_WHEN=before`. Both are read
-once, when the storage opens; see `CrashAtCommit`.
+after the COMMIT executes, or just before it with `BOT_CRASH_WHEN=before`. With
+`BOT_CRASH_AT_COMMIT=WORK:N` it counts only the commits made while that kind of work runs
+(`doing`: intake, replies, timers, decisions, dispatch, receipts), so a test can name "the
+first commit of the receipts" whatever the number of commits before it (the dispatch's
+group commit makes one to as many as its messages, by timing). Both are read once, when the
+storage opens; see `CrashAtCommit`.
 """
 
 from __future__ import annotations
@@ -12,7 +16,10 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from types import TracebackType
 from typing import Literal, Self
 
@@ -46,24 +53,41 @@ from bot.storage.session import Driver, Session
 from bot.storage.telegram import SqlTelegramChats
 from bot.storage.views import SqlViews
 
-CRASH_AT_COMMIT = "BOT_CRASH_AT_COMMIT"  # N >= 1: SIGKILL at the N-th commit (crash tests)
+CRASH_AT_COMMIT = "BOT_CRASH_AT_COMMIT"  # N >= 1, or WORK:N: SIGKILL at that commit (crash tests)
 CRASH_WHEN = "BOT_CRASH_WHEN"  # "before" or "after" (default) the COMMIT executes
 CrashWhen = Literal["before", "after"]
 
+_WORK: ContextVar[str] = ContextVar("bot_work", default="")
+
+
+@contextmanager
+def doing(work: str) -> Iterator[None]:
+    """Name the kind of work the commits inside belong to (tasks started inside inherit it)."""
+    token = _WORK.set(work)
+    try:
+        yield
+    finally:
+        _WORK.reset(token)
+
 
 class CrashAtCommit:
-    """A failpoint for crash tests: SIGKILL at the N-th commit, before or after it executes.
+    """A failpoint for crash tests: SIGKILL at the N-th commit, before or after it executes;
+    with `work`, at the N-th commit of that kind of work (`doing`).
 
     Off (the default) when `BOT_CRASH_AT_COMMIT` is unset or empty. It simulates a crash
     between two steps of a flow at a chosen point, deterministically: the process dies as
     if the power went, with no cleanup, rollback or `finally`. Bad values are refused.
     """
 
-    def __init__(self, at: int | None = None, when: CrashWhen = "after") -> None:
+    def __init__(
+        self, at: int | None = None, when: CrashWhen = "after", work: str | None = None
+    ) -> None:
         if at is not None and at < 1:
             raise ValueError(f"{CRASH_AT_COMMIT} counts commits from 1, not {at}")
-        self.at, self.when = at, when
+        self.at, self.when, self.work = at, when, work
         self.commits = 0  # commits begun so far by this process's storage
+        self.by_work: Counter[str] = Counter()  # the same, by kind of work
+        self._counted = 0  # the number of the commit in progress, as `at` counts it
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] = os.environ) -> CrashAtCommit:
@@ -74,16 +98,23 @@ class CrashAtCommit:
             raise ValueError(f"{CRASH_WHEN} must be 'before' or 'after', not {when!r}")
         if not at_text:
             return cls(None)
+        work, _, number = at_text.rpartition(":")
         try:
-            at = int(at_text)
+            at = int(number)
         except ValueError:
-            message = f"{CRASH_AT_COMMIT} must be an integer >= 1, not {at_text!r}"
+            message = f"{CRASH_AT_COMMIT} must be N or WORK:N with N >= 1, not {at_text!r}"
             raise ValueError(message) from None
-        return cls(at, "before" if when == "before" else "after")
+        return cls(at, "before" if when == "before" else "after", work.strip() or None)
 
     def before(self) -> None:
         """Count a commit about to execute; die if it is the chosen one and `when` is before."""
         self.commits += 1
+        work = _WORK.get()
+        self.by_work[work] += 1
+        if self.work is None:
+            self._counted = self.commits
+        else:
+            self._counted = self.by_work[self.work] if work == self.work else 0
         self._maybe_die("before")
 
     def after(self) -> None:
@@ -91,7 +122,7 @@ class CrashAtCommit:
         self._maybe_die("after")
 
     def _maybe_die(self, moment: CrashWhen) -> None:
-        if self.at is not None and self.commits == self.at and self.when == moment:
+        if self.at is not None and self._counted == self.at and self.when == moment:
             os.kill(os.getpid(), signal.SIGKILL)
 
 
