@@ -29,12 +29,16 @@ Column = str | int | float | None
 
 
 def as_utc(at: datetime) -> datetime:
-    """An aware datetime moved to UTC; a naive one is refused (ValueError)."""
+    """An aware datetime moved to UTC; a naive one, or one whose UTC time falls outside years
+    1-9999, is refused (ValueError)."""
     if at.tzinfo is UTC:
         return at
     if at.tzinfo is None or at.utcoffset() is None:
         raise ValueError(f"a naive datetime cannot be stored: {at!r} (give it a timezone)")
-    return at.astimezone(UTC)
+    try:
+        return at.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"{at.isoformat()} is outside the years 1-9999 in UTC") from None
 
 
 @lru_cache(maxsize=1024)  # pure: a unit of work stamps many rows with the same few instants

@@ -184,7 +184,12 @@ ANY_ENTRY = st.builds(
     raw_reply=st.none() | st.text(max_size=40),
     intent=st.none() | st.text(max_size=12),
     actor=st.text(max_size=12),
-    at=st.datetimes(timezones=st.sampled_from([UTC, ALMATY])),
+    # any instant a ledger can hold: its UTC time within years 1-9999 (storage refuses others)
+    at=st.datetimes(
+        min_value=datetime(1, 1, 2),  # noqa: DTZ001 (hypothesis adds the timezone)
+        max_value=datetime(9999, 12, 30),  # noqa: DTZ001
+        timezones=st.sampled_from([UTC, ALMATY]),
+    ),
 )
 
 
@@ -194,3 +199,9 @@ def test_the_canonical_form_is_the_one_every_stored_row_was_hashed_over(
 ) -> None:
     digest = text_hash(each.text)
     assert canonical(seq, each, digest) == model_dump_canonical(seq, each, digest)
+
+
+def test_an_instant_whose_utc_time_falls_before_year_one_is_refused_with_a_clear_error() -> None:
+    first_morning = datetime(1, 1, 1, 3, 0, tzinfo=ALMATY)  # 1 Jan of year 1 at 03:00 +05
+    with pytest.raises(ValueError, match="outside the years 1-9999 in UTC"):
+        utc_text(first_morning)
