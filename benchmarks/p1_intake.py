@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.common import Stopwatch, main, peak_rss_mb, rate
-from bot.app import build_app
+from bot.composition import build_app
 from bot.intake import intake
 from bot.settings import Settings
 

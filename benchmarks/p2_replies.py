@@ -18,7 +18,8 @@ from typing import Any
 
 from benchmarks import world
 from benchmarks.common import Stopwatch, latency_ms, main, rate
-from bot.app import App, build_app
+from bot.app import App
+from bot.composition import build_app
 from bot.flow import handle_pending, log_inbound
 from bot.intake import intake
 from bot.records import Channel, InboundMessage

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.common import Stopwatch, main, rate
-from bot import demo as world
+from bot.simulation import demo as world
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -40,7 +40,7 @@ from pydantic import SecretStr
 from benchmarks import world
 from benchmarks.common import Stopwatch, rate
 from benchmarks.p2_replies import YES, reply
-from bot.app import build_app
+from bot.composition import build_app
 from bot.flow import log_inbound
 from bot.intake import intake
 from bot.settings import Settings

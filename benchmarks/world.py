@@ -12,13 +12,13 @@ from typing import Literal
 
 from schwifty import IBAN
 
+from bot.registries.facts import Account, AccountSource, Disability, EventKind, Person
 from domain.calendar import ALMATY
 from domain.identity import make_iin, parse_iin
 from domain.services.disability import Cause
 from fake_registries import accounts, disability, feed, population
 from fake_registries import clock as world_clock
 from fake_registries import db as registries_db
-from fake_registries.models import Account, AccountSource, Disability, EventKind, Person
 
 START = datetime(2026, 1, 12, 9, 0, tzinfo=ALMATY)  # a working Monday morning
 ESTABLISHED = date(2026, 1, 5)

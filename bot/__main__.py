@@ -23,9 +23,11 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from bot.cli import console, demo, review, serve, sim
+from bot.cli import console, operations, review, serve
 from bot.i18n_catalog import PROJECT, Layout, project_version
 from bot.settings import Settings
+from bot.simulation import demo_command as demo
+from bot.simulation import tester_commands as sim
 from bot.texts import (
     N_,
     N_plural,
@@ -156,6 +158,7 @@ def build_parser() -> Parser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="command")
     serve.register(commands)
     console.register(commands)
+    operations.register(commands)
     sim.register(commands)
     demo.register(commands)
     review.register(commands)
@@ -325,7 +328,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValidationError as error:
         sys.stderr.write(configuration_error(error))
         return USAGE_ERROR
-    return sim.run(args.run, settings, args)
+    return operations.run(args.run, settings, args)
 
 
 def configuration_error(error: ValidationError) -> str:

@@ -1,6 +1,6 @@
-"""Composition root: builds the bot from settings; tests pass their own parts.
+"""The running bot: its parts and the rounds of due work between them.
 
-Nothing connects at import time; `build_app` opens what it needs and `App.close` releases it.
+`bot.composition.build_app` builds it from settings; `App.close` releases what it opened.
 """
 
 from __future__ import annotations
@@ -14,22 +14,16 @@ from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING
 
-from bot.clock import RegistryClock
 from bot.decide import Decider
-from bot.dispatcher import Dispatcher, RateLimit
+from bot.dispatcher import Dispatcher
 from bot.flow import handle_pending, log_inbound
 from bot.intake import intake
 from bot.ports import Clock, SmsGateway, Storage
+from bot.registries.errors import Retriable
+from bot.registries.port import RegistryClient
 from bot.settings import Settings
-from bot.signing import Signer
-from bot.storage.opening import open_storage
 from bot.storage.unit import doing
-from bot.timers import OfferTimers, sweep
-from fake_registries import db as registries_db
-from fake_registries.client import DirectClient, RegistryClient
-from fake_registries.errors import Retriable
-from fake_registries.retrying import RetryingClient
-from fake_registries.service import RegistryService
+from bot.timers import sweep
 
 if TYPE_CHECKING:
     from aiogram import Bot
@@ -133,75 +127,3 @@ class App:
         await self.storage.close()
         for close in self.closers:
             close()
-
-
-def _registries(settings: Settings, closers: list[Callable[[], None]]) -> RegistryClient:
-    """The configured transport, each call retried where it failed (`RetryingClient`)."""
-    if settings.registries_url is not None:
-        from fake_registries.http_client import HttpClient  # noqa: PLC0415 (only over HTTP)
-
-        over_http = HttpClient(settings.registries_url, timeout=settings.registry_timeout)
-        return RetryingClient(over_http)
-    conn = registries_db.connect(registries_db.path_in(settings.data_dir))
-    closers.append(conn.close)
-    return RetryingClient(DirectClient(RegistryService(conn), timeout=settings.registry_timeout))
-
-
-async def build_app(
-    settings: Settings,
-    *,
-    clock: Clock | None = None,
-    sms: SmsGateway | None = None,
-    registries: RegistryClient | None = None,
-    telegram: Bot | None = None,
-) -> App:
-    """The bot wired from settings; any part given replaces the configured one.
-
-    Telegram is on when a `telegram` bot is given or a token is set (aiogram is imported
-    only then)."""
-    closers: list[Callable[[], None]] = []
-    async_closers: list[Callable[[], Awaitable[None]]] = []
-    registries = registries or _registries(settings, closers)
-    clock = clock or RegistryClock(registries)
-    if sms is None:
-        sms = await _sms_gateway(settings, clock, closers, async_closers)
-    storage = await open_storage(settings)
-    timers = OfferTimers(remind_after=settings.remind_after, expire_after=settings.expire_after)
-    chats = None
-    if telegram is None and settings.token is not None:
-        from bot.channels.telegram.runner import build_bot  # noqa: PLC0415 (only with a token)
-
-        telegram = build_bot(settings)
-    if telegram is not None:
-        from bot.channels.telegram.sender import TelegramLimits, TelegramSender  # noqa: PLC0415
-
-        limits = TelegramLimits(settings.telegram_rate, settings.telegram_chat_interval)
-        chats = TelegramSender(telegram, storage, limits)
-    dispatcher = Dispatcher(storage, sms, RateLimit(settings.sms_rate), timers, chats)
-    signer = Signer.load_or_create(settings.data_dir)
-    decider = Decider(storage, registries, signer, clock)
-    return App(
-        settings, storage, registries, clock, sms, dispatcher, decider, closers, telegram,
-        async_closers,
-    )  # fmt: skip
-
-
-async def _sms_gateway(
-    settings: Settings,
-    clock: Clock,
-    closers: list[Callable[[], None]],
-    async_closers: list[Callable[[], Awaitable[None]]],
-) -> SmsGateway:
-    """The configured SMS channel: the simulated provider's file, or an SMSC over SMPP."""
-    if settings.sms_gateway == "smpp":
-        from bot.channels.smpp.gateway import SmppSmsGateway, config_from  # noqa: PLC0415
-
-        smpp = SmppSmsGateway(config_from(settings), settings.smpp_database, clock)
-        await smpp.start()  # binds in the background, reconnecting until closed
-        async_closers.append(smpp.close)
-        return smpp
-    from bot.channels.sms_gateway import SimulatedSmsGateway  # noqa: PLC0415
-
-    gateway = SimulatedSmsGateway(settings.sms_database, clock)
-    closers.append(gateway.close)
-    return gateway

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from fake_registries.client import RegistryClient
+from bot.registries.port import RegistryClient
 
 
 class SystemClock:

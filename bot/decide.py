@@ -12,12 +12,14 @@ from __future__ import annotations
 import logging
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bot.batches import drain
 from bot.effects import Turn, carry_out, read_ahead_cases
 from bot.ports import Clock, Storage, UnitOfWork
 from bot.records import CaseRecord, DecisionRecord, TimerKind
+from bot.registries.errors import NotFound, Retriable
+from bot.registries.port import RegistryClient
 from bot.screening import (
     disability_record,
     periods,
@@ -46,11 +48,6 @@ from domain.services import burial, disability
 from domain.services.burial import BurialFacts, PaymentPeriod
 from domain.services.disability import DisabilityRecord
 from domain.services.survivor import SurvivorFacts
-from fake_registries.client import RegistryClient
-from fake_registries.errors import NotFound, Retriable
-
-if TYPE_CHECKING:
-    from bot.app import App
 
 log = logging.getLogger(__name__)
 RETRY_AFTER = timedelta(minutes=1)
@@ -336,10 +333,3 @@ async def review(
             raise ReviewRefused(str(error)) from error
         await uow.commit()
     return decision
-
-
-async def review_decide(
-    app: App, case_id: str, *, assign: bool, reason: ReasonCode | None, reviewer: str
-) -> None:
-    """The demo's and the CLI's entry: a reviewer decides one case."""
-    await review(app.decider, case_id, assign=assign, code=reason, reviewer=reviewer)

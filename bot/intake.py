@@ -20,8 +20,11 @@ from pydantic import BaseModel, ConfigDict
 
 from bot.effects import Turn, carry_out, record_consent
 from bot.ports import Clock, Storage, UnitOfWork
-from bot.read_ahead import ReadAhead
 from bot.records import CaseRecord, ConsentAct, OperatorTask
+from bot.registries.errors import NotFound, Retriable
+from bot.registries.facts import Event, Person
+from bot.registries.port import RegistryClient
+from bot.registries.read_ahead import ReadAhead
 from bot.screening import EventFacts, event_facts, with_our_payments
 from domain.banking import Iban, InvalidIban, parse_iban
 from domain.calendar import local_date
@@ -29,9 +32,6 @@ from domain.cases import Case, CaseState
 from domain.conversation import open_case
 from domain.model import Language, Service
 from domain.screening import Screening, screen
-from fake_registries.client import RegistryClient
-from fake_registries.errors import NotFound, Retriable
-from fake_registries.models import Event, Person
 
 log = logging.getLogger(__name__)
 PAGE = 500  # events a transaction takes: ~15 statements in all, not ~15 each

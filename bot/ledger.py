@@ -8,14 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 from collections.abc import Sequence
-from pathlib import Path
-
-import aiosqlite
 
 from bot.records import ConsentEntry, ConsentRow
-from bot.settings import Settings
 from bot.storage.codec import consent_from_row, utc_text
 from bot.storage.session import Row
 
@@ -101,27 +96,6 @@ def _link_problems(previous: ConsentRow | None, row: ConsentRow) -> list[str]:
             " (a row deleted, reordered, or edited and re-hashed)"
         )
     return problems
-
-
-async def verify_file(path: Path) -> list[str]:
-    """Verify the ledger in a bot's SQLite file, read-only, rows in physical insertion order."""
-    if not path.is_file():
-        raise FileNotFoundError(path)
-    async with aiosqlite.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True) as conn:
-        conn.row_factory = sqlite3.Row
-        async with conn.execute("SELECT * FROM consents ORDER BY rowid") as cursor:
-            stored = list(await cursor.fetchall())
-    return verify_rows(stored)
-
-
-async def verify_stored(settings: Settings) -> list[str]:
-    """Verify the ledger of the bot's database, the SQLite file or PostgreSQL's."""
-    url = settings.postgres_url
-    if url is None:
-        return await verify_file(settings.database)
-    from bot.storage.postgres import ledger_rows  # noqa: PLC0415 (only for PostgreSQL)
-
-    return verify_rows(await ledger_rows(url))
 
 
 def verify_rows(stored: Sequence[Row]) -> list[str]:

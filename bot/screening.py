@@ -14,6 +14,9 @@ from datetime import date
 
 from bot.ports import UnitOfWork
 from bot.records import PaymentOrder
+from bot.registries.errors import NotFound
+from bot.registries.facts import Event, EventKind, Kin, Payment
+from bot.registries.port import RegistryClient
 from domain.dates import full_years
 from domain.model import PaymentKind, Service
 from domain.screening import DeathFacts, DisabilityFacts
@@ -21,9 +24,6 @@ from domain.services import survivor
 from domain.services.burial import BurialFacts, PaymentPeriod
 from domain.services.disability import DisabilityRecord
 from domain.services.survivor import Dependent, SurvivorFacts
-from fake_registries.client import RegistryClient
-from fake_registries.errors import NotFound
-from fake_registries.models import Event, EventKind, Kin, Payment
 
 EventFacts = DisabilityFacts | DeathFacts
 

@@ -9,6 +9,9 @@ from typing import Literal
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.registries.port import DEFAULT_TIMEOUT
+from domain.conversation import EXPIRE_AFTER, REMIND_AFTER
+
 SQLITE_PREFIX = "sqlite:///"  # sqlite:///relative/path, sqlite:////absolute/path
 POSTGRES_PREFIXES = ("postgresql://", "postgres://")
 
@@ -27,10 +30,10 @@ class Settings(BaseSettings):
     )
     simulation: bool = True  # testers move the clock and play phones
     registries_url: str | None = None  # None: the registries' file in the data directory
-    registry_timeout: float = Field(default=2.0, gt=0)
+    registry_timeout: float = Field(default=DEFAULT_TIMEOUT, gt=0)
     sms_rate: float = Field(default=100.0, gt=0)  # messages per second to the SMS gateway
-    remind_after: timedelta = timedelta(hours=48)  # SPEC Interpretation: offer reminders
-    expire_after: timedelta = timedelta(hours=72)  # SPEC Interpretation: offer expiry
+    remind_after: timedelta = REMIND_AFTER  # SPEC Interpretation: offer reminders
+    expire_after: timedelta = EXPIRE_AFTER  # SPEC Interpretation: offer expiry
     tick_interval: float = Field(default=1.0, gt=0)  # serve: seconds between passes of due work
 
     # SMS: the simulated provider (its own SQLite file) or a real SMSC over SMPP 3.4. The env

@@ -5,8 +5,8 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable
 
+from bot.registries.facts import Account
 from fake_registries.db import json_keys
-from fake_registries.models import Account
 
 _COLUMNS = "iin, iban, bank_code, source, updated_on"
 

@@ -16,14 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from domain.calendar import local_date
-from domain.dates import full_years
-from domain.identity import InvalidIin, parse_iin
-from domain.phone import InvalidPhone, normalize_phone
-from domain.services.disability import Cause
-from fake_registries import civil, clock, disability, feed, payments, population
-from fake_registries.db import transaction
-from fake_registries.models import (
+from bot.registries.facts import (
     Birth,
     BurialFiling,
     BurialFilingKind,
@@ -34,6 +27,13 @@ from fake_registries.models import (
     Marriage,
     Person,
 )
+from domain.calendar import local_date
+from domain.dates import full_years
+from domain.identity import InvalidIin, parse_iin
+from domain.phone import InvalidPhone, normalize_phone
+from domain.services.disability import Cause
+from fake_registries import civil, clock, disability, feed, payments, population
+from fake_registries.db import transaction
 
 CHILD_UNDER = 7
 ADULTHOOD = 18

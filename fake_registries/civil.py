@@ -5,9 +5,9 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable
 
+from bot.registries.facts import Birth, Death, Kin, Marriage
 from fake_registries import population
 from fake_registries.db import json_keys
-from fake_registries.models import Birth, Death, Kin, Marriage
 
 
 def add_death(conn: sqlite3.Connection, death: Death) -> None:

@@ -1,7 +1,7 @@
-"""The registry client port the bot depends on, and its in-process transport.
+"""The simulator's in-process transport of the bot's registry port (`bot.registries.port`).
 
-The bot watches the registries only through this port, with a timeout on every call, as it
-would watch real ones; the HTTP transport (`fake_registries.http_client`) has the same shape.
+It calls the service directly with the same timeout semantics as the HTTP transport
+(`bot.registries.http`), so the bot cannot tell the two apart.
 """
 
 from __future__ import annotations
@@ -9,10 +9,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Sequence
 from datetime import date, datetime
-from typing import Protocol, TypeVar
+from typing import TypeVar
 
-from fake_registries.errors import RegistryTimeout
-from fake_registries.models import (
+from bot.registries.errors import RegistryTimeout
+from bot.registries.facts import (
     Account,
     BurialFiling,
     Death,
@@ -23,62 +23,10 @@ from fake_registries.models import (
     Person,
     StudyStatus,
 )
+from bot.registries.port import DEFAULT_TIMEOUT
 from fake_registries.service import RegistryService
 
 T = TypeVar("T")
-DEFAULT_TIMEOUT = 2.0
-
-
-class RegistryClient(Protocol):
-    """Reads of the state registries; NotFound is a fact, Retriable errors may pass."""
-
-    async def now(self) -> datetime:
-        """The registries' (simulated) clock."""
-
-    async def person(self, iin: str) -> Person:
-        """A person by IIN."""
-
-    async def people(self, iins: Sequence[str]) -> dict[str, Person]:
-        """The people of these IINs (at most `MAX_KEYS`) the registry holds, by IIN."""
-
-    async def disabilities(self, iins: Sequence[str]) -> dict[str, Disability]:
-        """The latest disability of each of these people who has one, by IIN."""
-
-    async def deaths(self, iins: Sequence[str]) -> dict[str, Death]:
-        """The registered deaths among these people, by the deceased's IIN."""
-
-    async def accounts(self, iins: Sequence[str]) -> dict[str, Account]:
-        """The accounts on file of these people who have one, by IIN."""
-
-    async def person_by_phone(self, phone: str) -> Person:
-        """A person by e-government phone (E.164)."""
-
-    async def disability(self, iin: str) -> Disability:
-        """The latest disability established for a person."""
-
-    async def death(self, iin: str) -> Death:
-        """The registered death of a person."""
-
-    async def kin(self, iin: str) -> list[Kin]:
-        """Children, parents and spouses of a person."""
-
-    async def payments_on(self, iin: str, on: date) -> list[Payment]:
-        """Pensions and benefits a person received on a date."""
-
-    async def burial_filings(self, deceased_iin: str) -> list[BurialFiling]:
-        """Burial applications and assignments for a deceased."""
-
-    async def account(self, iin: str) -> Account:
-        """The account on file for a person."""
-
-    async def education(self, iin: str, on: date) -> StudyStatus:
-        """Whether a person studies full time on a date."""
-
-    async def events_after(self, cursor: int, limit: int = 100) -> list[Event]:
-        """Feed events after the cursor, in delivery order."""
-
-    async def close(self) -> None:
-        """Release the transport."""
 
 
 class DirectClient:

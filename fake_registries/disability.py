@@ -5,8 +5,8 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable
 
+from bot.registries.facts import Disability
 from fake_registries.db import json_keys
-from fake_registries.models import Disability
 
 _COLUMNS = (
     'iin, grp AS "group", cause, established_on, valid_until, first_time, representative_iin'

@@ -6,7 +6,7 @@ import sqlite3
 from collections.abc import Iterable
 from datetime import date
 
-from fake_registries.models import Study, StudyStatus
+from bot.registries.facts import Study, StudyStatus
 
 
 def add_many(conn: sqlite3.Connection, studies: Iterable[Study]) -> None:

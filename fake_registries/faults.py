@@ -16,9 +16,9 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bot.registries.errors import RegistryUnavailable
+from bot.registries.facts import Event
 from fake_registries.db import transaction
-from fake_registries.errors import RegistryUnavailable
-from fake_registries.models import Event
 
 REGISTRIES = (
     "population",

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
-from fake_registries.models import Event, EventKind
+from bot.registries.facts import Event, EventKind
 
 _COLUMNS = "id, kind, occurred_on, recorded_at, payload, source_event_id"
 MAX_PAGE = 1000

@@ -29,6 +29,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
+from bot.registries.facts import EventKind, Person
 from domain.calendar import ALMATY, local_date
 from fake_registries import (
     accounts,
@@ -44,7 +45,6 @@ from fake_registries import (
 from fake_registries.db import connect, path_in, transaction
 from fake_registries.generation import benefits, events, families, naming, people, records
 from fake_registries.generation.world import Draft, World
-from fake_registries.models import EventKind, Person
 
 DEFAULT_START, DEFAULT_END = date(2025, 1, 1), date(2025, 12, 31)
 

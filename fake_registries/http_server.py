@@ -28,8 +28,9 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 from pydantic import BaseModel, TypeAdapter
 
+from bot.registries.errors import BadRequest, NotFound, Retriable
+from bot.registries.port import OPERATIONS
 from fake_registries import db
-from fake_registries.errors import BadRequest, NotFound, Retriable
 from fake_registries.service import RegistryService
 
 log = logging.getLogger(__name__)
@@ -118,7 +119,7 @@ async def _errors(request: web.Request, handler: Handler) -> web.StreamResponse:
 
 
 def _routes(service: RegistryService) -> dict[str, Route]:
-    """Each path and the service call it answers with."""
+    """Each GET lookup of the port (`OPERATIONS`) and the service call it answers with."""
 
     async def now(_: web.Request) -> Any:
         return {"now": _DATETIME.dump_python(await service.now(), mode="json")}
@@ -144,19 +145,18 @@ def _routes(service: RegistryService) -> dict[str, Route]:
 
         return route
 
-    iin = "{iin:[^/]*}"  # an empty IIN is a lookup that finds nothing, as in process
     return {
-        "/now": now,
-        f"/persons/{iin}": by_iin(service.person),
-        "/persons": person_by_phone,
-        f"/disability/{iin}": by_iin(service.disability),
-        f"/deaths/{iin}": by_iin(service.death),
-        f"/kin/{iin}": by_iin(service.kin),
-        f"/payments/{iin}": payments_on,
-        f"/burial-filings/{iin}": by_iin(service.burial_filings),
-        f"/accounts/{iin}": by_iin(service.account),
-        f"/education/{iin}": education,
-        "/events": events,
+        "now": now,
+        "person": by_iin(service.person),
+        "person_by_phone": person_by_phone,
+        "disability": by_iin(service.disability),
+        "death": by_iin(service.death),
+        "kin": by_iin(service.kin),
+        "payments_on": payments_on,
+        "burial_filings": by_iin(service.burial_filings),
+        "account": by_iin(service.account),
+        "education": education,
+        "events_after": events,
     }
 
 
@@ -173,7 +173,7 @@ async def _iins(request: web.Request) -> list[str]:
 
 
 def _bulk_routes(service: RegistryService) -> dict[str, Route]:
-    """Each bulk lookup's path and the service call it answers with."""
+    """Each bulk lookup of the port (`OPERATIONS`, POST) and the service call it answers with."""
 
     def bulk(call: Callable[[list[str]], Awaitable[dict[str, Any]]]) -> Route:
         async def route(request: web.Request) -> Any:
@@ -182,10 +182,10 @@ def _bulk_routes(service: RegistryService) -> dict[str, Route]:
         return route
 
     return {
-        "/batch/persons": bulk(service.people),
-        "/batch/disability": bulk(service.disabilities),
-        "/batch/deaths": bulk(service.deaths),
-        "/batch/accounts": bulk(service.accounts),
+        "people": bulk(service.people),
+        "disabilities": bulk(service.disabilities),
+        "deaths": bulk(service.deaths),
+        "accounts": bulk(service.accounts),
     }
 
 
@@ -204,10 +204,15 @@ def build_app(service: RegistryService) -> web.Application:
     """The registries' HTTP API over one service; faults apply as in process."""
     app = web.Application(middlewares=[_errors])
     app.router.add_get("/health", _health)
-    for path, route in _routes(service).items():
-        app.router.add_get(path, _json_handler(route))
-    for path, route in _bulk_routes(service).items():
-        app.router.add_post(path, _json_handler(route))
+    routes = _routes(service) | _bulk_routes(service)
+    if routes.keys() != OPERATIONS.keys():  # the port's lookups, each served, none more
+        raise RuntimeError(
+            f"routes differ from the port's lookups: {routes.keys() ^ OPERATIONS.keys()}"
+        )
+    for name, operation in OPERATIONS.items():
+        # an empty IIN is a lookup that finds nothing, as in process
+        path = operation.path.replace("{iin}", "{iin:[^/]*}")
+        app.router.add_route(operation.method, path, _json_handler(routes[name]))
     return app
 
 

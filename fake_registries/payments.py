@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable
 
-from fake_registries.models import BurialFiling
+from bot.registries.facts import BurialFiling
 
 
 def add_many(conn: sqlite3.Connection, filings: Iterable[BurialFiling]) -> None:

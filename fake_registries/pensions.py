@@ -6,7 +6,7 @@ import sqlite3
 from collections.abc import Iterable
 from datetime import date
 
-from fake_registries.models import Payment
+from bot.registries.facts import Payment
 
 
 def add_many(conn: sqlite3.Connection, payments: Iterable[Payment]) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable
 
+from bot.registries.facts import Person
 from fake_registries.db import json_keys
-from fake_registries.models import Person
 
 _COLUMNS = "iin, surname, name, patronymic, birth_date, sex, region, phone, language"
 

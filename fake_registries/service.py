@@ -14,6 +14,19 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import TypeVar
 
+from bot.registries.errors import BadRequest, NotFound
+from bot.registries.facts import (
+    Account,
+    BurialFiling,
+    Death,
+    Disability,
+    Event,
+    Kin,
+    Payment,
+    Person,
+    StudyStatus,
+)
+from bot.registries.port import MAX_KEYS
 from fake_registries import (
     accounts,
     civil,
@@ -26,21 +39,8 @@ from fake_registries import (
     pensions,
     population,
 )
-from fake_registries.errors import BadRequest, NotFound
-from fake_registries.models import (
-    Account,
-    BurialFiling,
-    Death,
-    Disability,
-    Event,
-    Kin,
-    Payment,
-    Person,
-    StudyStatus,
-)
 
 FAULTS_REFRESH_SECONDS = 1.0
-MAX_KEYS = 1000  # IINs one bulk lookup takes
 T = TypeVar("T")
 
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.app import App
-from bot.cli.sim import FAILED, OK, fail, out, stop_on_signals, with_app
+from bot.cli.operations import FAILED, OK, fail, out, stop_on_signals, with_app
 from bot.records import OutboxMessage, OutboxStatus, Role
 from bot.settings import Settings
 
@@ -100,11 +100,13 @@ async def operators_passwd(settings: Settings, args: argparse.Namespace) -> int:
 
 async def console(settings: Settings, args: argparse.Namespace) -> int:
     """Serve the console alone until Ctrl-C."""
+    from bot.simulation.pages import simulation_pages  # noqa: PLC0415
     from bot.web.app import start_console  # noqa: PLC0415
 
     async def work(app: App) -> int:
         stop = stop_on_signals()
-        runner = await start_console(app, settings.console_host, settings.console_port)
+        host, port = settings.console_host, settings.console_port
+        runner = await start_console(app, host, port, simulation_pages(app))
         out(f"console on http://{settings.console_host}:{settings.console_port}/ ; Ctrl-C stops")
         try:
             await stop.wait()

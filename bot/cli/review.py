@@ -7,14 +7,14 @@ import json
 from typing import Any
 
 from bot.app import App
-from bot.cli.sim import FAILED, OK, fail, local, out, with_app
+from bot.cli.operations import FAILED, OK, fail, local, out, with_app
 from bot.decide import ReviewRefused, review
+from bot.registries.errors import Retriable
 from bot.settings import Settings
 from bot.signing import SignedDecision, verify_decision
 from domain.cases import CaseState
 from domain.identity import parse_iin
 from domain.model import ReasonCode
-from fake_registries.errors import Retriable
 
 REVIEWER = "reviewer"
 

@@ -18,9 +18,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.app import App, build_app
+from bot.app import App
 from bot.channels.smpp.gateway import SmppSmsGateway
-from bot.cli.sim import OK, fail, out, stop_on_signals
+from bot.cli.operations import OK, fail, out, stop_on_signals
+from bot.composition import build_app
 from bot.scheduler import JOB_ID, build_scheduler, stop_gracefully
 from bot.settings import Settings
 
@@ -45,9 +46,11 @@ async def run_until(app: App, stop: asyncio.Event) -> None:
 
     console = None
     if app.settings.console:
+        from bot.simulation.pages import simulation_pages  # noqa: PLC0415 (only with the console)
         from bot.web.app import start_console  # noqa: PLC0415 (only when the console is on)
 
-        console = await start_console(app, app.settings.console_host, app.settings.console_port)
+        host, port = app.settings.console_host, app.settings.console_port
+        console = await start_console(app, host, port, simulation_pages(app))
         out(f"console on http://{app.settings.console_host}:{app.settings.console_port}/")
     try:
         if app.telegram is None:

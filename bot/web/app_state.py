@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from bot.app import App
+from bot.web.routing import Route
 
 
 @dataclass
@@ -21,6 +22,15 @@ class Console:
     def simulation(self) -> bool:
         """Whether the tester pages exist."""
         return self.app.settings.simulation
+
+
+@dataclass(frozen=True)
+class Extension:
+    """Pages the composition adds to the console (simulation mode's tester pages), and the
+    registries' file they act on (None: remote registries, or not simulating)."""
+
+    routes: list[Route]
+    registries: sqlite3.Connection | None = None
 
 
 CONSOLE: web.AppKey[Console] = web.AppKey("console", Console)

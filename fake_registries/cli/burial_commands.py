@@ -6,6 +6,7 @@ import argparse
 import json
 from typing import Any
 
+from bot.registries.facts import BurialFiling, BurialFilingKind
 from fake_registries import actions, civil, payments
 from fake_registries.cli.common import (
     OK,
@@ -19,7 +20,6 @@ from fake_registries.cli.common import (
     say,
 )
 from fake_registries.cli.person_commands import burial_lines, known, section
-from fake_registries.models import BurialFiling, BurialFilingKind
 
 DECEASED = "500314345180"  # the example scenario's pensioner, died 2026-01-09
 WIDOW = "520702427345"  # his widow in the example scenario

@@ -8,6 +8,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict
 
+from bot.registries.facts import Disability
 from domain.services.disability import Cause
 from fake_registries import actions
 from fake_registries.cli.common import (
@@ -22,7 +23,6 @@ from fake_registries.cli.common import (
     parse_date,
     say,
 )
-from fake_registries.models import Disability
 
 NO_GROUP = "none"
 

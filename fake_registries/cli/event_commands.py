@@ -6,10 +6,10 @@ import argparse
 import json
 from typing import Any
 
+from bot.registries.facts import Event, EventKind
 from domain.calendar import ALMATY
 from fake_registries import feed
 from fake_registries.cli.common import OK, Commands, Context, add_command, mask_iins, say
-from fake_registries.models import Event, EventKind
 
 COLUMNS = ("id", "kind", "occurred", "recorded (Almaty)", "source id", "about")
 

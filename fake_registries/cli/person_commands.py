@@ -7,6 +7,7 @@ import sqlite3
 from datetime import date
 from typing import Any, Literal
 
+from bot.registries.facts import Account, BurialFiling, Person
 from domain.banking import parse_iban
 from domain.calendar import local_date
 from domain.dates import full_years
@@ -34,7 +35,6 @@ from fake_registries.cli.common import (
     parse_date,
     say,
 )
-from fake_registries.models import Account, BurialFiling, Person
 
 
 def new_person(

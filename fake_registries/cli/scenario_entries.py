@@ -9,15 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter
 
-from domain.banking import parse_iban
-from domain.calendar import ALMATY, local_date
-from fake_registries import accounts, actions, clock, education, faults, pensions
-from fake_registries.cli.common import MORNING, Invalid, aware, parse_moment
-from fake_registries.cli.emit_commands import DisabilityFields
-from fake_registries.cli.fault_commands import new_rule
-from fake_registries.cli.person_commands import known, new_person
-from fake_registries.db import transaction
-from fake_registries.models import (
+from bot.registries.facts import (
     Account,
     AccountSource,
     Birth,
@@ -26,6 +18,14 @@ from fake_registries.models import (
     Payment,
     Study,
 )
+from domain.banking import parse_iban
+from domain.calendar import ALMATY, local_date
+from fake_registries import accounts, actions, clock, education, faults, pensions
+from fake_registries.cli.common import MORNING, Invalid, aware, parse_moment
+from fake_registries.cli.emit_commands import DisabilityFields
+from fake_registries.cli.fault_commands import new_rule
+from fake_registries.cli.person_commands import known, new_person
+from fake_registries.db import transaction
 
 Apply = Callable[[sqlite3.Connection, dict[str, Any]], object]
 

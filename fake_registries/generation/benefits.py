@@ -10,6 +10,7 @@ from datetime import date, timedelta
 
 import schwifty
 
+from bot.registries.facts import Account, AccountSource, Disability, Payment, Study
 from domain.banking import bank_directory
 from domain.dates import anniversary
 from domain.model import PaymentKind
@@ -23,7 +24,6 @@ from fake_registries.generation.world import (
     age_on,
     random_day,
 )
-from fake_registries.models import Account, AccountSource, Disability, Payment, Study
 
 # Retirement age, approximately: 63 for men; 61 for women (rising from 58 since 2018).
 PENSION_AGE = {"M": 63, "F": 61}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from datetime import date, datetime, timedelta
 
+from bot.registries.facts import BurialFiling, BurialFilingKind, Death, Disability, EventKind
 from domain.dates import anniversary
 from domain.services.disability import Cause
 from fake_registries.generation.world import (
@@ -23,7 +24,6 @@ from fake_registries.generation.world import (
     recorded_at,
     weighted_order,
 )
-from fake_registries.models import BurialFiling, BurialFilingKind, Death, Disability, EventKind
 
 DEATH_SHARE = 0.4  # of the people with an event, the rest having a disability established
 MORTALITY_PER_YEAR = 0.085  # Gompertz: the chance of dying doubles about every eight years

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from bot.registries.facts import Birth, EventKind, Marriage
 from fake_registries.generation.world import World, queue_event, recorded_at
-from fake_registries.models import Birth, EventKind, Marriage
 
 BIRTH_REGISTRATION_DAYS = 7  # a birth is registered within a week
 

@@ -14,10 +14,7 @@ from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel
 
-from domain.calendar import ALMATY
-from domain.dates import anniversary, full_years
-from fake_registries.generation.names import Origin, Sex
-from fake_registries.models import (
+from bot.registries.facts import (
     Account,
     Birth,
     BurialFiling,
@@ -28,6 +25,9 @@ from fake_registries.models import (
     Payment,
     Study,
 )
+from domain.calendar import ALMATY
+from domain.dates import anniversary, full_years
+from fake_registries.generation.names import Origin, Sex
 
 Language = Literal["kk", "ru"] | None
 ADULTHOOD = 18

@@ -12,6 +12,7 @@ from aiohttp import web
 from playwright.async_api import Page
 
 from bot.records import Role
+from bot.simulation.pages import simulation_pages
 from bot.web.accounts import add_operator
 from bot.web.app import build_console
 from tests.browser.conftest import ARTIFACTS
@@ -27,7 +28,7 @@ async def served(tmp_path: Path, **settings: Any) -> AsyncIterator[tuple[World, 
         app = await world.start(**settings)
         for role in Role:
             await add_operator(app.storage, role.value, role, PASSWORD, datetime.now(UTC))
-        runner = web.AppRunner(build_console(app))
+        runner = web.AppRunner(build_console(app, extra=simulation_pages(app)))
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)
         await site.start()

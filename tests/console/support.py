@@ -14,6 +14,7 @@ from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.records import Role
+from bot.simulation.pages import simulation_pages
 from bot.web.accounts import add_operator
 from bot.web.app import build_console
 from tests.e2e.world import World, open_world
@@ -32,7 +33,7 @@ async def console_world(
         app = await world.start(**settings)
         for role in Role:
             await add_operator(app.storage, role.value, role, PASSWORD, datetime.now(UTC))
-        server = TestServer(build_console(app))
+        server = TestServer(build_console(app, extra=simulation_pages(app)))
         await server.start_server()
         try:
             yield world, server

@@ -8,6 +8,7 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from bot.records import Role
+from bot.simulation.pages import simulation_pages
 from bot.web.access import PERMISSIONS, Permission
 from bot.web.app import build_console
 from bot.web.routing import DECLARED
@@ -127,7 +128,7 @@ async def test_each_role_reaches_exactly_the_routes_its_permissions_allow(
 
 async def test_simulation_pages_do_not_exist_outside_simulation_mode(tmp_path: Path) -> None:
     async with console_world(tmp_path, simulation=False) as (world, _server):
-        app = build_console(world.bot)
+        app = build_console(world.bot, extra=simulation_pages(world.bot))
         paths = {path for _method, path in app[DECLARED]}
         assert not [p for p in paths if p.startswith("/sim")]
         simulated = {

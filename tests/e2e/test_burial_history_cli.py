@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.registries.facts import BurialFiling, BurialFilingKind
 from fake_registries import db
-from fake_registries.models import BurialFiling, BurialFilingKind
 from fake_registries.service import RegistryService
 from tests.e2e.test_registries_cli import (
     DAUGHTER,

@@ -16,6 +16,7 @@ from schwifty import IBAN
 
 from bot.intake import intake, take_event
 from bot.records import CaseRecord, ConsentAct, ConsentRow, OutboxMessage, OutboxStatus
+from bot.registries.facts import EventKind
 from domain.banking import bank_directory, parse_iban
 from domain.calendar import ALMATY
 from domain.cases import CaseState
@@ -24,7 +25,6 @@ from domain.model import Language
 from domain.services.disability import Cause
 from fake_registries import faults, feed, service
 from fake_registries.faults import FaultRule, FaultSettings
-from fake_registries.models import EventKind
 from tests.e2e.world import START, World
 
 ON_FILE = "KZ86125KZT5004100100"  # National Bank (125): an account on file

@@ -47,7 +47,7 @@ from typing import Any, Literal
 import pytest
 
 from bot.channels.sms_gateway import path_in as gateway_path
-from bot.demo import RANDOM_KEY, RECORD_FILE
+from bot.simulation.demo import RANDOM_KEY, RECORD_FILE
 from bot.storage.unit import CRASH_AT_COMMIT, CRASH_WHEN
 from tests.soak import full, report, size
 
@@ -68,7 +68,7 @@ FINAL = {
     "assigned", "refused", "not_accepted", "declined", "withdrawn", "expired", "no_contact",
     "not_offered",
 }  # fmt: skip
-# What a citizen's move to a message means for consent, when it is one (bot.demo's SCRIPTS).
+# What a citizen's move to a message means for consent, when it is one (the demo's SCRIPTS).
 CONSENT_ACTS: dict[tuple[str, str], str] = {
     ("offer", "yes"): "given",
     ("reminder", "yes"): "given",

@@ -26,7 +26,6 @@ from bot.__main__ import main
 from bot.decide import ReviewRefused, case_file, review
 from bot.effects import Turn, carry_out, record_consent
 from bot.intake import addressee, case_id
-from bot.ledger import verify_file
 from bot.notice_texts import (
     APPEAL_SHORT,
     CHECK_SHORT,
@@ -43,6 +42,7 @@ from bot.records import (
     PaymentOrder,
     TimerKind,
 )
+from bot.registries.facts import BurialFiling, BurialFilingKind, Event, Payment
 from bot.signing import (
     Signature,
     SignedDecision,
@@ -52,6 +52,7 @@ from bot.signing import (
     verify,
     verify_decision,
 )
+from bot.storage.verify import verify_file
 from bot.texts import format_money, translations
 from domain.banking import parse_iban
 from domain.calendar import deadline, local_date
@@ -66,7 +67,6 @@ from domain.services.disability import Cause
 from fake_registries import actions, faults, payments, pensions, service
 from fake_registries.db import transaction
 from fake_registries.faults import FaultRule
-from fake_registries.models import BurialFiling, BurialFilingKind, Event, Payment
 from tests.e2e.world import World
 from tests.postgres import on_postgresql, rows_of
 

@@ -17,10 +17,11 @@ from typing import Any
 
 import pytest
 
-from bot.app import build_app
 from bot.channels.sms_gateway import SimulatedSmsGateway
+from bot.composition import build_app
 from bot.decide import final_states
-from bot.demo import (
+from bot.settings import Settings
+from bot.simulation.demo import (
     START,
     Behaviour,
     Phone,
@@ -32,7 +33,6 @@ from bot.demo import (
     simulate,
     spoilt,
 )
-from bot.settings import Settings
 from domain.model import Language, ReasonCode
 from fake_registries import db as registries_db
 from fake_registries import faults, service

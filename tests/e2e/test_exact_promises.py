@@ -21,6 +21,7 @@ import pytest
 from bot.__main__ import main
 from bot.decide import ReviewRefused, review
 from bot.records import PaymentOrder
+from bot.registries.facts import BurialFilingKind, Study
 from bot.texts import format_money
 from domain.calendar import ALMATY
 from domain.cases import CaseState
@@ -28,7 +29,6 @@ from domain.model import ReasonCode, Service
 from domain.services import burial, disability, survivor
 from fake_registries import education
 from fake_registries.db import transaction
-from fake_registries.models import BurialFilingKind, Study
 from tests.e2e.test_decision_flows import (
     DECLARANT_ACCOUNT,
     DECLARANT_PHONE,

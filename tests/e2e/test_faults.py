@@ -36,17 +36,20 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestServer
 
-from bot.app import App, build_app
+from bot.app import App
 from bot.channels.sms_faults import GatewayFaults
 from bot.channels.sms_gateway import SimulatedSmsGateway
 from bot.channels.sms_gateway import path_in as gateway_path
 from bot.cli.serve import run_until
+from bot.composition import build_app
 from bot.decide import final_states
-from bot.demo import START, SimulatedHandsets, prepare, simulate
 from bot.dispatcher import MAX_ATTEMPTS
-from bot.ledger import verify_file
 from bot.records import ConsentAct, OutboxMessage, OutboxStatus, Role
+from bot.registries.retrying import RetryingClient
 from bot.settings import Settings
+from bot.simulation.demo import START, SimulatedHandsets, prepare, simulate
+from bot.simulation.pages import simulation_pages
+from bot.storage.verify import verify_file
 from bot.web.accounts import add_operator
 from bot.web.app import build_console
 from domain.cases import CaseState
@@ -55,7 +58,6 @@ from fake_registries import db as registries_db
 from fake_registries import faults, service
 from fake_registries.client import DirectClient
 from fake_registries.faults import ERROR, OUTAGE, SPIKE, FaultRule, FaultSettings
-from fake_registries.retrying import RetryingClient
 from fake_registries.service import RegistryService
 from tests.console.support import PASSWORD, browser
 from tests.e2e.test_bot_cli import bot, ok
@@ -148,7 +150,7 @@ async def run(data_dir: Path, *, faulty_world: bool) -> Run:
     settings = Settings(data_dir=data_dir, simulation=True, sms_rate=1_000_000.0)
     app = await build_app(settings, registries=client)
     started = time.perf_counter()
-    tally, retrying = Tally(), logging.getLogger("fake_registries.retrying")
+    tally, retrying = Tally(), logging.getLogger("bot.registries.retrying")
     logging.getLogger().addHandler(tally)
     level = retrying.level
     retrying.setLevel(logging.INFO)
@@ -294,7 +296,7 @@ async def case_page(data_dir: Path, case_id: str) -> str:
     app = await build_app(Settings(data_dir=data_dir, simulation=True))
     try:
         await add_operator(app.storage, "aigul", Role.OPERATOR, PASSWORD, datetime.now(UTC))
-        server = TestServer(build_console(app))
+        server = TestServer(build_console(app, extra=simulation_pages(app)))
         await server.start_server()
         try:
             async with browser(server) as operator:
@@ -339,7 +341,7 @@ def test_operators_see_a_retried_message_and_its_error_on_its_case_page(
 
 def test_registry_failures_are_in_the_operators_log(runs: dict[str, Run]) -> None:
     logged = runs["faulty"].logged
-    assert logged["fake_registries.retrying INFO"] > 100  # each call asked again
+    assert logged["bot.registries.retrying INFO"] > 100  # each call asked again
     assert logged["bot.decide WARNING"] > 0  # a decision that waits a minute for a registry
     assert runs["clean"].logged == Counter()
 

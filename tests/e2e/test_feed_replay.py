@@ -18,14 +18,15 @@ from typing import Any
 
 import pytest
 
-from bot.app import App, build_app
+from bot.app import App
 from bot.channels.sms_gateway import SimulatedSmsGateway
 from bot.channels.sms_gateway import path_in as gateway_path
+from bot.composition import build_app
 from bot.decide import final_states
-from bot.demo import SimulatedHandsets, prepare, simulate
 from bot.intake import take_events
-from bot.ledger import verify_file
 from bot.settings import Settings
+from bot.simulation.demo import SimulatedHandsets, prepare, simulate
+from bot.storage.verify import verify_file
 from fake_registries import db as registries_db
 from fake_registries import faults, service
 from fake_registries.faults import FaultSettings

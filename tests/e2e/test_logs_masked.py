@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import build_app
 from bot.channels.sms_gateway import SimulatedSmsGateway
-from bot.demo import Citizens, SimulatedHandsets, prepare, simulate, spoilt
+from bot.composition import build_app
 from bot.settings import Settings
+from bot.simulation.demo import Citizens, SimulatedHandsets, prepare, simulate, spoilt
 from fake_registries import db as registries_db
 from fake_registries import faults, service
 from fake_registries.faults import FaultRule

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.app import build_app
+from bot.composition import build_app
 from bot.settings import Settings
 from domain.cases import CaseState
 from fake_registries import db as registries_db

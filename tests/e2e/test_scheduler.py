@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import build_app
+from bot.composition import build_app
+from bot.registries.facts import Disability, Person
 from bot.scheduler import JOB_ID, build_scheduler
 from bot.settings import Settings
 from domain.identity import make_iin
 from domain.services.disability import Cause
 from fake_registries import actions, clock, db
-from fake_registries.models import Disability, Person
 
 NOW = datetime(2026, 1, 12, 5, 0, tzinfo=UTC)
 

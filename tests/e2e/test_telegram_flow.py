@@ -17,10 +17,11 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.app import App, build_app
+from bot.app import App
 from bot.channels.telegram import texts
 from bot.choices import CONFIRM, YES, parse_button
 from bot.cli.serve import run_until
+from bot.composition import build_app
 from bot.records import Channel, ConsentAct
 from bot.settings import Settings
 from bot.texts import render

@@ -16,9 +16,9 @@ from typing import Any, Literal
 
 from aiogram import Bot
 
-from bot.app import App, build_app
+from bot.app import App
 from bot.channels.sms_gateway import InboxMessage, SimulatedSmsGateway, Submission
-from bot.ledger import verify_stored
+from bot.composition import build_app
 from bot.records import (
     CaseRecord,
     Citizen,
@@ -27,15 +27,7 @@ from bot.records import (
     OperatorTask,
     OutboxMessage,
 )
-from bot.settings import Settings
-from domain.calendar import ALMATY
-from domain.identity import Sex, make_iin
-from domain.model import PaymentKind
-from domain.services.disability import Cause
-from fake_registries import accounts, actions, feed, pensions
-from fake_registries import clock as world_clock
-from fake_registries import db as registries_db
-from fake_registries.models import (
+from bot.registries.facts import (
     Account,
     AccountSource,
     Birth,
@@ -44,6 +36,15 @@ from fake_registries.models import (
     Payment,
     Person,
 )
+from bot.settings import Settings
+from bot.storage.verify import verify_stored
+from domain.calendar import ALMATY
+from domain.identity import Sex, make_iin
+from domain.model import PaymentKind
+from domain.services.disability import Cause
+from fake_registries import accounts, actions, feed, pensions
+from fake_registries import clock as world_clock
+from fake_registries import db as registries_db
 
 START = datetime(2026, 1, 12, 10, 0, tzinfo=ALMATY)  # a working Monday in Almaty
 SETTLE = timedelta(minutes=1)  # past the gateway's 2 s receipt delay

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.registries.facts import EventKind, Person
 from domain.banking import bank_directory, parse_iban
 from domain.calendar import ALMATY
 from domain.dates import anniversary, full_years
@@ -24,7 +25,6 @@ from fake_registries.generation.names import (
     surname_for,
 )
 from fake_registries.generator import GenerationReport, generate
-from fake_registries.models import EventKind, Person
 
 SIZE = 1500
 SEED = 7

@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.ledger import seal, verify_file
+from bot.ledger import seal
 from bot.records import CaseRecord, Channel, ConsentAct, ConsentEntry
 from bot.storage.sqlite import SqliteStorage
+from bot.storage.verify import verify_file
 from domain.cases import Case, CaseState
 from domain.model import Service
 

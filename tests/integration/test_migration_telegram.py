@@ -17,11 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.ledger import GENESIS, seal, verify_file
+from bot.ledger import GENESIS, seal
 from bot.records import Channel, ConsentAct, ConsentEntry, ConsentRow
 from bot.storage.codec import consent_params, utc_text
 from bot.storage.consents import _COLUMNS
 from bot.storage.sqlite import SqliteStorage, migrations, statements
+from bot.storage.verify import verify_file
 
 NOW = datetime(2026, 1, 12, 10, tzinfo=UTC)
 CASE = "c1"

@@ -11,13 +11,14 @@ from typing import Any
 
 import pytest
 
-from bot.read_ahead import ReadAhead
+from bot.registries.errors import NotFound
+from bot.registries.facts import Event
+from bot.registries.port import RegistryClient
+from bot.registries.read_ahead import ReadAhead
 from fake_registries import actions
 from fake_registries import clock as world_clock
 from fake_registries import db as registries_db
-from fake_registries.client import DirectClient, RegistryClient
-from fake_registries.errors import NotFound
-from fake_registries.models import Event
+from fake_registries.client import DirectClient
 from fake_registries.service import RegistryService
 from tests.e2e.world import START, World
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.registries.facts import Birth, Disability, EventKind, Marriage, Person
 from domain.identity import make_iin
 from fake_registries import actions, civil, clock, db, disability, feed, population
 from fake_registries.actions import Rejected
-from fake_registries.models import Birth, Disability, EventKind, Marriage, Person
 
 NOW = datetime(2026, 1, 12, 10, 0, tzinfo=UTC)
 

@@ -23,33 +23,14 @@ import pytest
 from aiohttp import web
 from yarl import URL
 
-from domain.calendar import ALMATY
-from domain.identity import make_iin
-from domain.model import PaymentKind
-from domain.services.disability import Cause
-from fake_registries import (
-    accounts,
-    actions,
-    clock,
-    db,
-    education,
-    faults,
-    payments,
-    pensions,
-    service,
-)
-from fake_registries.client import DEFAULT_TIMEOUT, DirectClient, RegistryClient
-from fake_registries.errors import (
+from bot.registries.errors import (
     BadRequest,
     NotFound,
     RegistryTimeout,
     RegistryUnavailable,
     Retriable,
 )
-from fake_registries.faults import FaultRule, FaultSettings
-from fake_registries.http_client import HttpClient
-from fake_registries.http_server import build_app, running, serve
-from fake_registries.models import (
+from bot.registries.facts import (
     Account,
     AccountSource,
     Birth,
@@ -65,6 +46,26 @@ from fake_registries.models import (
     Study,
     StudyStatus,
 )
+from bot.registries.http import HttpClient
+from bot.registries.port import DEFAULT_TIMEOUT, MAX_KEYS, RegistryClient
+from domain.calendar import ALMATY
+from domain.identity import make_iin
+from domain.model import PaymentKind
+from domain.services.disability import Cause
+from fake_registries import (
+    accounts,
+    actions,
+    clock,
+    db,
+    education,
+    faults,
+    payments,
+    pensions,
+    service,
+)
+from fake_registries.client import DirectClient
+from fake_registries.faults import FaultRule, FaultSettings
+from fake_registries.http_server import build_app, running, serve
 from fake_registries.service import RegistryService
 
 NOW = datetime(2026, 1, 12, 10, 0, tzinfo=ALMATY)
@@ -511,7 +512,7 @@ async def test_a_bulk_lookup_answers_as_the_single_lookups_do(
 async def test_a_bulk_lookup_of_more_than_its_limit_is_a_bad_request(
     client: RegistryClient,
 ) -> None:
-    too_many = [f"{n:012d}" for n in range(service.MAX_KEYS + 1)]
+    too_many = [f"{n:012d}" for n in range(MAX_KEYS + 1)]
     with pytest.raises(BadRequest, match="at most"):
         await client.people(too_many)
 

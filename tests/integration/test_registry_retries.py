@@ -1,4 +1,4 @@
-"""Each registry call retried where it failed (`fake_registries.retrying.RetryingClient`), over
+"""Each registry call retried where it failed (`bot.registries.retrying.RetryingClient`), over
 a real registries file with injected faults, in process and over HTTP.
 
 Without it a read of a dozen records at 30 % errors a call almost never succeeded whole: the
@@ -14,15 +14,16 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import build_app as build_bot
+from bot.composition import build_app as build_bot
+from bot.registries.errors import BadRequest, NotFound, RegistryUnavailable
+from bot.registries.http import HttpClient
+from bot.registries.port import RegistryClient
+from bot.registries.retrying import ATTEMPTS, BACKOFF, RetryingClient
 from bot.settings import Settings
 from fake_registries import db, faults
-from fake_registries.client import DirectClient, RegistryClient
-from fake_registries.errors import BadRequest, NotFound, RegistryUnavailable
+from fake_registries.client import DirectClient
 from fake_registries.faults import ERROR, FaultRule, FaultSettings
-from fake_registries.http_client import HttpClient
 from fake_registries.http_server import build_app, running
-from fake_registries.retrying import ATTEMPTS, BACKOFF, RetryingClient
 from fake_registries.service import RegistryService
 from tests.fakes.monotonic import FakeTime
 from tests.integration.test_registry_contract import LOOPBACK, UNKNOWN_IIN, World, populate

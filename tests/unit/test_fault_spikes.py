@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from bot.registries.errors import RegistryUnavailable
 from domain.calendar import ALMATY
-from fake_registries.errors import RegistryUnavailable
 from fake_registries.faults import ERROR, OUTAGE, SPIKE, FaultInjector, FaultRule, FaultSettings
 from tests.fakes.monotonic import FakeTime
 

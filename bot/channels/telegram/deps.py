@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.ports import Clock, Storage
-from fake_registries.client import RegistryClient
+from bot.registries.port import RegistryClient
 
 
 def _nothing() -> None:

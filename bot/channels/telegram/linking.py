@@ -24,12 +24,12 @@ from bot.records import (
     OutboxMessage,
     TelegramChat,
 )
+from bot.registries.errors import NotFound, Retriable
+from bot.registries.port import RegistryClient
 from domain.cases import OPEN
 from domain.conversation import prompt
 from domain.model import Language
 from domain.phone import InvalidPhone, normalize_phone
-from fake_registries.client import RegistryClient
-from fake_registries.errors import NotFound, Retriable
 
 
 class Refusal(StrEnum):

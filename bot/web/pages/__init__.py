@@ -1,4 +1,7 @@
-"""The console's pages, one module per concern; `all_routes()` gathers their declarations."""
+"""The console's pages, one module per concern; `all_routes()` gathers their declarations.
+
+The tester pages of simulation mode are not here: the composition adds them
+(`bot.simulation.pages.simulation_pages`)."""
 
 from __future__ import annotations
 
@@ -13,9 +16,6 @@ MODULES = (
     "cases",
     "review",
     "accounts",
-    "simulation",
-    "sim_people",
-    "sim_phone",
 )
 
 

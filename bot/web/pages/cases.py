@@ -24,6 +24,8 @@ from pydantic import ValidationError
 from bot.app import App
 from bot.decide import case_file
 from bot.records import CaseFilter, CaseRecord, DecisionRecord, InboundMessage, OutboxMessage
+from bot.registries.errors import RegistryError, Retriable
+from bot.registries.facts import Event
 from bot.signing import SignedDecision, verify_decision
 from bot.texts import N_, ground_text, reason_text
 from bot.web.access import Permission, may
@@ -38,8 +40,6 @@ from domain.model import ReasonCode, RefusalGround, Service
 from domain.parameters import Parameter
 from domain.phone import InvalidPhone, normalize_phone
 from domain.services.survivor import FamilyShare
-from fake_registries.errors import RegistryError, Retriable
-from fake_registries.models import Event
 
 PAGE_SIZE = 50
 SERVICE_NAMES: dict[str, str] = {

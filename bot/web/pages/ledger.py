@@ -19,10 +19,10 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from bot.ledger import verify_stored
 from bot.ports import UnitOfWork
 from bot.records import Channel, ConsentAct, ConsentRow, LedgerFilter
 from bot.storage.codec import utc_text
+from bot.storage.verify import verify_stored
 from bot.texts import N_
 from bot.web.access import Permission, may
 from bot.web.app_state import console_of

@@ -1,6 +1,6 @@
 """The review queue, reviewers' decisions, and cases past their decision term.
 
-A reviewer decides through `bot.decide.review_decide`, the same signing and payment path as
+A reviewer decides through `bot.decide.review`, the same signing and payment path as
 `python -m bot review assign|refuse`; the decide form is on the case's page (only for roles
 that may decide). Overdue cases follow the rule of `python -m bot cases --overdue`.
 """
@@ -13,8 +13,9 @@ from urllib.parse import quote
 from aiohttp import web
 from babel.units import format_unit
 
-from bot.decide import ReviewRefused, review_decide
+from bot.decide import ReviewRefused, review
 from bot.records import CaseRecord
+from bot.registries.errors import Retriable
 from bot.texts import N_
 from bot.web.access import Permission
 from bot.web.app_state import console_of
@@ -34,7 +35,6 @@ from bot.web.security import current
 from domain.cases import PROCESSING, CaseState
 from domain.model import ReasonCode
 from domain.parameters import ParameterUnavailable
-from fake_registries.errors import Retriable
 
 UNDER_REVIEW = frozenset({CaseState.UNDER_REVIEW})
 ACTIONS = ("assign", "refuse")
@@ -91,11 +91,11 @@ async def decide(request: web.Request) -> web.StreamResponse:
             return await case_page(request, case_id, status=400, error=N_("Unknown reason."))
     reviewer = current(request).operator.name
     try:
-        await review_decide(
-            console_of(request).app,
+        await review(
+            console_of(request).app.decider,
             case_id,
             assign=action == "assign",
-            reason=reason,
+            code=reason,
             reviewer=reviewer,
         )
     except ReviewRefused as refused:

@@ -1,7 +1,7 @@
 """`python -m bot demo`: the whole product on a generated population, in one command.
 
 A fresh data directory (temporary unless `--data-dir` names a new or empty one) gets the
-registries, the bot and the simulated SMS gateway; `bot.demo` plays the citizens on the
+registries, the bot and the simulated SMS gateway; `bot.simulation.demo` plays the citizens on the
 gateway's handsets (what each phone received, its replies) and the reviewer; the end is a
 summary per service (one JSON object with `--json`). The directory stays: `python -m
 bot --data-dir D cases|consents|verify-ledger` look at the same world. A demo whose process
@@ -26,14 +26,15 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from bot import demo as world
-from bot.app import App, build_app
+from bot.app import App
 from bot.channels.smpp.gateway import SmppSmsGateway
 from bot.channels.sms_gateway import SimulatedSmsGateway
-from bot.cli.sim import FAILED, OK, fail, local, out
-from bot.ledger import verify_stored
+from bot.cli.operations import FAILED, OK, fail, local, out
+from bot.composition import build_app
 from bot.records import CaseRecord, DecisionRecord, OutboxStatus
 from bot.settings import Settings
+from bot.simulation import demo as world
+from bot.storage.verify import verify_stored
 from domain.cases import CaseState
 from domain.model import Service
 

@@ -8,9 +8,7 @@ from datetime import datetime
 
 from aiohttp import web
 
-from bot.web.app_state import console_of
-from bot.web.audit import audited
-from bot.web.pages.simulation import (
+from bot.simulation.pages.tester import (
     BAD_PHONE,
     NOT_SENT,
     NOT_SIMULATED,
@@ -21,6 +19,8 @@ from bot.web.pages.simulation import (
     sim,
     simulated_gateway,
 )
+from bot.web.app_state import console_of
+from bot.web.audit import audited
 from bot.web.render import page
 from domain.phone import InvalidPhone, normalize_phone
 from fake_registries import population

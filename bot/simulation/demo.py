@@ -46,15 +46,16 @@ from schwifty import IBAN
 
 from bot.app import App
 from bot.channels.sms_gateway import SimulatedSmsGateway
-from bot.decide import final_states, review_decide
+from bot.decide import final_states
+from bot.decide import review as decide_under_review
 from bot.records import CaseRecord, Channel
+from bot.registries.errors import Retriable
 from domain.calendar import ALMATY, is_working_day, local_date
 from domain.cases import CaseState
 from domain.model import Language, ReasonCode
 from fake_registries import clock as world_clock
 from fake_registries import db as registries_db
 from fake_registries import faults, feed
-from fake_registries.errors import Retriable
 from fake_registries.generator import GenerationReport, generate
 
 START = datetime(2026, 1, 12, 9, 0, tzinfo=ALMATY)  # a working Monday morning in Almaty
@@ -463,14 +464,16 @@ async def review(app: App, record: CaseRecord) -> bool:
     assignment. False when the bot took neither (the case stays under review, visible) or
     a registry did not answer (nothing was decided: the reviewer tries again next step)."""
     try:
-        await review_decide(app, record.case.id, assign=True, reason=None, reviewer=REVIEWER)
+        await decide_under_review(
+            app.decider, record.case.id, assign=True, code=None, reviewer=REVIEWER
+        )
     except Retriable:
         return False
     except ValueError as refused:
         reason = refusal_reason(str(refused))
         try:
-            await review_decide(
-                app, record.case.id, assign=False, reason=reason, reviewer=REVIEWER
+            await decide_under_review(
+                app.decider, record.case.id, assign=False, code=reason, reviewer=REVIEWER
             )
         except (ValueError, Retriable):
             return False

@@ -9,7 +9,7 @@ retriable failure never surfaces as NotFound or as an aiohttp exception.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime
 from types import TracebackType
 from typing import Self, TypeVar
@@ -19,15 +19,14 @@ import aiohttp
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from yarl import URL
 
-from fake_registries.client import DEFAULT_TIMEOUT
-from fake_registries.errors import (
+from bot.registries.errors import (
     BadRequest,
     NotFound,
     RegistryError,
     RegistryTimeout,
     RegistryUnavailable,
 )
-from fake_registries.models import (
+from bot.registries.facts import (
     Account,
     BurialFiling,
     Death,
@@ -38,6 +37,7 @@ from fake_registries.models import (
     Person,
     StudyStatus,
 )
+from bot.registries.port import DEFAULT_TIMEOUT, OPERATIONS
 
 T = TypeVar("T")
 _RETRY_LATER = frozenset({408, 425, 429})
@@ -117,14 +117,20 @@ class HttpClient:
         return self._session
 
     async def _get(
-        self, what: str, adapter: TypeAdapter[T], path: str, query: Mapping[str, str] | None = None
+        self, name: str, adapter: TypeAdapter[T], iin: str = "", query: tuple[str, ...] = ()
     ) -> T:
-        url = self._base + path + (f"?{urlencode(query, quote_via=quote)}" if query else "")
-        return await self._request(what, adapter, "GET", url)
+        """A GET lookup of `OPERATIONS[name]`; `query` gives its parameters' values, in order."""
+        operation = OPERATIONS[name]
+        path = operation.path.format(iin=_segment(iin))
+        params = dict(zip(operation.query, query, strict=True))
+        url = self._base + path + (f"?{urlencode(params, quote_via=quote)}" if params else "")
+        return await self._request(operation.registry, adapter, "GET", url)
 
-    async def _bulk(self, what: str, adapter: TypeAdapter[T], path: str, iins: Sequence[str]) -> T:
-        """A bulk lookup: POST `{"iins": [...]}`."""
-        return await self._request(what, adapter, "POST", self._base + path, list(iins))
+    async def _bulk(self, name: str, adapter: TypeAdapter[T], iins: Sequence[str]) -> T:
+        """A bulk lookup of `OPERATIONS[name]`: POST `{"iins": [...]}`."""
+        operation = OPERATIONS[name]
+        url = self._base + operation.path
+        return await self._request(operation.registry, adapter, "POST", url, list(iins))
 
     async def _request(
         self, what: str, adapter: TypeAdapter[T], method: str, url: str, iins: object = None
@@ -156,67 +162,63 @@ class HttpClient:
 
     async def now(self) -> datetime:
         """The registries' clock."""
-        return (await self._get("clock", _CLOCK, "/now")).now
+        return (await self._get("now", _CLOCK)).now
 
     async def person(self, iin: str) -> Person:
         """A person by IIN."""
-        return await self._get("population", _PERSON, f"/persons/{_segment(iin)}")
+        return await self._get("person", _PERSON, iin)
 
     async def people(self, iins: Sequence[str]) -> dict[str, Person]:
         """People by IIN, in one request."""
-        return await self._bulk("population", _PEOPLE, "/batch/persons", iins)
+        return await self._bulk("people", _PEOPLE, iins)
 
     async def disabilities(self, iins: Sequence[str]) -> dict[str, Disability]:
         """The latest disabilities, in one request."""
-        return await self._bulk("disability", _DISABILITIES, "/batch/disability", iins)
+        return await self._bulk("disabilities", _DISABILITIES, iins)
 
     async def deaths(self, iins: Sequence[str]) -> dict[str, Death]:
         """Registered deaths, in one request."""
-        return await self._bulk("civil", _DEATHS, "/batch/deaths", iins)
+        return await self._bulk("deaths", _DEATHS, iins)
 
     async def accounts(self, iins: Sequence[str]) -> dict[str, Account]:
         """Accounts on file, in one request."""
-        return await self._bulk("accounts", _ACCOUNTS, "/batch/accounts", iins)
+        return await self._bulk("accounts", _ACCOUNTS, iins)
 
     async def person_by_phone(self, phone: str) -> Person:
         """A person by e-government phone (the `+` travels as %2B)."""
-        return await self._get("population", _PERSON, "/persons", {"phone": phone})
+        return await self._get("person_by_phone", _PERSON, query=(phone,))
 
     async def disability(self, iin: str) -> Disability:
         """The latest disability of a person."""
-        return await self._get("disability", _DISABILITY, f"/disability/{_segment(iin)}")
+        return await self._get("disability", _DISABILITY, iin)
 
     async def death(self, iin: str) -> Death:
         """The registered death of a person."""
-        return await self._get("civil", _DEATH, f"/deaths/{_segment(iin)}")
+        return await self._get("death", _DEATH, iin)
 
     async def kin(self, iin: str) -> list[Kin]:
         """Children, parents and spouses."""
-        return await self._get("civil", _KIN, f"/kin/{_segment(iin)}")
+        return await self._get("kin", _KIN, iin)
 
     async def payments_on(self, iin: str, on: date) -> list[Payment]:
         """Payments received on a date."""
-        path = f"/payments/{_segment(iin)}"
-        return await self._get("pensions", _PAYMENTS, path, {"on": on.isoformat()})
+        return await self._get("payments_on", _PAYMENTS, iin, (on.isoformat(),))
 
     async def burial_filings(self, deceased_iin: str) -> list[BurialFiling]:
         """Burial applications and assignments."""
-        path = f"/burial-filings/{_segment(deceased_iin)}"
-        return await self._get("payments", _FILINGS, path)
+        return await self._get("burial_filings", _FILINGS, deceased_iin)
 
     async def account(self, iin: str) -> Account:
         """The account on file."""
-        return await self._get("accounts", _ACCOUNT, f"/accounts/{_segment(iin)}")
+        return await self._get("account", _ACCOUNT, iin)
 
     async def education(self, iin: str, on: date) -> StudyStatus:
         """Full-time study on a date."""
-        path = f"/education/{_segment(iin)}"
-        return await self._get("education", _STUDY, path, {"on": on.isoformat()})
+        return await self._get("education", _STUDY, iin, (on.isoformat(),))
 
     async def events_after(self, cursor: int, limit: int = 100) -> list[Event]:
         """Feed events after the cursor, in delivery order."""
-        query = {"after": str(cursor), "limit": str(limit)}
-        return await self._get("feed", _EVENTS, "/events", query)
+        return await self._get("events_after", _EVENTS, query=(str(cursor), str(limit)))
 
     async def close(self) -> None:
         """Close the session if this client opened it; a caller's session stays open."""

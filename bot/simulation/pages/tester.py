@@ -20,6 +20,7 @@ from datetime import date, datetime, timedelta
 from aiohttp import web
 
 from bot.channels.sms_gateway import DEFAULT_RECEIPT_DELAY, SimulatedSmsGateway
+from bot.registries.errors import RegistryError
 from bot.texts import N_
 from bot.web.access import Permission
 from bot.web.app_state import Console, console_of
@@ -36,7 +37,6 @@ from fake_registries.cli.common import (
     parse_moment,
     parse_rate,
 )
-from fake_registries.errors import RegistryError
 
 Form = Mapping[str, object]  # a posted form (aiohttp's MultiDictProxy)
 SETTLE = timedelta(minutes=1)  # past the gateway's receipt delay, as tests/e2e/world.settle

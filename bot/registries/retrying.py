@@ -15,9 +15,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, datetime
 from typing import TypeVar
 
-from fake_registries.client import RegistryClient
-from fake_registries.errors import Retriable
-from fake_registries.models import (
+from bot.registries.errors import Retriable
+from bot.registries.facts import (
     Account,
     BurialFiling,
     Death,
@@ -28,6 +27,7 @@ from fake_registries.models import (
     Person,
     StudyStatus,
 )
+from bot.registries.port import RegistryClient
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -13,9 +13,8 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import date, datetime
 from typing import Generic, TypeVar
 
-from fake_registries.client import RegistryClient
-from fake_registries.errors import NotFound
-from fake_registries.models import (
+from bot.registries.errors import NotFound
+from bot.registries.facts import (
     Account,
     BurialFiling,
     Death,
@@ -27,7 +26,7 @@ from fake_registries.models import (
     Person,
     StudyStatus,
 )
-from fake_registries.service import MAX_KEYS
+from bot.registries.port import MAX_KEYS, RegistryClient
 
 T = TypeVar("T")
 _Lookup = Callable[[Sequence[str]], Awaitable[dict[str, T]]]

@@ -12,11 +12,8 @@ from typing import Any, Literal
 from aiohttp import web
 from pydantic import ValidationError
 
-from bot.texts import CAUSES
-from bot.web.app_state import Console, console_of
-from bot.web.audit import audited
-from bot.web.pages.cases import case_href
-from bot.web.pages.simulation import (
+from bot.registries.facts import Death, Disability, Kin, Person
+from bot.simulation.pages.tester import (
     ALREADY,
     BAD_CAUSE,
     BAD_GROUP,
@@ -41,6 +38,10 @@ from bot.web.pages.simulation import (
     settle,
     sim,
 )
+from bot.texts import CAUSES
+from bot.web.app_state import Console, console_of
+from bot.web.audit import audited
+from bot.web.pages.cases import case_href
 from bot.web.render import page
 from domain.calendar import local_date
 from domain.cases import CaseState
@@ -53,7 +54,6 @@ from fake_registries import clock as world_clock
 from fake_registries.cli.common import (
     describe,
 )
-from fake_registries.models import Death, Disability, Kin, Person
 
 # ---------------------------------------------------------------- the population
 

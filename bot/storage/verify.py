@@ -1,0 +1,32 @@
+"""`verify-ledger`: the consent ledger as stored, read-only, checked by `bot.ledger`."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import aiosqlite
+
+from bot.ledger import verify_rows
+from bot.settings import Settings
+
+
+async def verify_file(path: Path) -> list[str]:
+    """Verify the ledger in a bot's SQLite file, read-only, rows in physical insertion order."""
+    if not path.is_file():
+        raise FileNotFoundError(path)
+    async with aiosqlite.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True) as conn:
+        conn.row_factory = sqlite3.Row
+        async with conn.execute("SELECT * FROM consents ORDER BY rowid") as cursor:
+            stored = list(await cursor.fetchall())
+    return verify_rows(stored)
+
+
+async def verify_stored(settings: Settings) -> list[str]:
+    """Verify the ledger of the bot's database, the SQLite file or PostgreSQL's."""
+    url = settings.postgres_url
+    if url is None:
+        return await verify_file(settings.database)
+    from bot.storage.postgres import ledger_rows  # noqa: PLC0415 (only for PostgreSQL)
+
+    return verify_rows(await ledger_rows(url))
