@@ -5,10 +5,10 @@ Crash tests only (off unless set): with `BOT_CRASH_AT_COMMIT=N` in the environme
 kills itself with SIGKILL at its N-th unit-of-work commit (migrations do not count), just
 after the COMMIT executes, or just before it with `BOT_CRASH_WHEN=before`. With
 `BOT_CRASH_AT_COMMIT=WORK:N` it counts only the commits made while that kind of work runs
-(`doing`: intake, replies, timers, decisions, dispatch, receipts), so a test can name "the
-first commit of the receipts" whatever the number of commits before it (the dispatch's
-group commit makes one to as many as its messages, by timing). Both are read once, when the
-storage opens; see `CrashAtCommit`.
+(`doing`: intake, replies, timers, decisions, dispatch, and receipts within the dispatch),
+so a test can name "the first commit of the receipts" whatever the number of commits before
+it (the dispatch's group commit makes one to as many as its messages, by timing). Both are
+read once, when the storage opens; see `CrashAtCommit`.
 """
 
 from __future__ import annotations
