@@ -20,7 +20,7 @@ from typing import Any
 
 from benchmarks.common import Stopwatch, main, peak_rss_mb, rate
 from bot.composition import build_app
-from bot.intake import intake
+from bot.service.intake import intake
 from bot.settings import Settings
 
 

@@ -20,9 +20,9 @@ from benchmarks import world
 from benchmarks.common import Stopwatch, latency_ms, main, rate
 from bot.app import App
 from bot.composition import build_app
-from bot.flow import handle_pending, log_inbound
-from bot.intake import intake
 from bot.records import Channel, InboundMessage
+from bot.service.flow import handle_pending, log_inbound
+from bot.service.intake import intake
 from bot.settings import Settings
 
 YES = {"kk": "иә", "ru": "да"}

@@ -54,8 +54,8 @@ from schwifty import IBAN
 
 from benchmarks.common import Stopwatch, latency_ms, main, rate
 from bot.app import App
-from bot.choices import parse_button
 from bot.cli.serve import run_until
+from bot.service.choices import parse_button
 from tests.e2e.world import World, open_world
 from tests.fakes.bot_api import BotApiServer, FakeUser
 

@@ -55,12 +55,12 @@ from bot.channels.smpp.gateway import SmppConfig, SmppSmsGateway
 from bot.channels.smpp.session import Endpoint
 from bot.channels.sms_gateway import SimulatedSmsGateway
 from bot.channels.telegram.sender import TelegramLimits, TelegramSender
-from bot.clock import FixedClock
-from bot.dispatcher import Dispatcher, RateLimit
 from bot.ports import SmsGateway
 from bot.records import Channel, OutboxMessage
+from bot.service.clock import FixedClock
+from bot.service.dispatcher import Dispatcher, RateLimit
+from bot.service.timers import OfferTimers
 from bot.storage.sqlite import SqliteStorage
-from bot.timers import OfferTimers
 from domain.sms import encoding, segments
 from tests.fakes.bot_api import BotApiServer, FakeUser
 from tests.fakes.smsc import Smsc, Status

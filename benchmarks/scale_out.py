@@ -41,8 +41,8 @@ from benchmarks import world
 from benchmarks.common import Stopwatch, rate
 from benchmarks.p2_replies import YES, reply
 from bot.composition import build_app
-from bot.flow import log_inbound
-from bot.intake import intake
+from bot.service.flow import log_inbound
+from bot.service.intake import intake
 from bot.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from pydantic import ValidationError
 from rich.console import Console
@@ -24,11 +24,11 @@ from rich.table import Table
 from rich.text import Text
 
 from bot.cli import console, operations, review, serve
-from bot.i18n_catalog import PROJECT, Layout, project_version
 from bot.settings import Settings
 from bot.simulation import demo_command as demo
 from bot.simulation import tester_commands as sim
-from bot.texts import (
+from bot.wording.i18n_catalog import PROJECT, Layout, project_version
+from bot.wording.texts import (
     N_,
     N_plural,
     capitalized,
@@ -44,6 +44,10 @@ from domain.calendar import ALMATY
 from domain.model import Language, Service
 from domain.parameters import Amount, ParameterUnavailable, all_parameters, parameter
 from domain.services import burial, disability, survivor
+
+if TYPE_CHECKING:
+    from bot.app import App
+    from bot.web.app_state import Extension
 
 USAGE_ERROR = 2
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -139,6 +143,13 @@ def package_version() -> str:
         return project_version(Layout())
 
 
+def simulation_pages(app: App) -> Extension:
+    """The console's tester pages (simulation mode), imported only when a console starts."""
+    from bot.simulation.pages import simulation_pages as pages  # noqa: PLC0415
+
+    return pages(app)
+
+
 def build_parser() -> Parser:
     """The `python -m bot` command line."""
     parser = Parser(
@@ -156,8 +167,8 @@ def build_parser() -> Parser:
         "(default: $BOT_DATA_DIR or ./data)",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="command")
-    serve.register(commands)
-    console.register(commands)
+    serve.register(commands, pages=simulation_pages)  # in simulation mode, the tester pages
+    console.register(commands, pages=simulation_pages)
     operations.register(commands)
     sim.register(commands)
     demo.register(commands)

@@ -14,16 +14,16 @@ from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING
 
-from bot.decide import Decider
-from bot.dispatcher import Dispatcher
-from bot.flow import handle_pending, log_inbound
-from bot.intake import intake
 from bot.ports import Clock, SmsGateway, Storage
 from bot.registries.errors import Retriable
 from bot.registries.port import RegistryClient
+from bot.service.decide import Decider
+from bot.service.dispatcher import Dispatcher
+from bot.service.flow import handle_pending, log_inbound
+from bot.service.intake import intake
+from bot.service.timers import sweep
 from bot.settings import Settings
 from bot.storage.unit import doing
-from bot.timers import sweep
 
 if TYPE_CHECKING:
     from aiogram import Bot

@@ -1,8 +1,8 @@
 """Composition root: builds the bot from settings; tests pass their own parts.
 
 Nothing connects at import time; `build_app` opens what it needs and `App.close` releases it.
-The only module of the running bot that may reach the simulator: with no registries URL
-the registries are the simulator's, in process (`bot.simulation.registries`).
+With no registries URL the registries are the simulator's file, read in process: the one
+place the running bot reaches the simulator (the core, channels and console never do).
 """
 
 from __future__ import annotations
@@ -11,16 +11,16 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from bot.app import App
-from bot.clock import RegistryClock
-from bot.decide import Decider
-from bot.dispatcher import Dispatcher, RateLimit
+from bot.evidence.signing import Signer
 from bot.ports import Clock, SmsGateway
 from bot.registries.port import RegistryClient
 from bot.registries.retrying import RetryingClient
+from bot.service.clock import RegistryClock
+from bot.service.decide import Decider
+from bot.service.dispatcher import Dispatcher, RateLimit
+from bot.service.timers import OfferTimers
 from bot.settings import Settings
-from bot.signing import Signer
 from bot.storage.opening import open_storage
-from bot.timers import OfferTimers
 
 if TYPE_CHECKING:
     from aiogram import Bot
@@ -33,9 +33,13 @@ def _registries(settings: Settings, closers: list[Callable[[], None]]) -> Regist
 
         over_http = HttpClient(settings.registries_url, timeout=settings.registry_timeout)
         return RetryingClient(over_http)
-    from bot.simulation.registries import in_process  # noqa: PLC0415 (simulation only)
+    from fake_registries import db as registries_db  # noqa: PLC0415 (simulation only)
+    from fake_registries.client import DirectClient  # noqa: PLC0415
+    from fake_registries.service import RegistryService  # noqa: PLC0415
 
-    return RetryingClient(in_process(settings.data_dir, settings.registry_timeout, closers))
+    conn = registries_db.connect(registries_db.path_in(settings.data_dir))
+    closers.append(conn.close)
+    return RetryingClient(DirectClient(RegistryService(conn), timeout=settings.registry_timeout))
 
 
 async def build_app(

@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from bot.channels.telegram import texts as telegram
-from bot.notice_texts import (
+from bot.wording.notice_texts import (
     NOTICE_SEGMENTS,
     OFFER_SEGMENTS,
     REFUSAL_SEGMENTS,
@@ -27,7 +27,7 @@ from bot.notice_texts import (
     render_offer,
     render_shell,
 )
-from bot.texts import render
+from bot.wording.texts import render
 from domain.calendar import ALMATY
 from domain.model import BurialCheck, DisabilityCheck, Language, ReasonCode, Service
 from domain.notices import Notice, NoticeKind, ParamValue

@@ -70,7 +70,7 @@ class Button(_Row):
     """One button under a Telegram message: its label and what pressing it means."""
 
     text: str
-    action: str  # see bot.choices: "yes", "no", "confirm", "another", "lang:kk", "lang:ru"
+    action: str  # see bot.service.choices: "yes", "no", "confirm", "another", "lang:kk", "lang:ru"
 
 
 class Keyboard(_Row):
@@ -215,7 +215,7 @@ class DecisionRecord(_Row):
 
     case_id: str
     outcome: Literal["assign", "refuse"]
-    signed: dict[str, Any]  # bot.signing.SignedDecision as JSON
+    signed: dict[str, Any]  # bot.evidence.signing.SignedDecision as JSON
     case_file: dict[str, Any]  # the case file snapshot
     case_file_sha256: str
     decided_at: datetime

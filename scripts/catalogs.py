@@ -5,7 +5,7 @@
     python scripts/catalogs.py compile   # kk and ru .po -> .mo (git-ignored)
     python scripts/catalogs.py check     # fail (exit 1) on any problem, else compile
 
-The work is done by `bot.i18n_catalog` with Babel's Python API; the pybabel equivalent of
+The work is done by `bot.wording.i18n_catalog` with Babel's Python API; the pybabel equivalent of
 `extract` is `pybabel extract -F babel.cfg -k N_ -k N_plural:1,2 --sort-output
 --add-location=file -o locales/messages.pot .`. A file is rewritten only when more than
 its dates would change.
@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as `python scripts/catalogs.py` from a checkout
     sys.path.insert(0, str(ROOT))
 
-from bot import i18n_catalog  # noqa: E402 - needs the checkout on sys.path first
+from bot.wording import i18n_catalog  # noqa: E402 - needs the checkout on sys.path first
 
 
 def relative(path: Path) -> str:

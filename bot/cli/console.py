@@ -7,12 +7,15 @@ import argparse
 import getpass
 import sys
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.app import App
 from bot.cli.operations import FAILED, OK, fail, out, stop_on_signals, with_app
 from bot.records import OutboxMessage, OutboxStatus, Role
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.web.app_state import AddPages
 
 
 def _password(args: argparse.Namespace) -> str:
@@ -100,13 +103,13 @@ async def operators_passwd(settings: Settings, args: argparse.Namespace) -> int:
 
 async def console(settings: Settings, args: argparse.Namespace) -> int:
     """Serve the console alone until Ctrl-C."""
-    from bot.simulation.pages import simulation_pages  # noqa: PLC0415
     from bot.web.app import start_console  # noqa: PLC0415
 
     async def work(app: App) -> int:
         stop = stop_on_signals()
         host, port = settings.console_host, settings.console_port
-        runner = await start_console(app, host, port, simulation_pages(app))
+        extra = None if args.pages is None else args.pages(app)
+        runner = await start_console(app, host, port, extra)
         out(f"console on http://{settings.console_host}:{settings.console_port}/ ; Ctrl-C stops")
         try:
             await stop.wait()
@@ -194,7 +197,7 @@ def register_retries(commands: Any) -> None:  # argparse's subparsers action
     shown.set_defaults(run=retries)
 
 
-def register(commands: Any) -> None:  # argparse's subparsers action
+def register(commands: Any, pages: AddPages | None = None) -> None:  # argparse's subparsers
     """Add `operators` and `console`."""
     accounts = commands.add_parser("operators", help="console accounts")
     actions = accounts.add_subparsers(dest="action", required=True, metavar="action")
@@ -224,5 +227,5 @@ def register(commands: Any) -> None:  # argparse's subparsers action
     commands.add_parser(
         "console",
         help="serve the console alone (BOT_CONSOLE_HOST, BOT_CONSOLE_PORT; loopback:8080)",
-    ).set_defaults(run=console)
+    ).set_defaults(run=console, pages=pages)
     register_retries(commands)

@@ -8,10 +8,10 @@ from typing import Any
 
 from bot.app import App
 from bot.cli.operations import FAILED, OK, fail, local, out, with_app
-from bot.decide import ReviewRefused, review
+from bot.evidence.signing import SignedDecision, verify_decision
 from bot.registries.errors import Retriable
+from bot.service.decide import ReviewRefused, review
 from bot.settings import Settings
-from bot.signing import SignedDecision, verify_decision
 from domain.cases import CaseState
 from domain.identity import parse_iin
 from domain.model import ReasonCode
@@ -42,7 +42,7 @@ async def review_show(settings: Settings, args: argparse.Namespace) -> int:
     would rest on now."""
 
     async def work(app: App) -> int:
-        from bot.decide import case_file  # noqa: PLC0415
+        from bot.service.decide import case_file  # noqa: PLC0415
 
         async with app.storage.unit_of_work() as uow:
             record = await uow.cases.get(args.case_id)

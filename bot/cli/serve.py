@@ -16,7 +16,7 @@ import contextlib
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.app import App
 from bot.channels.smpp.gateway import SmppSmsGateway
@@ -25,11 +25,15 @@ from bot.composition import build_app
 from bot.scheduler import JOB_ID, build_scheduler, stop_gracefully
 from bot.settings import Settings
 
+if TYPE_CHECKING:
+    from bot.web.app_state import AddPages
+
 log = logging.getLogger(__name__)
 
 
-async def run_until(app: App, stop: asyncio.Event) -> None:
-    """Serve until `stop` is set: the job, and Telegram when the app has it."""
+async def run_until(app: App, stop: asyncio.Event, pages: AddPages | None = None) -> None:
+    """Serve until `stop` is set: the job, the console (with the pages `pages` adds) and
+    Telegram when the app has it."""
     scheduler = build_scheduler(app, app.settings.tick_interval)
     scheduler.start()
 
@@ -46,11 +50,10 @@ async def run_until(app: App, stop: asyncio.Event) -> None:
 
     console = None
     if app.settings.console:
-        from bot.simulation.pages import simulation_pages  # noqa: PLC0415 (only with the console)
         from bot.web.app import start_console  # noqa: PLC0415 (only when the console is on)
 
         host, port = app.settings.console_host, app.settings.console_port
-        console = await start_console(app, host, port, simulation_pages(app))
+        console = await start_console(app, host, port, None if pages is None else pages(app))
         out(f"console on http://{app.settings.console_host}:{app.settings.console_port}/")
     try:
         if app.telegram is None:
@@ -112,7 +115,7 @@ async def serve(settings: Settings, args: argparse.Namespace) -> int:
         return fail(str(error))
     stop = stop_on_signals()
     try:
-        await run_until(app, stop)
+        await run_until(app, stop, args.pages)
     finally:
         await app.close()
     did = ", ".join(f"{role} {count}" for role, count in app.work.items()) or "nothing"
@@ -121,8 +124,8 @@ async def serve(settings: Settings, args: argparse.Namespace) -> int:
     return OK
 
 
-def register(commands: Any) -> None:  # argparse's subparsers action
-    """Add `serve`."""
+def register(commands: Any, pages: AddPages | None = None) -> None:  # argparse's subparsers
+    """Add `serve`; its console gets the pages `pages` adds (the composition's choice)."""
     parser = commands.add_parser(
         "serve",
         help="run the bot: registry watcher, scheduler, dispatcher, SMS gateway, console, "
@@ -136,4 +139,4 @@ def register(commands: Any) -> None:  # argparse's subparsers action
         "BOT_WEBHOOK_PORT, BOT_WEBHOOK_PATH, "
         "BOT_WEBHOOK_SECRET, BOT_TELEGRAM_RATE, BOT_TELEGRAM_CHAT_INTERVAL, BOT_TICK_INTERVAL",
     )
-    parser.set_defaults(run=serve)
+    parser.set_defaults(run=serve, pages=pages)

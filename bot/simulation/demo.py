@@ -46,10 +46,10 @@ from schwifty import IBAN
 
 from bot.app import App
 from bot.channels.sms_gateway import SimulatedSmsGateway
-from bot.decide import final_states
-from bot.decide import review as decide_under_review
 from bot.records import CaseRecord, Channel
 from bot.registries.errors import Retriable
+from bot.service.decide import final_states
+from bot.service.decide import review as decide_under_review
 from domain.calendar import ALMATY, is_working_day, local_date
 from domain.cases import CaseState
 from domain.model import Language, ReasonCode

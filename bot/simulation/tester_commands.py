@@ -11,7 +11,7 @@ from typing import Any
 from bot.channels.sms_faults import GatewayFaults
 from bot.channels.sms_gateway import SimulatedSmsGateway
 from bot.cli.operations import OK, fail, local, out
-from bot.clock import RegistryClock
+from bot.service.clock import RegistryClock
 from bot.settings import Settings
 from domain.phone import InvalidPhone, normalize_phone
 from fake_registries import clock as world_clock

@@ -10,15 +10,9 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 
+from bot.instants import utc_text
 from bot.records import CaseRecord, Citizen, LanguageSource
-from bot.storage.codec import (
-    case_from_row,
-    case_to_json,
-    citizen_from_row,
-    column,
-    keys,
-    utc_text,
-)
+from bot.storage.codec import case_from_row, case_to_json, citizen_from_row, column, keys
 from bot.storage.session import Row, Session
 from domain.cases import OPEN, Case, CaseState
 from domain.model import Language, Service

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from bot.ledger import GENESIS, seal
+from bot.evidence.ledger import GENESIS, seal
+from bot.instants import as_utc
 from bot.records import ConsentEntry, ConsentRow
-from bot.storage.codec import as_utc, consent_from_row, consent_params
+from bot.storage.codec import consent_from_row, consent_params
 from bot.storage.session import Session
 
 _COLUMNS = (

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from bot.instants import utc_text
 from bot.records import AuditEntry, Operator, WebSession
-from bot.storage.codec import column, row_fields, utc_text
+from bot.storage.codec import column, row_fields
 from bot.storage.session import Session
 
 

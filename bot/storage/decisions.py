@@ -7,8 +7,9 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 
+from bot.instants import from_utc_text, utc_text
 from bot.records import DecisionRecord, PaymentOrder
-from bot.storage.codec import from_utc_text, keys, utc_text
+from bot.storage.codec import keys
 from bot.storage.session import Row, Session
 
 

@@ -6,15 +6,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import NamedTuple
 
+from bot.instants import from_utc_text, utc_text
 from bot.records import Channel, InboundMessage, OutboxMessage, OutboxStatus
-from bot.storage.codec import (
-    column,
-    from_utc_text,
-    inbound_from_row,
-    keys,
-    outbox_from_row,
-    utc_text,
-)
+from bot.storage.codec import column, inbound_from_row, keys, outbox_from_row
 from bot.storage.session import Session
 from domain.flood import Heard, Taken
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from bot.instants import as_utc, from_utc_text, utc_text
 from bot.records import OperatorTask, TimerKind
-from bot.storage.codec import as_utc, column, from_utc_text, keys, task_from_row, utc_text
+from bot.storage.codec import column, keys, task_from_row
 from bot.storage.session import Session
 
 

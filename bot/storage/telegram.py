@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from bot.instants import utc_text
 from bot.records import TelegramChat
-from bot.storage.codec import chat_from_row, column, keys, utc_text
+from bot.storage.codec import chat_from_row, column, keys
 from bot.storage.session import Session
 
 _COLUMNS = (

@@ -1,14 +1,18 @@
-"""`verify-ledger`: the consent ledger as stored, read-only, checked by `bot.ledger`."""
+"""`verify-ledger`: the consent ledger as stored, read-only, checked by `bot.evidence.ledger`."""
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from pathlib import Path
 
 import aiosqlite
 
-from bot.ledger import verify_rows
+from bot.evidence.ledger import verify_chain
+from bot.records import ConsentRow
 from bot.settings import Settings
+from bot.storage.codec import consent_from_row
+from bot.storage.session import Row
 
 
 async def verify_file(path: Path) -> list[str]:
@@ -30,3 +34,15 @@ async def verify_stored(settings: Settings) -> list[str]:
     from bot.storage.postgres import ledger_rows  # noqa: PLC0415 (only for PostgreSQL)
 
     return verify_rows(await ledger_rows(url))
+
+
+def verify_rows(stored: Sequence[Row]) -> list[str]:
+    """The problems of stored ledger rows, given in insertion order (empty: intact)."""
+    problems: list[str] = []
+    rows: list[ConsentRow] = []
+    for row in stored:
+        try:
+            rows.append(consent_from_row(row))
+        except ValueError as error:
+            problems.append(f"row {row['seq']}: unreadable ({str(error).splitlines()[0]})")
+    return problems + verify_chain(rows)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.instants import utc_text
 from bot.records import (
     CaseFilter,
     CaseRecord,
@@ -17,13 +18,7 @@ from bot.records import (
     OutboxMessage,
     OutboxStatus,
 )
-from bot.storage.codec import (
-    case_from_row,
-    consent_from_row,
-    inbound_from_row,
-    outbox_from_row,
-    utc_text,
-)
+from bot.storage.codec import case_from_row, consent_from_row, inbound_from_row, outbox_from_row
 from bot.storage.session import Session
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from aiohttp import web
@@ -31,6 +32,10 @@ class Extension:
 
     routes: list[Route]
     registries: sqlite3.Connection | None = None
+
+
+# What composition passes to add pages to a running bot's console (the tester pages).
+AddPages = Callable[[App], Extension]
 
 
 CONSOLE: web.AppKey[Console] = web.AppKey("console", Console)

@@ -18,9 +18,9 @@ from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal
 from babel.support import NullTranslations
 
-from bot.texts import N_, translations
 from bot.web.access import Permission, may
 from bot.web.security import CSRF_FIELD, SIGNED
+from bot.wording.texts import N_, translations
 from domain.calendar import ALMATY
 from domain.identity import InvalidIin, parse_iin
 from domain.model import Language

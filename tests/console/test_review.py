@@ -13,8 +13,8 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from bot.records import CaseRecord, DecisionRecord, PaymentOrder
-from bot.texts import reason_text
 from bot.web.pages.review import how_long
+from bot.wording.texts import reason_text
 from domain.cases import CaseState
 from domain.model import ReasonCode
 from fake_registries import faults, service

@@ -258,7 +258,7 @@ def test_a_consent_whose_text_was_edited_is_named(ledger_copy: Path) -> None:
 
 @pytest.mark.sqlite_only  # reads the bot's SQLite file
 def test_a_consent_edited_and_rehashed_breaks_the_link_of_the_next_row(ledger_copy: Path) -> None:
-    from bot.ledger import row_hash, text_hash  # noqa: PLC0415 (a forger's tools)
+    from bot.evidence.ledger import row_hash, text_hash  # noqa: PLC0415 (a forger's tools)
     from bot.records import ConsentEntry  # noqa: PLC0415
 
     rows = json_lines(ok(bot(ledger_copy, "consents", "--json")))

@@ -14,9 +14,9 @@ from typing import Literal
 import pytest
 from schwifty import IBAN
 
-from bot.intake import intake, take_event
 from bot.records import CaseRecord, ConsentAct, ConsentRow, OutboxMessage, OutboxStatus
 from bot.registries.facts import EventKind
+from bot.service.intake import intake, take_event
 from domain.banking import bank_directory, parse_iban
 from domain.calendar import ALMATY
 from domain.cases import CaseState

@@ -273,7 +273,7 @@ def test_no_payment_twice_and_one_for_each_assigned_case(run: Run) -> None:
 
 
 def test_no_phone_received_a_message_twice_or_one_the_bot_does_not_know(run: Run) -> None:
-    # A message's submissions are `client_ref#attempt` (bot.dispatcher): a retry is a new
+    # A message's submissions are `client_ref#attempt` (bot.service.dispatcher): a retry is a new
     # submission, and a message must reach its phone by at most one of them.
     delivered = Counter(
         (phone, ref.rpartition("#")[0])

@@ -49,7 +49,7 @@ import pytest
 
 from bot.__main__ import main as bot_main
 from bot.channels.sms_gateway import SimulatedSmsGateway, Submission, path_in
-from bot.clock import FixedClock
+from bot.service.clock import FixedClock
 from bot.storage.unit import CRASH_AT_COMMIT, CRASH_WHEN
 from fake_registries import clock as world_clock
 from fake_registries import db as registries_db

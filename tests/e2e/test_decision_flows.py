@@ -23,15 +23,14 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from bot.__main__ import main
-from bot.decide import ReviewRefused, case_file, review
-from bot.effects import Turn, carry_out, record_consent
-from bot.intake import addressee, case_id
-from bot.notice_texts import (
-    APPEAL_SHORT,
-    CHECK_SHORT,
-    NOTICE_SEGMENTS,
-    REASON_SHORT,
-    REFUSAL_SEGMENTS,
+from bot.evidence.signing import (
+    Signature,
+    SignedDecision,
+    Signer,
+    notice_payload,
+    sign_decision,
+    verify,
+    verify_decision,
 )
 from bot.records import (
     CaseRecord,
@@ -43,17 +42,18 @@ from bot.records import (
     TimerKind,
 )
 from bot.registries.facts import BurialFiling, BurialFilingKind, Event, Payment
-from bot.signing import (
-    Signature,
-    SignedDecision,
-    Signer,
-    notice_payload,
-    sign_decision,
-    verify,
-    verify_decision,
-)
+from bot.service.decide import ReviewRefused, case_file, review
+from bot.service.effects import Turn, carry_out, record_consent
+from bot.service.intake import addressee, case_id
 from bot.storage.verify import verify_file
-from bot.texts import format_money, translations
+from bot.wording.notice_texts import (
+    APPEAL_SHORT,
+    CHECK_SHORT,
+    NOTICE_SEGMENTS,
+    REASON_SHORT,
+    REFUSAL_SEGMENTS,
+)
+from bot.wording.texts import format_money, translations
 from domain.banking import parse_iban
 from domain.calendar import deadline, local_date
 from domain.cases import Case, CaseState
@@ -365,7 +365,7 @@ async def offer_to_another_declarant(world: World, event: Event, declarant: str)
     The registries record one death once (a second `emit_death` is refused), so the second
     declarant's case is put into the bot's storage directly: the same event, the same
     deceased, another addressee, with its offer queued and recorded in the consent ledger
-    exactly as `bot.intake` opens a case.
+    exactly as `bot.service.intake` opens a case.
     """
     app = world.bot
     now = await app.clock.now()
@@ -434,7 +434,8 @@ async def test_two_declarants_registered_in_the_same_minute_get_one_payment_the_
     world: World,
 ) -> None:
     """Both children consent and confirm their accounts before the bot ticks, so both are
-    registered at the same instant and checked in one sweep: `bot.decide._others_filed` orders
+    registered at the same instant and checked in one sweep:
+    `bot.service.decide._others_filed` orders
     them by (registration time, case id); the first is accepted and assigned, the second fails
     burial p.13(3) alone (not yet p.13(2): the first is not decided when it is checked)."""
     deceased, first, other = await two_declarants(world)

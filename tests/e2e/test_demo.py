@@ -19,7 +19,7 @@ import pytest
 
 from bot.channels.sms_gateway import SimulatedSmsGateway
 from bot.composition import build_app
-from bot.decide import final_states
+from bot.service.decide import final_states
 from bot.settings import Settings
 from bot.simulation.demo import (
     START,

@@ -19,10 +19,10 @@ from typing import Any
 import pytest
 
 from bot.__main__ import main
-from bot.decide import ReviewRefused, review
 from bot.records import PaymentOrder
 from bot.registries.facts import BurialFilingKind, Study
-from bot.texts import format_money
+from bot.service.decide import ReviewRefused, review
+from bot.wording.texts import format_money
 from domain.calendar import ALMATY
 from domain.cases import CaseState
 from domain.model import ReasonCode, Service

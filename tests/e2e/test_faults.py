@@ -42,10 +42,10 @@ from bot.channels.sms_gateway import SimulatedSmsGateway
 from bot.channels.sms_gateway import path_in as gateway_path
 from bot.cli.serve import run_until
 from bot.composition import build_app
-from bot.decide import final_states
-from bot.dispatcher import MAX_ATTEMPTS
 from bot.records import ConsentAct, OutboxMessage, OutboxStatus, Role
 from bot.registries.retrying import RetryingClient
+from bot.service.decide import final_states
+from bot.service.dispatcher import MAX_ATTEMPTS
 from bot.settings import Settings
 from bot.simulation.demo import START, SimulatedHandsets, prepare, simulate
 from bot.simulation.pages import simulation_pages
@@ -342,7 +342,9 @@ def test_operators_see_a_retried_message_and_its_error_on_its_case_page(
 def test_registry_failures_are_in_the_operators_log(runs: dict[str, Run]) -> None:
     logged = runs["faulty"].logged
     assert logged["bot.registries.retrying INFO"] > 100  # each call asked again
-    assert logged["bot.decide WARNING"] > 0  # a decision that waits a minute for a registry
+    assert (
+        logged["bot.service.decide WARNING"] > 0
+    )  # a decision that waits a minute for a registry
     assert runs["clean"].logged == Counter()
 
 

@@ -22,8 +22,8 @@ from bot.app import App
 from bot.channels.sms_gateway import SimulatedSmsGateway
 from bot.channels.sms_gateway import path_in as gateway_path
 from bot.composition import build_app
-from bot.decide import final_states
-from bot.intake import take_events
+from bot.service.decide import final_states
+from bot.service.intake import take_events
 from bot.settings import Settings
 from bot.simulation.demo import SimulatedHandsets, prepare, simulate
 from bot.storage.verify import verify_file

@@ -44,9 +44,9 @@ from bot.channels.sms_gateway import MO_MAX_CHARS
 from bot.channels.telegram import linking
 from bot.channels.telegram.deps import Deps
 from bot.channels.telegram.runner import build_dispatcher
-from bot.flow import NONSENSE_LIMIT, log_inbound
 from bot.records import Channel, InboundMessage, Keyboard
-from bot.replies import MAX_CHARS
+from bot.service.flow import NONSENSE_LIMIT, log_inbound
+from bot.service.replies import MAX_CHARS
 from domain.calendar import ALMATY
 from domain.flood import LIMIT, WINDOW, Taken
 from tests.e2e.world import World, open_world

@@ -51,7 +51,7 @@ FINAL = {
     "assigned", "refused", "not_accepted", "declined", "withdrawn", "expired", "no_contact",
     "not_offered",
 }  # fmt: skip
-RESULTS = ("assigned", "refused")  # the decision's SMS (bot.notice_texts)
+RESULTS = ("assigned", "refused")  # the decision's SMS (bot.wording.notice_texts)
 SETTLE_STEPS = 30  # clock moves of five minutes, after the demo, until nothing is in flight
 
 
@@ -209,7 +209,7 @@ def test_every_instance_did_part_of_the_work(run: Run) -> None:
 
 
 def test_every_sms_reached_its_phone_exactly_once(run: Run) -> None:
-    # A message's submissions are `client_ref#attempt` (bot.dispatcher): a retry is a new
+    # A message's submissions are `client_ref#attempt` (bot.service.dispatcher): a retry is a new
     # submission, and a message must reach its phone by exactly one of them.
     delivered = Counter(
         ref.rpartition("#")[0]

@@ -19,12 +19,12 @@ import pytest
 
 from bot.app import App
 from bot.channels.telegram import texts
-from bot.choices import CONFIRM, YES, parse_button
 from bot.cli.serve import run_until
 from bot.composition import build_app
 from bot.records import Channel, ConsentAct
+from bot.service.choices import CONFIRM, YES, parse_button
 from bot.settings import Settings
-from bot.texts import render
+from bot.wording.texts import render
 from domain.cases import CaseState
 from domain.phone import mask_phone
 from tests.e2e.world import World, open_world

@@ -12,7 +12,7 @@ from pathlib import Path
 import aiohttp
 
 from bot.channels.telegram import texts
-from bot.texts import render
+from bot.wording.texts import render
 from tests.e2e.test_bot_cli import ENV, ROOT
 from tests.e2e.test_telegram_flow import free_port
 from tests.e2e.world import open_world

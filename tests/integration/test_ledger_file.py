@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.ledger import seal
+from bot.evidence.ledger import seal
 from bot.records import CaseRecord, Channel, ConsentAct, ConsentEntry
 from bot.storage.sqlite import SqliteStorage
 from bot.storage.verify import verify_file

@@ -14,8 +14,9 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
+from bot.instants import utc_text
 from bot.records import PaymentOrder
-from bot.storage.codec import case_to_json, utc_text
+from bot.storage.codec import case_to_json
 from bot.storage.sqlite import SqliteStorage, migrations, statements
 from domain.cases import Case, CaseState
 from domain.model import Service

@@ -1,7 +1,7 @@
 """Migration 0003 (Telegram) on a file at schema version 2 whose consent ledger holds rows.
 
 The file is built by hand with sqlite3 from the first two migration scripts, its ledger
-rows sealed by `bot.ledger.seal`; opening it through the storage runs migration 3, which
+rows sealed by `bot.evidence.ledger.seal`; opening it through the storage runs migration 3, which
 rebuilds the `consents` table. The chain must come through intact, take rows about no case,
 and still catch an edit.
 """
@@ -17,9 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.ledger import GENESIS, seal
+from bot.evidence.ledger import GENESIS, seal
+from bot.instants import utc_text
 from bot.records import Channel, ConsentAct, ConsentEntry, ConsentRow
-from bot.storage.codec import consent_params, utc_text
+from bot.storage.codec import consent_params
 from bot.storage.consents import _COLUMNS
 from bot.storage.sqlite import SqliteStorage, migrations, statements
 from bot.storage.verify import verify_file

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from bot.signing import (
+from bot.evidence.signing import (
     DEFAULT_SIGNER_NAME,
     KEY_FILE,
     KeyFileError,

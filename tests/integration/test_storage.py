@@ -24,7 +24,7 @@ from typing import Any
 import asyncpg
 import pytest
 
-from bot.ledger import GENESIS, verify_chain
+from bot.evidence.ledger import GENESIS, verify_chain
 from bot.ports import Storage, UnitOfWork
 from bot.records import (
     CaseRecord,

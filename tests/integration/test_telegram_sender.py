@@ -16,9 +16,6 @@ from aiogram import Bot
 
 from bot.channels.telegram import linking
 from bot.channels.telegram.sender import TelegramLimits, TelegramSender
-from bot.choices import button_data, parse_button
-from bot.effects import TELEGRAM_REF
-from bot.flow import handle_pending, log_inbound
 from bot.records import (
     Channel,
     ConsentAct,
@@ -27,6 +24,9 @@ from bot.records import (
     OutboxMessage,
     OutboxStatus,
 )
+from bot.service.choices import button_data, parse_button
+from bot.service.effects import TELEGRAM_REF
+from bot.service.flow import handle_pending, log_inbound
 from domain.cases import CaseState
 from domain.model import Service
 from tests.e2e.world import World, open_world

@@ -1,4 +1,5 @@
-"""Behaviour of bot.i18n_catalog: the real catalogs are complete, and the check catches faults."""
+"""Behaviour of bot.wording.i18n_catalog: the real catalogs are complete, and the check catches
+faults."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 from babel.messages.catalog import Catalog
 
-from bot.i18n_catalog import (
+from bot.wording.i18n_catalog import (
     LANGUAGES,
     Layout,
     Problem,
@@ -28,7 +29,7 @@ from bot.i18n_catalog import (
 
 REPO = Layout()
 SAMPLE = """\
-from bot.texts import N_, N_plural
+from bot.wording.texts import N_, N_plural
 
 HELLO = N_("Hello, {name}!")
 BYE = N_("Goodbye.")

@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.choices import (
+from bot.records import Keyboard
+from bot.service.choices import (
     ANOTHER,
     CALLBACK_DATA_LIMIT,
     CONFIRM,
@@ -23,10 +24,9 @@ from bot.choices import (
     language_buttons,
     parse_button,
 )
-from bot.notice_texts import LanguageTag, Rendered
-from bot.records import Keyboard
-from bot.replies import Reply
-from bot.texts import render
+from bot.service.replies import Reply
+from bot.wording.notice_texts import LanguageTag, Rendered
+from bot.wording.texts import render
 from domain import intents
 from domain.cases import CaseState
 from domain.model import Language
@@ -170,7 +170,7 @@ def test_the_language_buttons_name_each_language_in_itself() -> None:
 # ---------------------------------------------------------------- callback data
 
 
-CASE = "94c0163d375a4c5e"  # a case id as bot.intake makes them: 16 hex digits
+CASE = "94c0163d375a4c5e"  # a case id as bot.service.intake makes them: 16 hex digits
 STATES = ["", *(state.value for state in CaseState)]
 
 

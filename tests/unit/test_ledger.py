@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.ledger import GENESIS, canonical, seal, text_hash, verify_chain
+from bot.evidence.ledger import GENESIS, canonical, seal, text_hash, verify_chain
+from bot.instants import utc_text
 from bot.records import Channel, ConsentAct, ConsentEntry, ConsentRow
-from bot.storage.codec import utc_text
 from domain.calendar import ALMATY
 
 NOW = datetime(2026, 1, 12, 10, tzinfo=UTC)

@@ -1,4 +1,5 @@
-"""Behaviour of bot.notice_texts: every notice worded in kk and ru, within the SMS budget."""
+"""Behaviour of bot.wording.notice_texts: every notice worded in kk and ru, within the SMS
+budget."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ import pytest
 from pydantic import ValidationError
 
 from bot import message_examples as catalogue
-from bot import notice_texts
 from bot.message_examples import (
     ACCOUNT,
     BURIAL_AMOUNT,
@@ -23,7 +23,8 @@ from bot.message_examples import (
     SURVIVOR_AMOUNT,
     every_example,
 )
-from bot.notice_texts import (
+from bot.wording import notice_texts
+from bot.wording.notice_texts import (
     BILINGUAL_SEPARATOR,
     NOTICE_SEGMENTS,
     OFFER_SEGMENTS,
@@ -36,7 +37,13 @@ from bot.notice_texts import (
     render_shell,
     template_version,
 )
-from bot.texts import UnknownLanguage, capitalized, format_money, render_plural, translations
+from bot.wording.texts import (
+    UnknownLanguage,
+    capitalized,
+    format_money,
+    render_plural,
+    translations,
+)
 from domain.banking import bank_directory
 from domain.model import BurialCheck, Language, ReasonCode, Service
 from domain.notices import Notice, NoticeKind, ParamValue

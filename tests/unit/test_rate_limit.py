@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.notice_texts import NOTICE_SEGMENTS, NoticeContext, ShellNotice, render_shell
+from bot.wording.notice_texts import NOTICE_SEGMENTS, NoticeContext, ShellNotice, render_shell
 from domain.calendar import ALMATY
 from domain.flood import LIMIT, WINDOW, Heard, Judgement, Taken, in_window, judge
 from domain.model import Language, Service

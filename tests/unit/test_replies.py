@@ -1,4 +1,4 @@
-"""Unit tests of bot.replies: the tolerant parser of a citizen's SMS reply."""
+"""Unit tests of bot.service.replies: the tolerant parser of a citizen's SMS reply."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import schwifty
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.replies import MAX_CHARS, Reply, ReplyKind, parse_reply
+from bot.service.replies import MAX_CHARS, Reply, ReplyKind, parse_reply
 from domain.model import Language
 
 SAMPLE_IBAN = "KZ86125KZT5004100100"  # the sample KZ IBAN of the SWIFT IBAN registry

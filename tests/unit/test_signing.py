@@ -1,4 +1,5 @@
-"""Behaviour of bot.signing: canonical bytes, and the authorised person's signature on decisions
+"""Behaviour of bot.evidence.signing: canonical bytes, and the authorised person's signature on
+decisions
 and notices, which catches any change to the decision, the signature or the case file.
 """
 
@@ -17,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from bot.signing import (
+from bot.evidence.signing import (
     DEFAULT_SIGNER_NAME,
     Signature,
     SignedDecision,

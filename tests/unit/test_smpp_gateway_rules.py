@@ -18,7 +18,7 @@ from bot.channels.smpp.gateway import (
     reconnect_delay,
     source_address,
 )
-from bot.dispatcher import RateLimit
+from bot.service.dispatcher import RateLimit
 from tests.fakes.monotonic import FakeTime
 
 # ---------------------------------------------------------------- addresses

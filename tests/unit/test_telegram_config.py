@@ -16,11 +16,11 @@ from pydantic import ValidationError
 from bot.channels.telegram.i18n import catalog_i18n, telegram_language
 from bot.channels.telegram.sender import TelegramLimits, reply_markup
 from bot.channels.telegram.texts import ALREADY_ANSWERED, HELP, WELCOME
-from bot.choices import Press, keyboard_for, parse_button
-from bot.notice_texts import Rendered
 from bot.records import Button, Channel, Keyboard, OutboxMessage
+from bot.service.choices import Press, keyboard_for, parse_button
 from bot.settings import Settings
-from bot.texts import render
+from bot.wording.notice_texts import Rendered
+from bot.wording.texts import render
 from domain.cases import CaseState
 from domain.model import Language
 from tests.fakes.monotonic import FakeTime

@@ -1,4 +1,5 @@
-"""Behaviour of bot.texts: rendering in an explicit language, and Babel formatting for KZ."""
+"""Behaviour of bot.wording.texts: rendering in an explicit language, and Babel formatting for
+KZ."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from typing import TypeVar
 
 import pytest
 
-from bot import texts
-from bot.texts import (
+from bot.wording import texts
+from bot.wording.texts import (
     UnknownLanguage,
     appeal_text,
     cause_text,

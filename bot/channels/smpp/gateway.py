@@ -45,9 +45,9 @@ from bot.channels.smpp.store import Part, Planned, SmppStore
 from bot.channels.smpp.text import MalformedUserData, UnsupportedCoding
 from bot.channels.sms_gateway import check_submission
 from bot.channels.sqlite_file import utc_now
-from bot.dispatcher import RateLimit
 from bot.ports import Clock, SendPermanentError, SendTemporaryError
 from bot.records import InboundMessage
+from bot.service.dispatcher import RateLimit
 from bot.settings import Settings
 from domain.phone import InvalidPhone, normalize_phone
 

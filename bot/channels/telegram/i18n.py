@@ -1,6 +1,7 @@
 """aiogram's I18n over the bot's own catalogs, and a middleware that reads the stored language.
 
-`catalog_i18n()` hands aiogram the same compiled catalogs `bot.texts` uses for SMS (built from
+`catalog_i18n()` hands aiogram the same compiled catalogs `bot.wording.texts` uses for SMS
+(built from
 the `.po` files when stale), so both channels word a msgid alike. `StoredLanguage` picks the
 locale of each update: the linked citizen's language (the same choice SMS uses), else the
 one chosen in the chat, else Telegram's language of the user when it is Kazakh or Russian,
@@ -17,14 +18,15 @@ from aiogram.utils.i18n import I18n, I18nMiddleware
 
 from bot.channels.telegram.linking import language_of_chat
 from bot.ports import Storage
-from bot.texts import LAYOUT, translations
+from bot.wording.texts import LAYOUT, translations
 from domain.model import Language
 
 DEFAULT_LOCALE = Language.KK.value
 
 
 def catalog_i18n() -> I18n:
-    """aiogram's I18n whose locales are the very catalogs of `bot.texts` (compiled first when
+    """aiogram's I18n whose locales are the very catalogs of `bot.wording.texts` (compiled first
+    when
     stale). Not a subclass: aiogram's `gettext` finds the I18n of the update by its class."""
     locales: dict[str, gettext.GNUTranslations] = {
         lang.value: translations(lang) for lang in Language

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from bot.effects import Turn, carry_out
 from bot.ports import Storage, UnitOfWork
 from bot.records import (
     Channel,
@@ -26,6 +25,7 @@ from bot.records import (
 )
 from bot.registries.errors import NotFound, Retriable
 from bot.registries.port import RegistryClient
+from bot.service.effects import Turn, carry_out
 from domain.cases import OPEN
 from domain.conversation import prompt
 from domain.model import Language

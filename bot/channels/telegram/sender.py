@@ -33,11 +33,11 @@ from aiogram.types import (
 )
 
 from bot.channels.telegram import linking
-from bot.choices import button_data
-from bot.dispatcher import MAX_ATTEMPTS, backoff
-from bot.group_commit import GroupCommit
 from bot.ports import Storage, UnitOfWork
 from bot.records import OutboxMessage
+from bot.service.choices import button_data
+from bot.service.dispatcher import MAX_ATTEMPTS, backoff
+from bot.service.group_commit import GroupCommit
 
 log = logging.getLogger(__name__)
 OVERALL_PER_SECOND = 25.0

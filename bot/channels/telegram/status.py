@@ -5,10 +5,10 @@ from __future__ import annotations
 from babel.dates import format_date, format_time
 
 from bot.channels.telegram import texts
-from bot.notice_texts import DATE_PATTERN, OUTCOMES, SHORT_NAMES, TIME_PATTERN
 from bot.ports import Storage
 from bot.records import CaseRecord
-from bot.texts import BABEL_LOCALE, capitalized, format_money, language, render
+from bot.wording.notice_texts import DATE_PATTERN, OUTCOMES, SHORT_NAMES, TIME_PATTERN
+from bot.wording.texts import BABEL_LOCALE, capitalized, format_money, language, render
 from domain.calendar import ALMATY
 from domain.cases import CaseState
 

@@ -2,12 +2,12 @@
 
 Handlers word these with aiogram's `gettext`, whose locale the I18n middleware takes from
 the citizen's stored language: the same catalogs and the same choice as SMS. Case notices
-are worded by `bot.notice_texts`, as for SMS.
+are worded by `bot.wording.notice_texts`, as for SMS.
 """
 
 from __future__ import annotations
 
-from bot.texts import N_
+from bot.wording.texts import N_
 
 # TRANSLATORS: the answer to /start. Keep "eGov": the e-government portal's name.
 WELCOME = N_(
@@ -60,7 +60,7 @@ STATUS_LINE = N_("{code} — {service}: {state}")
 # TRANSLATORS: {state} followed by the amount, e.g. "the benefit has been assigned, 224 900 ₸".
 WITH_AMOUNT = N_("{state}, {amount}")
 # What stands in a case that is still open or being processed; closed ones use
-# bot.notice_texts.OUTCOMES.
+# bot.wording.notice_texts.OUTCOMES.
 STATES = {
     "offered": N_("waiting for your consent"),
     "awaiting_account": N_("waiting for your bank account"),

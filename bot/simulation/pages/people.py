@@ -38,11 +38,11 @@ from bot.simulation.pages.tester import (
     settle,
     sim,
 )
-from bot.texts import CAUSES
 from bot.web.app_state import Console, console_of
 from bot.web.audit import audited
 from bot.web.pages.cases import case_href
 from bot.web.render import page
+from bot.wording.texts import CAUSES
 from domain.calendar import local_date
 from domain.cases import CaseState
 from domain.identity import SERIAL_MAX, Sex, make_iin

@@ -21,12 +21,12 @@ from aiohttp import web
 
 from bot.channels.sms_gateway import DEFAULT_RECEIPT_DELAY, SimulatedSmsGateway
 from bot.registries.errors import RegistryError
-from bot.texts import N_
 from bot.web.access import Permission
 from bot.web.app_state import Console, console_of
 from bot.web.audit import audited
 from bot.web.render import page
 from bot.web.routing import Handler, Route
+from bot.wording.texts import N_
 from domain.calendar import ALMATY
 from fake_registries import clock as world_clock
 from fake_registries import faults

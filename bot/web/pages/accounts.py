@@ -9,7 +9,6 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from bot.records import AuditEntry, Role
-from bot.texts import N_
 from bot.web.access import Permission
 from bot.web.accounts import NAME, AccountError, add_operator, disable_operator
 from bot.web.app_state import console_of
@@ -18,6 +17,7 @@ from bot.web.passwords import MIN_PASSWORD, WeakPassword
 from bot.web.render import catalog, language_of, mask_iin, page
 from bot.web.routing import Route
 from bot.web.security import current, now
+from bot.wording.texts import N_
 
 PAGE_SIZE = 50
 MAX_PAGE = 1_000_000

@@ -22,18 +22,18 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from bot.app import App
-from bot.decide import case_file
+from bot.evidence.signing import SignedDecision, verify_decision
 from bot.records import CaseFilter, CaseRecord, DecisionRecord, InboundMessage, OutboxMessage
 from bot.registries.errors import RegistryError, Retriable
 from bot.registries.facts import Event
-from bot.signing import SignedDecision, verify_decision
-from bot.texts import N_, ground_text, reason_text
+from bot.service.decide import case_file
 from bot.web.access import Permission, may
 from bot.web.app_state import console_of
 from bot.web.audit import audited
 from bot.web.render import language_of, mask_iban, mask_iin, page
 from bot.web.routing import Route
 from bot.web.security import current
+from bot.wording.texts import N_, ground_text, reason_text
 from domain.cases import PROCESSING, CaseState, is_overdue
 from domain.identity import InvalidIin, parse_iin
 from domain.model import ReasonCode, RefusalGround, Service

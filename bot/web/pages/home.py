@@ -8,13 +8,13 @@ from collections import Counter
 from aiohttp import web
 
 from bot.records import CaseRecord
-from bot.texts import N_, reason_text
 from bot.web import charts
 from bot.web.access import Permission
 from bot.web.app_state import console_of
 from bot.web.pages.cases import SERVICE_NAMES, reason_language
 from bot.web.render import page
 from bot.web.routing import Route
+from bot.wording.texts import N_, reason_text
 from domain.cases import CaseState
 
 STAGES = (

@@ -19,17 +19,17 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
+from bot.instants import utc_text
 from bot.ports import UnitOfWork
 from bot.records import Channel, ConsentAct, ConsentRow, LedgerFilter
-from bot.storage.codec import utc_text
 from bot.storage.verify import verify_stored
-from bot.texts import N_
 from bot.web.access import Permission, may
 from bot.web.app_state import console_of
 from bot.web.audit import audited
 from bot.web.render import catalog, language_of, mask_iin, page
 from bot.web.routing import Route
 from bot.web.security import current
+from bot.wording.texts import N_
 from domain.calendar import ALMATY
 from domain.identity import InvalidIin, parse_iin
 

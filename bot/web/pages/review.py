@@ -1,6 +1,6 @@
 """The review queue, reviewers' decisions, and cases past their decision term.
 
-A reviewer decides through `bot.decide.review`, the same signing and payment path as
+A reviewer decides through `bot.service.decide.review`, the same signing and payment path as
 `python -m bot review assign|refuse`; the decide form is on the case's page (only for roles
 that may decide). Overdue cases follow the rule of `python -m bot cases --overdue`.
 """
@@ -13,10 +13,9 @@ from urllib.parse import quote
 from aiohttp import web
 from babel.units import format_unit
 
-from bot.decide import ReviewRefused, review
 from bot.records import CaseRecord
 from bot.registries.errors import Retriable
-from bot.texts import N_
+from bot.service.decide import ReviewRefused, review
 from bot.web.access import Permission
 from bot.web.app_state import console_of
 from bot.web.audit import audited
@@ -32,6 +31,7 @@ from bot.web.pages.cases import (
 from bot.web.render import LOCALES, language_of, page
 from bot.web.routing import Route
 from bot.web.security import current
+from bot.wording.texts import N_
 from domain.cases import PROCESSING, CaseState
 from domain.model import ReasonCode
 from domain.parameters import ParameterUnavailable

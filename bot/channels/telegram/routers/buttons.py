@@ -22,9 +22,9 @@ from aiogram.utils.i18n import gettext as _
 from bot.channels.telegram import linking, texts
 from bot.channels.telegram.deps import Deps
 from bot.channels.telegram.routers.common import private
-from bot.choices import LANGUAGE_ACTIONS, MEANINGS, Press, parse_button
-from bot.flow import pressed
 from bot.records import Channel, InboundMessage, OutboxMessage
+from bot.service.choices import LANGUAGE_ACTIONS, MEANINGS, Press, parse_button
+from bot.service.flow import pressed
 from domain.model import Language
 
 log = logging.getLogger(__name__)

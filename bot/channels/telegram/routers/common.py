@@ -12,8 +12,8 @@ from bot.channels.telegram import texts
 from bot.channels.telegram.deps import Deps
 from bot.channels.telegram.i18n import DEFAULT_LOCALE
 from bot.channels.telegram.linking import Text, reply
-from bot.choices import language_buttons
 from bot.records import Button, Keyboard
+from bot.service.choices import language_buttons
 
 
 def private(router: Router) -> Router:

@@ -8,8 +8,8 @@ from aiogram.types import Message
 from bot.channels.telegram import linking, texts
 from bot.channels.telegram.deps import Deps
 from bot.channels.telegram.routers.common import answer, contact_keyboard, private, text
-from bot.flow import log_inbound
 from bot.records import Channel, InboundMessage
+from bot.service.flow import log_inbound
 
 MAX_CHARS = 1000  # as for SMS: only the start of a longer text is kept
 

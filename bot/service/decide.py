@@ -14,20 +14,20 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from bot.batches import drain
-from bot.effects import Turn, carry_out, read_ahead_cases
+from bot.evidence.signing import Signer, canonical, digest, sign_decision, sign_notice
 from bot.ports import Clock, Storage, UnitOfWork
 from bot.records import CaseRecord, DecisionRecord, TimerKind
 from bot.registries.errors import NotFound, Retriable
 from bot.registries.port import RegistryClient
-from bot.screening import (
+from bot.service.batches import drain
+from bot.service.effects import Turn, carry_out, read_ahead_cases
+from bot.service.screening import (
     disability_record,
     periods,
     registry_burial_facts,
     running_benefits,
     survivor_facts,
 )
-from bot.signing import Signer, canonical, digest, sign_decision, sign_notice
 from domain import intents
 from domain.calendar import local_date
 from domain.cases import FINAL, CaseState

@@ -7,10 +7,10 @@ from datetime import datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict
 
-from bot.batches import drain
-from bot.effects import Turn, carry_out, read_ahead_cases, record_consent
 from bot.ports import Storage, UnitOfWork
 from bot.records import ConsentAct, TimerKind
+from bot.service.batches import drain
+from bot.service.effects import Turn, carry_out, read_ahead_cases, record_consent
 from domain import intents
 from domain.conversation import EXPIRE_AFTER, REMIND_AFTER, offer_timers, step
 

@@ -18,14 +18,14 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict
 
-from bot.effects import Turn, carry_out, record_consent
 from bot.ports import Clock, Storage, UnitOfWork
 from bot.records import CaseRecord, ConsentAct, OperatorTask
 from bot.registries.errors import NotFound, Retriable
 from bot.registries.facts import Event, Person
 from bot.registries.port import RegistryClient
 from bot.registries.read_ahead import ReadAhead
-from bot.screening import EventFacts, event_facts, with_our_payments
+from bot.service.effects import Turn, carry_out, record_consent
+from bot.service.screening import EventFacts, event_facts, with_our_payments
 from domain.banking import Iban, InvalidIban, parse_iban
 from domain.calendar import local_date
 from domain.cases import Case, CaseState

@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot.batches import drain
-from bot.choices import MEANINGS, is_current, parse_button
-from bot.effects import Turn, carry_out, context, language_of, queue, read_ahead_cases
-from bot.notice_texts import ShellNotice, render_notice, render_shell
 from bot.ports import Storage, UnitOfWork
 from bot.records import CaseRecord, Citizen, InboundMessage, LanguageSource, OperatorTask
-from bot.replies import MAX_CHARS, Reply, parse_reply
+from bot.service.batches import drain
+from bot.service.choices import MEANINGS, is_current, parse_button
+from bot.service.effects import Turn, carry_out, context, language_of, queue, read_ahead_cases
+from bot.service.replies import MAX_CHARS, Reply, parse_reply
+from bot.wording.notice_texts import ShellNotice, render_notice, render_shell
 from domain import intents
 from domain.cases import OPEN, CaseState
 from domain.conversation import step

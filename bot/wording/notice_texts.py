@@ -27,7 +27,7 @@ from babel.dates import format_date as babel_format_date
 from babel.dates import format_time as babel_format_time
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from bot.texts import (
+from bot.wording.texts import (
     BABEL_LOCALE,
     N_,
     SERVICE_NAMES,
@@ -111,7 +111,7 @@ def template_version(*msgstrs: str) -> str:
 
 # ---------------------------------------------------------------- the texts
 
-# The names of the services in SMS, shorter than the legal ones of bot.texts (which the
+# The names of the services in SMS, shorter than the legal ones of bot.wording.texts (which the
 # burial payment's already is). Lower case: the code capitalises one at a sentence start.
 SHORT_NAMES: dict[Service, str] = {
     Service.BURIAL: SERVICE_NAMES[Service.BURIAL],
@@ -255,7 +255,7 @@ APPEAL_SHORT = N_(
 INFORMATION = N_("Information: 1414.")
 
 # Why an application was not accepted (burial p.13, disability p.20-1), short for SMS, each
-# saying where the fact comes from; bot.texts has the full.
+# saying where the fact comes from; bot.wording.texts has the full.
 CHECK_SHORT: dict[str, str] = {
     BurialCheck.DATA_COMPLETE: N_("the data in the state databases are incomplete"),
     BurialCheck.NOT_ALREADY_ASSIGNED: N_("the payment for the deceased was already assigned"),
@@ -266,7 +266,7 @@ CHECK_SHORT: dict[str, str] = {
     BurialCheck.WITHIN_THREE_YEARS: N_("more than 3 years have passed since the death"),
     DisabilityCheck.NOT_ALREADY_ASSIGNED: N_("the benefit is already paid to you"),
 }
-# Why a decision refuses, short for SMS; bot.texts has the full.
+# Why a decision refuses, short for SMS; bot.wording.texts has the full.
 REASON_SHORT: dict[ReasonCode, str] = {
     ReasonCode.DATA_MISSING: N_("the state databases lack data needed"),
     ReasonCode.DATA_INCORRECT: N_("data in the state databases are wrong"),

@@ -15,10 +15,10 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Literal, NamedTuple, Protocol
 
-from bot.group_commit import GroupCommit
 from bot.ports import SendPermanentError, SendTemporaryError, SmsGateway, Storage, UnitOfWork
 from bot.records import Channel, OperatorTask, OutboxMessage, OutboxStatus
-from bot.timers import OfferTimers, start_offer_timers
+from bot.service.group_commit import GroupCommit
+from bot.service.timers import OfferTimers, start_offer_timers
 
 # A temporary failure (a phone off or out of coverage) is tried again for about six hours
 # (1 + 5 + 15 minutes, then hourly) before operators get it: with five attempts in 81 minutes,

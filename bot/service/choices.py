@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from bot.notice_texts import Rendered
 from bot.records import Button, Keyboard
-from bot.replies import Reply
-from bot.texts import N_, render
+from bot.service.replies import Reply
+from bot.wording.notice_texts import Rendered
+from bot.wording.texts import N_, render
 from domain import intents
 from domain.cases import CaseState
 from domain.model import Language
@@ -114,7 +114,7 @@ STEP_CODES: dict[str, str] = {
     CaseState.EXPIRED.value: "e",
 }
 STEPS = {code: step for step, code in STEP_CODES.items()}
-CASE_ID = re.compile(r"[0-9a-f]{1,24}")  # bot.intake.case_id: 16 hex digits
+CASE_ID = re.compile(r"[0-9a-f]{1,24}")  # bot.service.intake.case_id: 16 hex digits
 NO_CASE = "-"
 
 

@@ -3,7 +3,7 @@
 `locales/messages.pot` holds the English msgids found in `bot/` (mapping in `babel.cfg`);
 `locales/{kk,ru}/LC_MESSAGES/messages.po` translate them; the `.mo` files are built from
 the `.po` files and never committed. `scripts/catalogs.py` is the command line over this
-module; `bot.texts` compiles a missing or stale `.mo` on first use.
+module; `bot.wording.texts` compiles a missing or stale `.mo` on first use.
 
 Files are rewritten only when something besides their dates changes, so running
 `extract` or `update` twice leaves the tree as it was.
@@ -27,7 +27,7 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import PoFileError, read_po, write_po
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DOMAIN = "messages"
 PROJECT = "proactive-benefits-bot"
 LANGUAGES = ("kk", "ru")
@@ -38,7 +38,8 @@ PLURAL_FORMS = {
         "&& (n%100<10 || n%100>=20) ? 1 : 2);"
     ),
 }
-# The marker functions of bot.texts, and gettext's own names should code call them directly.
+# The marker functions of bot.wording.texts, and gettext's own names should code call them
+# directly.
 KEYWORDS: dict[str, tuple[int | tuple[int, str], ...] | None] = {
     "N_": None,
     "N_plural": (1, 2),

@@ -12,8 +12,6 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
-from bot.choices import keyboard_for
-from bot.notice_texts import NoticeContext, Rendered, render_notice, render_offer
 from bot.ports import UnitOfWork
 from bot.records import (
     CaseRecord,
@@ -26,6 +24,8 @@ from bot.records import (
     PaymentOrder,
     TimerKind,
 )
+from bot.service.choices import keyboard_for
+from bot.wording.notice_texts import NoticeContext, Rendered, render_notice, render_offer
 from domain import effects as fx
 from domain.banking import bank_for
 from domain.cases import Case

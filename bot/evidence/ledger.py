@@ -10,9 +10,8 @@ import hashlib
 import json
 from collections.abc import Sequence
 
+from bot.instants import utc_text
 from bot.records import ConsentEntry, ConsentRow
-from bot.storage.codec import consent_from_row, utc_text
-from bot.storage.session import Row
 
 GENESIS = "0" * 64  # the prev_hash of the first row
 
@@ -96,15 +95,3 @@ def _link_problems(previous: ConsentRow | None, row: ConsentRow) -> list[str]:
             " (a row deleted, reordered, or edited and re-hashed)"
         )
     return problems
-
-
-def verify_rows(stored: Sequence[Row]) -> list[str]:
-    """The problems of stored ledger rows, given in insertion order (empty: intact)."""
-    problems: list[str] = []
-    rows: list[ConsentRow] = []
-    for row in stored:
-        try:
-            rows.append(consent_from_row(row))
-        except ValueError as error:
-            problems.append(f"row {row['seq']}: unreadable ({str(error).splitlines()[0]})")
-    return problems + verify_chain(rows)
