@@ -115,6 +115,7 @@ class OutboxMessage(_Row):
     created_at: datetime
     sent_at: datetime | None = None
     markup: Keyboard | None = None  # Telegram only: the buttons under the text
+    starts_timers: bool = False  # an offer's SMS: once sent, its reminder and expiry start
 
 
 class ConsentAct(StrEnum):

@@ -286,4 +286,5 @@ def open_case(case: Case, *, offered: bool, reachable: bool) -> Step:
     if not reachable:
         return case.model_copy(update={"state": CaseState.NO_CONTACT}), ()
     opened = case.model_copy(update={"state": CaseState.OFFERED})
-    return opened, (notice(NoticeKind.OFFER),)
+    offer = notice(NoticeKind.OFFER).model_copy(update={"starts_offer_timers": True})
+    return opened, (offer,)

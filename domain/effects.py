@@ -38,6 +38,9 @@ class SendNotice(_Effect):
 
     type: Literal["send_notice"] = "send_notice"
     notice: Notice
+    # The offer of a newly opened case: its reminder and expiry count from its sending (SPEC
+    # Interpretation "Offer expiry and reminders"), so its SMS starts them once sent.
+    starts_offer_timers: bool = False
 
 
 class RecordConsent(_Effect):

@@ -183,7 +183,7 @@ class Dispatcher:
         assert message.id is not None
         if outcome.kind == "sent":
             await uow.outbox.mark_sent(message.id, outcome.detail, now)
-            if message.client_ref.startswith("offer:") and message.case_id:  # intake's offer
+            if message.starts_timers and message.case_id:  # the offer of a new case
                 await start_offer_timers(uow, message.case_id, now, self.timers)
         elif outcome.kind == "temporary" and message.attempts + 1 < MAX_ATTEMPTS:
             await uow.outbox.mark_retry(

@@ -112,13 +112,20 @@ TELEGRAM_REF = "@tg"  # the client reference of a message's Telegram copy ends s
 
 
 async def queue(
-    uow: UnitOfWork, record: CaseRecord, rendered: Rendered, client_ref: str, turn: Turn
+    uow: UnitOfWork,
+    record: CaseRecord,
+    rendered: Rendered,
+    client_ref: str,
+    turn: Turn,
+    *,
+    starts_timers: bool = False,
 ) -> bool:
     """Put a rendered text in the outbox for the case's addressee; whether an SMS is queued.
 
     An answer to a Telegram message goes back to that chat only. Everything else goes by
     SMS, the legal channel, and also to Telegram when the phone is linked there, with the
-    buttons the text asks for. A case with no phone gets nothing.
+    buttons the text asks for. A case with no phone gets nothing. With `starts_timers` (the
+    offer of a new case) the SMS, once sent, starts the offer's reminder and expiry.
     """
     if record.phone is None:
         return False
@@ -140,7 +147,8 @@ async def queue(
         uow.outbox.put(telegram)
         if Channel.TELEGRAM in (turn.channel, turn.only):
             return False
-    uow.outbox.put(_message(record, rendered, turn, client_ref))
+    sms = _message(record, rendered, turn, client_ref)
+    uow.outbox.put(sms.model_copy(update={"starts_timers": True}) if starts_timers else sms)
     return True
 
 
@@ -210,7 +218,7 @@ async def _notice(
         rendered = render_offer(ctx, lang)
     else:
         rendered = render_notice(effect.notice, lang or DEFAULT_LANGUAGE, ctx)
-    await queue(uow, record, rendered, ref, turn)
+    await queue(uow, record, rendered, ref, turn, starts_timers=effect.starts_offer_timers)
 
 
 async def carry_out(

@@ -49,7 +49,7 @@ def column(value: object) -> Column:
     if type(value) in _PLAIN:
         return value  # type: ignore[return-value]
     if isinstance(value, int | float):
-        return value
+        return int(value) if isinstance(value, bool) else value  # a flag: 0 or 1 in either
     if isinstance(value, datetime):
         return utc_text(value)
     if isinstance(value, StrEnum):

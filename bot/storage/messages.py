@@ -31,6 +31,7 @@ _OUTBOX_COLUMNS = (
     "created_at",
     "sent_at",
     "markup",
+    "starts_timers",
 )
 _INBOUND_COLUMNS = (
     "channel",

@@ -554,6 +554,13 @@ def test_a_reachable_person_is_offered_and_an_unreachable_one_is_kept_visible() 
     assert (unreachable.state, nothing) == (CaseState.NO_CONTACT, ())
 
 
+def test_only_the_offer_of_a_new_case_starts_the_reminder_and_expiry_once_sent() -> None:
+    _, effects = open_case(make_case(CaseState.OFFERED), offered=True, reachable=True)
+    assert [e.starts_offer_timers for e in effects if isinstance(e, SendNotice)] == [True]
+    _, help_answer = step(make_case(CaseState.OFFERED), Help(), NOW)  # the offer again
+    assert not any(e.starts_offer_timers for e in help_answer if isinstance(e, SendNotice))
+
+
 @pytest.mark.parametrize("reachable", [True, False])
 def test_a_case_screened_out_is_kept_visible_and_sends_nothing(reachable: bool) -> None:
     screened_out, nothing = open_case(
