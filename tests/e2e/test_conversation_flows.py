@@ -1,6 +1,6 @@
 """Conversations end to end: registry events → offers by SMS → replies → registered, declined...
 
-In process, through the composition root (`bot.app.build_app`), on real SQLite files in
+In process, through the composition root (`bot.composition.build_app`), on real SQLite files in
 tmp_path: the registries' file (with the world clock the bot reads), the bot's file and the
 simulated SMS gateway's. Texts are asserted by template id and kind, never by wording.
 """

@@ -1,7 +1,7 @@
 """A small simulated world for end-to-end tests: registries, SMS gateway and the bot, in tmp files.
 
 The registries' file and the bot's are real SQLite files in one data directory; the bot is
-built through the composition root (`bot.app.build_app`) and reads the registries' world
+built through the composition root (`bot.composition.build_app`) and reads the registries' world
 clock, which the tests move. The gateway shows a message in a phone's inbox only once its
 receipt delay has passed, so `settle()` moves the clock a minute and ticks again.
 """
