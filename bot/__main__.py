@@ -27,7 +27,7 @@ from bot.cli import console, operations, review, serve
 from bot.settings import Settings
 from bot.simulation import demo_command as demo
 from bot.simulation import tester_commands as sim
-from bot.wording.i18n_catalog import PROJECT, Layout, project_version
+from bot.wording.catalogs import PROJECT, Layout, project_version
 from bot.wording.texts import (
     N_,
     N_plural,

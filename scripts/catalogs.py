@@ -5,7 +5,7 @@
     python scripts/catalogs.py compile   # kk and ru .po -> .mo (git-ignored)
     python scripts/catalogs.py check     # fail (exit 1) on any problem, else compile
 
-The work is done by `bot.wording.i18n_catalog` with Babel's Python API; the pybabel equivalent of
+The work is done by `tooling.i18n_catalog` with Babel's Python API; the pybabel equivalent of
 `extract` is `pybabel extract -F babel.cfg -k N_ -k N_plural:1,2 --sort-output
 --add-location=file -o locales/messages.pot .`. A file is rewritten only when more than
 its dates would change.
@@ -22,7 +22,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as `python scripts/catalogs.py` from a checkout
     sys.path.insert(0, str(ROOT))
 
-from bot.wording import i18n_catalog  # noqa: E402 - needs the checkout on sys.path first
+from bot.wording import catalogs  # noqa: E402 - needs the checkout on sys.path first
+from tooling import i18n_catalog  # noqa: E402
 
 
 def relative(path: Path) -> str:
@@ -38,26 +39,26 @@ def report(changed: Sequence[Path], nothing: str) -> None:
         print(nothing)
 
 
-def extract(layout: i18n_catalog.Layout) -> int:
+def extract(layout: catalogs.Layout) -> int:
     """Write messages.pot from the code."""
     changed = [layout.template] if i18n_catalog.write_template(layout) else []
     report(changed, "messages.pot is up to date")
     return 0
 
 
-def update(layout: i18n_catalog.Layout) -> int:
+def update(layout: catalogs.Layout) -> int:
     """Extract, then update the kk and ru catalogs."""
     report(i18n_catalog.update(layout), "the template and the catalogs are up to date")
     return 0
 
 
-def compile_(layout: i18n_catalog.Layout) -> int:
+def compile_(layout: catalogs.Layout) -> int:
     """Compile every catalog to .mo."""
-    report(i18n_catalog.compile_all(layout), "no catalogs")
+    report(catalogs.compile_all(layout), "no catalogs")
     return 0
 
 
-def check(layout: i18n_catalog.Layout) -> int:
+def check(layout: catalogs.Layout) -> int:
     """List every problem and exit 1; with none, compile and exit 0."""
     problems = i18n_catalog.check(layout)
     if problems:
@@ -66,14 +67,14 @@ def check(layout: i18n_catalog.Layout) -> int:
             print(f"  {problem}", file=sys.stderr)
         print("fix the .po files, or run: python scripts/catalogs.py update", file=sys.stderr)
         return 1
-    compiled = i18n_catalog.compile_all(layout)
-    size = len(i18n_catalog.read_catalog(layout.template))
-    langs = " and ".join(i18n_catalog.LANGUAGES)
+    compiled = catalogs.compile_all(layout)
+    size = len(catalogs.read_catalog(layout.template))
+    langs = " and ".join(catalogs.LANGUAGES)
     print(f"catalogs ok: {size} msgids, all translated in {langs}; compiled {len(compiled)}")
     return 0
 
 
-COMMANDS: dict[str, Callable[[i18n_catalog.Layout], int]] = {
+COMMANDS: dict[str, Callable[[catalogs.Layout], int]] = {
     "extract": extract,
     "update": update,
     "compile": compile_,
@@ -86,7 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("command", choices=COMMANDS, help="what to do with the catalogs")
     args = parser.parse_args(argv)
-    return COMMANDS[args.command](i18n_catalog.Layout(ROOT))
+    return COMMANDS[args.command](catalogs.Layout(ROOT))
 
 
 if __name__ == "__main__":

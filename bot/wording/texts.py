@@ -18,7 +18,7 @@ from babel.dates import format_date as babel_format_date
 from babel.numbers import format_currency, format_decimal
 from babel.support import Translations
 
-from bot.wording.i18n_catalog import DOMAIN, Layout, compile_catalog, is_stale
+from bot.wording.catalogs import DOMAIN, Layout, compile_catalog, is_stale
 from domain.model import BurialCheck, Language, ReasonCode, RefusalGround, Service
 from domain.services.disability import Cause
 

@@ -1,4 +1,4 @@
-"""Behaviour of bot.wording.i18n_catalog: the real catalogs are complete, and the check catches
+"""Behaviour of tooling.i18n_catalog: the real catalogs are complete, and the check catches
 faults."""
 
 from __future__ import annotations
@@ -11,18 +11,14 @@ from pathlib import Path
 import pytest
 from babel.messages.catalog import Catalog
 
-from bot.wording.i18n_catalog import (
-    LANGUAGES,
-    Layout,
+from bot.wording.catalogs import LANGUAGES, Layout, compile_catalog, is_stale, read_catalog
+from tooling.i18n_catalog import (
     Problem,
     check,
     check_language,
     check_template,
-    compile_catalog,
     extract,
-    is_stale,
     placeholders,
-    read_catalog,
     update,
     write_if_changed,
 )

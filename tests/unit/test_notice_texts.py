@@ -11,18 +11,6 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from bot import message_examples as catalogue
-from bot.message_examples import (
-    ACCOUNT,
-    BURIAL_AMOUNT,
-    DISABILITY_AMOUNT,
-    DUE,
-    EXPIRES,
-    KK_BANK,
-    RU_BANK,
-    SURVIVOR_AMOUNT,
-    every_example,
-)
 from bot.wording import notice_texts
 from bot.wording.notice_texts import (
     BILINGUAL_SEPARATOR,
@@ -48,6 +36,18 @@ from domain.banking import bank_directory
 from domain.model import BurialCheck, Language, ReasonCode, Service
 from domain.notices import Notice, NoticeKind, ParamValue
 from domain.sms import segments, units
+from tooling import message_examples as catalogue
+from tooling.message_examples import (
+    ACCOUNT,
+    BURIAL_AMOUNT,
+    DISABILITY_AMOUNT,
+    DUE,
+    EXPIRES,
+    KK_BANK,
+    RU_BANK,
+    SURVIVOR_AMOUNT,
+    every_example,
+)
 
 LANGS = [Language.KK, Language.RU]
 LONGEST_BANK = max(

@@ -1,9 +1,9 @@
-"""The gettext catalogs: extract the msgids, update kk and ru, compile, and check them.
+"""Build tooling for the gettext catalogs: extract the msgids, update kk and ru, check them.
 
 `locales/messages.pot` holds the English msgids found in `bot/` (mapping in `babel.cfg`);
-`locales/{kk,ru}/LC_MESSAGES/messages.po` translate them; the `.mo` files are built from
-the `.po` files and never committed. `scripts/catalogs.py` is the command line over this
-module; `bot.wording.texts` compiles a missing or stale `.mo` on first use.
+`locales/{kk,ru}/LC_MESSAGES/messages.po` translate them. `scripts/catalogs.py` is the
+command line over this module. What the running bot needs of the catalogs (their layout and
+compiling the `.mo` files) is `bot.wording.catalogs`.
 
 Files are rewritten only when something besides their dates changes, so running
 `extract` or `update` twice leaves the tree as it was.
@@ -11,10 +11,7 @@ Files are rewritten only when something besides their dates changes, so running
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
-import tomllib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from io import BytesIO
@@ -24,13 +21,18 @@ from string import Formatter
 from babel.messages.catalog import PYTHON_FORMAT, Catalog, Message
 from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import PoFileError, read_po, write_po
+from babel.messages.pofile import PoFileError, write_po
 
-ROOT = Path(__file__).resolve().parents[2]
-DOMAIN = "messages"
-PROJECT = "proactive-benefits-bot"
-LANGUAGES = ("kk", "ru")
+from bot.wording.catalogs import (
+    DOMAIN,
+    LANGUAGES,
+    PROJECT,
+    Layout,
+    project_version,
+    read_catalog,
+    write_atomically,
+)
+
 PLURAL_FORMS = {
     "kk": "nplurals=2; plural=(n!=1);",
     "ru": (
@@ -56,31 +58,6 @@ DATE_HEADERS = re.compile(rb'^"(POT-Creation-Date|PO-Revision-Date): .*\n', re.M
 
 
 @dataclass(frozen=True)
-class Layout:
-    """Where the mapping, the template and the catalogs of a source tree live."""
-
-    root: Path = ROOT
-
-    @property
-    def mapping(self) -> Path:
-        """The extraction mapping, `babel.cfg`."""
-        return self.root / "babel.cfg"
-
-    @property
-    def template(self) -> Path:
-        """The template of msgids, `locales/messages.pot`."""
-        return self.root / "locales" / f"{DOMAIN}.pot"
-
-    def po(self, lang: str) -> Path:
-        """The translations of one language."""
-        return self.root / "locales" / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
-
-    def mo(self, lang: str) -> Path:
-        """The compiled translations of one language (git-ignored)."""
-        return self.po(lang).with_suffix(".mo")
-
-
-@dataclass(frozen=True)
 class Problem:
     """One thing wrong with the catalogs, in words an engineer can act on."""
 
@@ -94,12 +71,6 @@ class Problem:
 
 
 # ---------------------------------------------------------------- reading and writing
-
-
-def read_catalog(path: Path, lang: str | None = None) -> Catalog:
-    """A template or catalog from disk; a malformed file raises PoFileError."""
-    with path.open("rb") as fileobj:
-        return read_po(fileobj, locale=lang, domain=DOMAIN, abort_invalid=True)
 
 
 def po_bytes(catalog: Catalog, *, omit_header: bool = False) -> bytes:
@@ -117,14 +88,6 @@ def po_bytes(catalog: Catalog, *, omit_header: bool = False) -> bytes:
     return buffer.getvalue()
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Replace the file in one step, so a reader never sees half of it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", delete=False) as f:
-        f.write(data)
-    os.replace(f.name, path)
-
-
 def write_if_changed(path: Path, catalog: Catalog) -> bool:
     """Write the catalog unless only its dates would change; True when written."""
     new = po_bytes(catalog)
@@ -135,14 +98,6 @@ def write_if_changed(path: Path, catalog: Catalog) -> bool:
 
 
 # ---------------------------------------------------------------- extract, update, compile
-
-
-def project_version(layout: Layout) -> str:
-    """The version in `pyproject.toml`, or "0" for a tree without one."""
-    pyproject = layout.root / "pyproject.toml"
-    if not pyproject.exists():
-        return "0"
-    return str(tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["version"])
 
 
 def extract(layout: Layout) -> Catalog:
@@ -199,25 +154,6 @@ def update(layout: Layout) -> list[Path]:
     template = read_catalog(layout.template)
     changed += [layout.po(lang) for lang in LANGUAGES if update_catalog(lang, template, layout)]
     return changed
-
-
-def compile_catalog(lang: str, layout: Layout) -> Path:
-    """Build the `.mo` of one language from its `.po`, leaving out fuzzy entries."""
-    buffer = BytesIO()
-    write_mo(buffer, read_catalog(layout.po(lang), lang), use_fuzzy=False)
-    write_atomically(layout.mo(lang), buffer.getvalue())
-    return layout.mo(lang)
-
-
-def compile_all(layout: Layout) -> list[Path]:
-    """Build the `.mo` of every language."""
-    return [compile_catalog(lang, layout) for lang in LANGUAGES]
-
-
-def is_stale(lang: str, layout: Layout) -> bool:
-    """True when the `.mo` is missing or older than its `.po`."""
-    mo = layout.mo(lang)
-    return not mo.exists() or mo.stat().st_mtime < layout.po(lang).stat().st_mtime
 
 
 # ---------------------------------------------------------------- checks
