@@ -23,7 +23,7 @@ from bot.registries.facts import (
     Person,
     StudyStatus,
 )
-from bot.registries.port import DEFAULT_TIMEOUT
+from bot.registries.port import DEFAULT_TIMEOUT, OPERATIONS
 from fake_registries.service import RegistryService
 
 T = TypeVar("T")
@@ -36,7 +36,9 @@ class DirectClient:
         self._service = service
         self._timeout = timeout
 
-    async def _call(self, what: str, call: Awaitable[T]) -> T:
+    async def _call(self, operation: str, call: Awaitable[T]) -> T:
+        """Await one lookup of the port within the timeout; the error names its registry."""
+        what = OPERATIONS[operation].registry
         try:
             async with asyncio.timeout(self._timeout):  # in this task: no task per call
                 return await call
@@ -45,23 +47,23 @@ class DirectClient:
 
     async def now(self) -> datetime:
         """The registries' clock."""
-        return await self._call("clock", self._service.now())
+        return await self._call("now", self._service.now())
 
     async def person(self, iin: str) -> Person:
         """A person by IIN."""
-        return await self._call("population", self._service.person(iin))
+        return await self._call("person", self._service.person(iin))
 
     async def people(self, iins: Sequence[str]) -> dict[str, Person]:
         """People by IIN, in one call."""
-        return await self._call("population", self._service.people(iins))
+        return await self._call("people", self._service.people(iins))
 
     async def disabilities(self, iins: Sequence[str]) -> dict[str, Disability]:
         """The latest disabilities, in one call."""
-        return await self._call("disability", self._service.disabilities(iins))
+        return await self._call("disabilities", self._service.disabilities(iins))
 
     async def deaths(self, iins: Sequence[str]) -> dict[str, Death]:
         """Registered deaths, in one call."""
-        return await self._call("civil", self._service.deaths(iins))
+        return await self._call("deaths", self._service.deaths(iins))
 
     async def accounts(self, iins: Sequence[str]) -> dict[str, Account]:
         """Accounts on file, in one call."""
@@ -69,7 +71,7 @@ class DirectClient:
 
     async def person_by_phone(self, phone: str) -> Person:
         """A person by e-government phone."""
-        return await self._call("population", self._service.person_by_phone(phone))
+        return await self._call("person_by_phone", self._service.person_by_phone(phone))
 
     async def disability(self, iin: str) -> Disability:
         """The latest disability of a person."""
@@ -77,23 +79,23 @@ class DirectClient:
 
     async def death(self, iin: str) -> Death:
         """The registered death of a person."""
-        return await self._call("civil", self._service.death(iin))
+        return await self._call("death", self._service.death(iin))
 
     async def kin(self, iin: str) -> list[Kin]:
         """Children, parents and spouses."""
-        return await self._call("civil", self._service.kin(iin))
+        return await self._call("kin", self._service.kin(iin))
 
     async def payments_on(self, iin: str, on: date) -> list[Payment]:
         """Payments received on a date."""
-        return await self._call("pensions", self._service.payments_on(iin, on))
+        return await self._call("payments_on", self._service.payments_on(iin, on))
 
     async def burial_filings(self, deceased_iin: str) -> list[BurialFiling]:
         """Burial applications and assignments."""
-        return await self._call("payments", self._service.burial_filings(deceased_iin))
+        return await self._call("burial_filings", self._service.burial_filings(deceased_iin))
 
     async def account(self, iin: str) -> Account:
         """The account on file."""
-        return await self._call("accounts", self._service.account(iin))
+        return await self._call("account", self._service.account(iin))
 
     async def education(self, iin: str, on: date) -> StudyStatus:
         """Full-time study on a date."""
@@ -101,7 +103,7 @@ class DirectClient:
 
     async def events_after(self, cursor: int, limit: int = 100) -> list[Event]:
         """Feed events after the cursor."""
-        return await self._call("feed", self._service.events_after(cursor, limit))
+        return await self._call("events_after", self._service.events_after(cursor, limit))
 
     async def close(self) -> None:
         """Nothing to release in process."""

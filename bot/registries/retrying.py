@@ -27,7 +27,7 @@ from bot.registries.facts import (
     Person,
     StudyStatus,
 )
-from bot.registries.port import RegistryClient
+from bot.registries.port import OPERATIONS, RegistryClient
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -51,7 +51,8 @@ class RetryingClient:
         self._inner, self._attempts, self._backoff, self._sleep = inner, attempts, backoff, sleep
         self.retried = 0
 
-    async def _ask(self, what: str, call: Callable[[], Awaitable[T]]) -> T:
+    async def _ask(self, operation: str, call: Callable[[], Awaitable[T]]) -> T:
+        what = OPERATIONS[operation].registry  # named in the log
         for attempt in range(1, self._attempts + 1):
             try:
                 return await call()
@@ -65,23 +66,23 @@ class RetryingClient:
 
     async def now(self) -> datetime:
         """The registries' clock."""
-        return await self._ask("clock", self._inner.now)
+        return await self._ask("now", self._inner.now)
 
     async def person(self, iin: str) -> Person:
         """A person by IIN."""
-        return await self._ask("population", lambda: self._inner.person(iin))
+        return await self._ask("person", lambda: self._inner.person(iin))
 
     async def people(self, iins: Sequence[str]) -> dict[str, Person]:
         """People by IIN, in one call."""
-        return await self._ask("population", lambda: self._inner.people(iins))
+        return await self._ask("people", lambda: self._inner.people(iins))
 
     async def disabilities(self, iins: Sequence[str]) -> dict[str, Disability]:
         """The latest disabilities, in one call."""
-        return await self._ask("disability", lambda: self._inner.disabilities(iins))
+        return await self._ask("disabilities", lambda: self._inner.disabilities(iins))
 
     async def deaths(self, iins: Sequence[str]) -> dict[str, Death]:
         """Registered deaths, in one call."""
-        return await self._ask("civil", lambda: self._inner.deaths(iins))
+        return await self._ask("deaths", lambda: self._inner.deaths(iins))
 
     async def accounts(self, iins: Sequence[str]) -> dict[str, Account]:
         """Accounts on file, in one call."""
@@ -89,7 +90,7 @@ class RetryingClient:
 
     async def person_by_phone(self, phone: str) -> Person:
         """A person by e-government phone."""
-        return await self._ask("population", lambda: self._inner.person_by_phone(phone))
+        return await self._ask("person_by_phone", lambda: self._inner.person_by_phone(phone))
 
     async def disability(self, iin: str) -> Disability:
         """The latest disability of a person."""
@@ -97,23 +98,23 @@ class RetryingClient:
 
     async def death(self, iin: str) -> Death:
         """The registered death of a person."""
-        return await self._ask("civil", lambda: self._inner.death(iin))
+        return await self._ask("death", lambda: self._inner.death(iin))
 
     async def kin(self, iin: str) -> list[Kin]:
         """Children, parents and spouses."""
-        return await self._ask("civil", lambda: self._inner.kin(iin))
+        return await self._ask("kin", lambda: self._inner.kin(iin))
 
     async def payments_on(self, iin: str, on: date) -> list[Payment]:
         """Payments received on a date."""
-        return await self._ask("pensions", lambda: self._inner.payments_on(iin, on))
+        return await self._ask("payments_on", lambda: self._inner.payments_on(iin, on))
 
     async def burial_filings(self, deceased_iin: str) -> list[BurialFiling]:
         """Burial applications and assignments."""
-        return await self._ask("payments", lambda: self._inner.burial_filings(deceased_iin))
+        return await self._ask("burial_filings", lambda: self._inner.burial_filings(deceased_iin))
 
     async def account(self, iin: str) -> Account:
         """The account on file."""
-        return await self._ask("accounts", lambda: self._inner.account(iin))
+        return await self._ask("account", lambda: self._inner.account(iin))
 
     async def education(self, iin: str, on: date) -> StudyStatus:
         """Full-time study on a date."""
@@ -121,7 +122,7 @@ class RetryingClient:
 
     async def events_after(self, cursor: int, limit: int = 100) -> list[Event]:
         """Feed events after the cursor."""
-        return await self._ask("feed", lambda: self._inner.events_after(cursor, limit))
+        return await self._ask("events_after", lambda: self._inner.events_after(cursor, limit))
 
     async def close(self) -> None:
         """Release the transport underneath."""
