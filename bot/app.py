@@ -48,6 +48,7 @@ class App:
     # dispatcher's chat channel
     async_closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     _ticking: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
+    _stopped: bool = field(default=False, repr=False)  # no tick starts once set (`stop_ticking`)
     work: Counter[str] = field(default_factory=Counter)  # what this instance did, by role
 
     async def round(self) -> int:
@@ -104,14 +105,22 @@ class App:
         """Whether a tick is running (it takes new work in its next round)."""
         return self._ticking.locked()
 
-    async def wait_idle(self) -> None:
-        """Wait for the tick in progress, if any, to end."""
+    async def stop_ticking(self) -> None:
+        """Start no new tick, and wait for the one in progress, if any, to end.
+
+        A tick already handed to the event loop (a scheduler run submitted just before the
+        scheduler paused) finds the app stopped and does nothing, so it never reaches storage
+        that `close` is releasing."""
+        self._stopped = True
         async with self._ticking:
             pass
 
     async def tick(self) -> int:
-        """Run due work until nothing is left, one tick at a time; the total done."""
+        """Run due work until nothing is left, one tick at a time; the total done (0 once
+        `stop_ticking` was called)."""
         async with self._ticking:
+            if self._stopped:
+                return 0
             return await self._tick()
 
     async def _tick(self) -> int:
@@ -126,6 +135,7 @@ class App:
 
     async def close(self) -> None:
         """Release the storage, the registries and the gateway."""
+        await self.stop_ticking()
         await self.registries.close()
         if self.telegram is not None:
             await self.telegram.session.close()

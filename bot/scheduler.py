@@ -47,7 +47,9 @@ async def stop_gracefully(scheduler: AsyncIOScheduler, app: App) -> None:
 
     APScheduler's shutdown cancels a running coroutine job; a tick cancelled between a
     channel's acceptance and our bookkeeping would send that message again after a restart.
+    A run the scheduler submitted just before it paused finds the app stopped and ends at
+    once (`App.stop_ticking`).
     """
     scheduler.pause()
-    await app.wait_idle()
+    await app.stop_ticking()
     scheduler.shutdown(wait=False)

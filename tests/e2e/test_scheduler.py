@@ -10,7 +10,7 @@ import pytest
 
 from bot.composition import build_app
 from bot.registries.facts import Disability, Person
-from bot.scheduler import JOB_ID, build_scheduler
+from bot.scheduler import JOB_ID, build_scheduler, stop_gracefully
 from bot.settings import Settings
 from domain.identity import make_iin
 from domain.services.disability import Cause
@@ -80,3 +80,22 @@ async def test_a_non_positive_interval_is_refused(tmp_path: Path) -> None:
             build_scheduler(app, interval_seconds=0)
     finally:
         await app.close()
+
+
+async def test_a_run_handed_to_the_loop_just_before_the_stop_does_nothing(tmp_path: Path) -> None:
+    # the scheduler submits a run, then pauses before the run's task starts: the run must not
+    # reach storage that `close` releases (it did: "pool is closing" from a serve's SIGTERM)
+    world(tmp_path)
+    app = await build_app(Settings(data_dir=tmp_path))
+    scheduler = build_scheduler(app, interval_seconds=3600)
+    scheduler.start(paused=True)
+    late_run = asyncio.create_task(app.tick())  # created, not yet started
+    await stop_gracefully(scheduler, app)
+    await app.close()
+    assert await late_run == 0
+    reopened = await build_app(Settings(data_dir=tmp_path))
+    try:
+        async with reopened.storage.unit_of_work() as uow:
+            assert await uow.cases.all() == []  # the event waits for the next start
+    finally:
+        await reopened.close()
