@@ -13,6 +13,13 @@ class Service(StrEnum):
     SURVIVOR = "survivor"  # асыраушысынан айырылу жағдайы бойынша мемлекеттік әлеуметтік жәрдемақы
 
 
+class Trigger(StrEnum):
+    """The registry event that starts a proactive service (its values are the feed's kinds)."""
+
+    DISABILITY_ESTABLISHED = "disability_established"  # the disability registry
+    DEATH_REGISTERED = "death_registered"  # the civil registry
+
+
 class Language(StrEnum):
     """Languages the citizen is addressed in."""
 

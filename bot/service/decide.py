@@ -10,6 +10,7 @@ does not answer is not missing data: the timer is set a minute later and nothing
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -29,22 +30,15 @@ from bot.service.screening import (
     survivor_facts,
 )
 from domain import intents
+from domain.benefits import benefit, decide
+from domain.benefits.survivor import recipients
 from domain.calendar import local_date
 from domain.cases import FINAL, CaseState
 from domain.conversation import step
-from domain.decisions import (
-    DECISION_BASIS,
-    GROUND_BASIS,
-    CaseFile,
-    Decision,
-    Outcome,
-    decide,
-    reason,
-)
+from domain.decisions import GROUND_BASIS, CaseFile, Decision, Outcome, reason
 from domain.model import GROUND_OF, ReasonCode, Service
 from domain.parameters import ParameterUnavailable
-from domain.screening import survivor_recipients
-from domain.services import burial, disability
+from domain.services import burial
 from domain.services.burial import BurialFacts, PaymentPeriod
 from domain.services.disability import DisabilityRecord
 from domain.services.survivor import SurvivorFacts
@@ -103,14 +97,19 @@ async def _benefits_paid(
     return periods(await registries.payments_on(record.subject_iin, on)) + placed
 
 
-async def _disability(registries: RegistryClient, iin: str) -> DisabilityRecord | None:
+async def _disability(
+    uow: UnitOfWork, registries: RegistryClient, record: CaseRecord, _on: date
+) -> DisabilityRecord | None:
+    """The person's latest disability; None when the registry holds none."""
     try:
-        return disability_record(await registries.disability(iin))
+        return disability_record(await registries.disability(record.subject_iin))
     except NotFound:
         return None
 
 
-async def _survivor(registries: RegistryClient, record: CaseRecord) -> SurvivorFacts | None:
+async def _survivor(
+    uow: UnitOfWork, registries: RegistryClient, record: CaseRecord, _on: date
+) -> SurvivorFacts | None:
     """The death and the children, with the dependents this case's addressee receives for
     (kept since the offer; a case opened before they were kept finds them as screening
     groups them)."""
@@ -119,24 +118,38 @@ async def _survivor(registries: RegistryClient, record: CaseRecord) -> SurvivorF
         return None
     received_for = record.received_for
     if not received_for:
-        groups = survivor_recipients(facts, local_date(record.created_at))
+        groups = recipients(facts, local_date(record.created_at))
         received_for = groups.get(record.addressee_iin, ())
     return facts.model_copy(update={"received_for": received_for})
 
 
+async def _burial(
+    uow: UnitOfWork, registries: RegistryClient, record: CaseRecord, _on: date
+) -> BurialFacts:
+    return await burial_facts(uow, registries, record)
+
+
+Section = Callable[[UnitOfWork, RegistryClient, CaseRecord, date], Awaitable[Any]]
+# How each section of a case file is read, by its name in `CaseFile`: a reader per kind of
+# fact, whichever benefit declares it needs it (`Benefit.case_file`).
+SECTIONS: dict[str, Section] = {
+    "burial": _burial,
+    "disability": _disability,
+    "benefits_paid": _benefits_paid,
+    "survivor": _survivor,
+}
+
+
 async def case_file(uow: UnitOfWork, registries: RegistryClient, record: CaseRecord) -> CaseFile:
-    """The case file (ЭІМ / ЭМД): every registry fact the decision rests on."""
+    """The case file (ЭІМ / ЭМД): every registry fact the decision rests on, the sections
+    its benefit declares."""
     case = record.case
     assert case.consent_at is not None  # a registered case was consented to
     consent_on = local_date(case.consent_at)
-    sections: dict[str, Any] = {}
-    if case.service is Service.BURIAL:
-        sections["burial"] = await burial_facts(uow, registries, record)
-    elif case.service is Service.DISABILITY:
-        sections["disability"] = await _disability(registries, record.subject_iin)
-        sections["benefits_paid"] = await _benefits_paid(uow, registries, record, consent_on)
-    else:
-        sections["survivor"] = await _survivor(registries, record)
+    sections = {
+        name: await SECTIONS[name](uow, registries, record, consent_on)
+        for name in benefit(case.service).case_file
+    }
     return CaseFile(
         service=case.service,
         consent_on=consent_on,
@@ -166,16 +179,11 @@ def snapshot(file: CaseFile, decision: Decision, fetched_at: datetime) -> dict[s
 async def _check(
     uow: UnitOfWork, registries: RegistryClient, record: CaseRecord, now: datetime
 ) -> None:
-    """Run the acceptance checks and report them to the conversation."""
-    failures: tuple[str, ...] = ()
-    consent_on = local_date(record.case.consent_at or now)
-    if record.case.service is Service.BURIAL:
-        facts = await burial_facts(uow, registries, record)
-        failures = tuple(r.check.value for r in burial.failed_checks(facts, consent_on))
-    elif record.case.service is Service.DISABILITY:
-        found = await _disability(registries, record.subject_iin)
-        paid = await _benefits_paid(uow, registries, record, consent_on)
-        failures = () if found is None else disability.failed_checks(found, paid, consent_on)
+    """Run the benefit's acceptance checks on the case file and report them to the
+    conversation."""
+    failures = benefit(record.case.service).acceptance_failures(
+        await case_file(uow, registries, record)
+    )
     turn = Turn(now=now, ref=f"checked:{record.case.id}")
     case, effects = step(record.case, intents.ApplicationChecked(failures=failures), now)
     await carry_out(uow, record, case, effects, turn)
@@ -300,7 +308,7 @@ def refusal(case_file: CaseFile, code: ReasonCode, now: datetime) -> Decision:
         outcome=Outcome.REFUSE,
         decided_at=now,
         reasons=(reason(code, basis),),
-        basis=DECISION_BASIS[case_file.service],
+        basis=benefit(case_file.service).decision_basis,
     )
 
 

@@ -1,6 +1,6 @@
 """Intake: the registries' feed, read by cursor, becomes cases and their offers.
 
-Each event is screened with `domain.screening.screen` on the registries' facts and our own
+Each event is screened with `domain.benefits.screen` on the registries' facts and our own
 payments (which services, offered to whom and for how much, or why not) before any message;
 every case it gives is opened, an offer queued only for what may be assigned, the rest kept
 visible as `not_offered`; a page of events is taken, and the cursor moved past it, in one
@@ -27,11 +27,13 @@ from bot.registries.read_ahead import ReadAhead
 from bot.service.effects import Turn, carry_out, record_consent
 from bot.service.screening import EventFacts, event_facts, with_our_payments
 from domain.banking import Iban, InvalidIban, parse_iban
+from domain.benefits import benefit, screen
 from domain.calendar import local_date
 from domain.cases import Case, CaseState
 from domain.conversation import open_case
-from domain.model import Language, Service
-from domain.screening import Screening, screen
+from domain.decisions import Periodicity
+from domain.model import Language
+from domain.screening import Screening
 
 log = logging.getLogger(__name__)
 PAGE = 500  # events a transaction takes: ~15 statements in all, not ~15 each
@@ -124,7 +126,7 @@ def _record(event: Event, opening: Opening, case: Case, code: str, now: datetime
         event_id=event.id,
         created_at=now,
         offered_amount=terms.amount if terms is not None and screening.offered else None,
-        monthly=screening.service is not Service.BURIAL,
+        monthly=benefit(screening.service).periodicity is Periodicity.MONTHLY,
         terms=terms,
         received_for=screening.received_for,
         subject_name=opening.subject_name,

@@ -55,13 +55,14 @@ from bot.wording.notice_texts import (
 )
 from bot.wording.texts import format_money, translations
 from domain.banking import parse_iban
+from domain.benefits import decision_path
 from domain.calendar import deadline, local_date
 from domain.cases import Case, CaseState
 from domain.conversation import open_case
 from domain.decisions import Decision
 from domain.model import BurialCheck, Language, PaymentKind, ReasonCode, Service
 from domain.parameters import parameter
-from domain.screening import Screening, decision_path
+from domain.screening import Screening
 from domain.services import burial, disability, survivor
 from domain.services.disability import Cause
 from fake_registries import actions, faults, payments, pensions, service

@@ -10,17 +10,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from domain.benefits import BENEFITS, benefit, decide
+from domain.benefits.burial import REASON_OF_CHECK
 from domain.decisions import (
     APPEAL_BASIS,
-    DECISION_BASIS,
     GROUND_BASIS,
-    REASON_OF_CHECK,
     CaseFile,
     Decision,
     Outcome,
     Periodicity,
     Reason,
-    decide,
     reason,
 )
 from domain.model import GROUND_OF, BurialCheck, PaymentKind, ReasonCode, RefusalGround, Service
@@ -221,7 +220,7 @@ def test_a_case_file_without_its_section_is_refused_for_missing_data(
     only = assert_refused_for(decision, ReasonCode.DATA_MISSING, RefusalGround.UNRELIABLE_DATA)
     assert only.basis == basis
     assert decision.service is service
-    assert decision.basis == DECISION_BASIS[service]
+    assert decision.basis == benefit(service).decision_basis
 
 
 def test_a_section_of_another_service_does_not_stand_in_for_the_missing_one() -> None:
@@ -424,7 +423,8 @@ def test_every_reason_code_has_a_ground() -> None:
 
 def test_every_ground_and_every_service_has_a_basis() -> None:
     assert set(GROUND_BASIS) == set(RefusalGround)
-    assert set(DECISION_BASIS) == set(Service)
+    assert {b.service for b in BENEFITS} == set(Service)
+    assert all(b.decision_basis for b in BENEFITS)
 
 
 def test_a_reason_takes_the_ground_of_its_code() -> None:

@@ -1,4 +1,4 @@
-"""Pre-screening (domain.screening.screen): what an event is offered, to whom, for how much.
+"""Pre-screening (domain.benefits.screen): what an event is offered, to whom, for how much.
 
 SPEC "Offer only what the registries already allow", "The survivor benefit is one benefit
 per family", "The amount offered is the amount decided": an event is offered only where the
@@ -15,16 +15,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from domain.benefits import decide, screen
+from domain.benefits.survivor import recipients as survivor_recipients
 from domain.calendar import ALMATY, local_date
-from domain.decisions import CaseFile, Outcome, decide
+from domain.decisions import CaseFile, Outcome
 from domain.model import PaymentKind, ReasonCode, Service
-from domain.screening import (
-    DeathFacts,
-    DisabilityFacts,
-    Screening,
-    screen,
-    survivor_recipients,
-)
+from domain.screening import DeathFacts, DisabilityFacts, Screening
 from domain.services import survivor
 from domain.services.burial import BurialFacts, PaymentPeriod
 from domain.services.disability import Cause, DisabilityRecord

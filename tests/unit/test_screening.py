@@ -6,14 +6,12 @@ from datetime import date
 
 import pytest
 
+from domain.benefits import decision_path
+from domain.benefits.burial import addressee as burial_addressee
+from domain.benefits.disability import addressee as disability_addressee
+from domain.benefits.survivor import addressee as survivor_addressee
 from domain.model import Service
-from domain.screening import (
-    DecisionPath,
-    burial_addressee,
-    decision_path,
-    disability_addressee,
-    survivor_addressee,
-)
+from domain.screening import DecisionPath
 from domain.services.disability import Cause
 
 ADULT, CHILD, PARENT = "900101300018", "150101500015", "880101400012"

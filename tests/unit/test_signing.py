@@ -32,7 +32,8 @@ from bot.evidence.signing import (
     verify,
     verify_decision,
 )
-from domain.decisions import CaseFile, decide
+from domain.benefits import decide
+from domain.decisions import CaseFile
 from domain.model import PaymentKind, Service
 from domain.services.burial import BurialFacts, PaymentPeriod
 from domain.services.disability import Cause, DisabilityRecord
