@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -40,6 +40,7 @@ from bot.wording.texts import (
     render_plural,
     service_name,
 )
+from domain.benefits import BENEFITS
 from domain.calendar import ALMATY
 from domain.model import Language, Service
 from domain.parameters import Amount, ParameterUnavailable, all_parameters, parameter
@@ -288,14 +289,17 @@ def survivor_table(on: date, lang: str) -> Table:
     return table
 
 
+# each declared benefit's amounts, as `rates` prints them (a test holds them together)
+RATE_TABLES: dict[Service, Callable[[date, str], Table]] = {
+    Service.BURIAL: burial_table,
+    Service.DISABILITY: disability_table,
+    Service.SURVIVOR: survivor_table,
+}
+
+
 def show_rates(on: date, lang: str, console: Console) -> None:
     """Print every table of `rates`."""
-    tables = [
-        parameters_table(on, lang),
-        burial_table(on, lang),
-        disability_table(on, lang),
-        survivor_table(on, lang),
-    ]
+    tables = [parameters_table(on, lang)] + [RATE_TABLES[b.service](on, lang) for b in BENEFITS]
     console.print(Text(render(TITLE, lang, date=format_date(on, lang)), style="bold"))
     for table in tables:
         console.print()

@@ -31,6 +31,7 @@ from bot.service.screening import (
 )
 from domain import intents
 from domain.benefits import benefit, decide
+from domain.benefits.burial import filed_before
 from domain.benefits.survivor import recipients
 from domain.calendar import local_date
 from domain.cases import FINAL, CaseState
@@ -46,7 +47,6 @@ from domain.services.survivor import SurvivorFacts
 log = logging.getLogger(__name__)
 RETRY_AFTER = timedelta(minutes=1)
 HANDLED_STATES = frozenset({CaseState.REGISTERED, CaseState.UNDER_REVIEW})
-CLOSED_UNPAID = frozenset({CaseState.WITHDRAWN, CaseState.REFUSED})
 
 
 BATCH = 200  # decision timers fired in one transaction
@@ -59,16 +59,8 @@ def final_states() -> frozenset[CaseState]:
 
 async def _others_filed(uow: UnitOfWork, record: CaseRecord) -> bool:
     """Another burial application of ours for the same deceased was registered first."""
-    mine = record.case.registered_at
-    for other in await uow.cases.about(record.subject_iin, Service.BURIAL):
-        theirs = other.case.registered_at
-        # not accepted, withdrawn or refused: no application of theirs is pending (p.13(3))
-        rejected = other.case.accepted is False or other.case.state in CLOSED_UNPAID
-        if other.case.id == record.case.id or theirs is None or rejected:
-            continue
-        if mine is None or (theirs, other.case.id) < (mine, record.case.id):
-            return True
-    return False
+    others = await uow.cases.about(record.subject_iin, Service.BURIAL)
+    return filed_before(record.case, [other.case for other in others])
 
 
 async def burial_facts(

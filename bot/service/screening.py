@@ -1,6 +1,6 @@
 """The facts a feed event is screened on, asked of the registries and of our own payments.
 
-The rules are `domain.screening.screen` (which services, offered to whom, for how much, or
+The rules are `domain.benefits.screen` (which services, offered to whom, for how much, or
 why not); this module only gathers what it reads. A registry that does not answer raises a
 Retriable error, and the event waits for the next tick: it is never screened out for that.
 The decider builds its case files from the same readers, so an offer and its decision read
@@ -9,23 +9,23 @@ the same facts.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import date
 
 from bot.ports import UnitOfWork
 from bot.records import PaymentOrder
 from bot.registries.errors import NotFound
-from bot.registries.facts import Event, EventKind, Kin, Payment
+from bot.registries.facts import Event, Kin, Payment
 from bot.registries.port import RegistryClient
 from domain.dates import full_years
-from domain.model import PaymentKind, Service
-from domain.screening import DeathFacts, DisabilityFacts
+from domain.model import PaymentKind, Service, Trigger
+from domain.screening import DeathFacts, DisabilityFacts, TriggerFacts
 from domain.services import survivor
 from domain.services.burial import BurialFacts, PaymentPeriod
 from domain.services.disability import DisabilityRecord
 from domain.services.survivor import Dependent, SurvivorFacts
 
-EventFacts = DisabilityFacts | DeathFacts
+EventFacts = TriggerFacts
 
 
 async def _alive(registries: RegistryClient, iin: str) -> bool:
@@ -129,18 +129,37 @@ async def survivor_facts(registries: RegistryClient, deceased: str) -> SurvivorF
     return SurvivorFacts(died_on=death.died_on, dependents=tuple(children))
 
 
+async def _disability_event(
+    registries: RegistryClient, event: Event, on: date
+) -> DisabilityFacts | None:
+    return await disability_facts(registries, event.payload["iin"], on)
+
+
+async def _death_event(registries: RegistryClient, event: Event, _on: date) -> DeathFacts:
+    death = await registries.death(event.payload["deceased_iin"])
+    burial = await registry_burial_facts(registries, death.deceased_iin, death.declarant_iin)
+    family = await survivor_facts(registries, death.deceased_iin)
+    assert family is not None  # the death was just read
+    return DeathFacts(burial=burial, survivor=family)
+
+
+# How each trigger's event is read: the facts `domain.screening.FACTS_OF` says it gives to the
+# benefits it starts (`domain.benefits`); a benefit on a trigger read here needs no reader.
+READERS: dict[Trigger, Callable[[RegistryClient, Event, date], Awaitable[EventFacts | None]]] = {
+    Trigger.DISABILITY_ESTABLISHED: _disability_event,
+    Trigger.DEATH_REGISTERED: _death_event,
+}
+
+
 async def event_facts(registries: RegistryClient, event: Event, on: date) -> EventFacts | None:
     """What an event is screened on, as the registries show it on `on`; None for events
-    that offer nothing (births, marriages, a person with disability who died since)."""
-    if event.kind is EventKind.DISABILITY_ESTABLISHED:
-        return await disability_facts(registries, event.payload["iin"], on)
-    if event.kind is EventKind.DEATH_REGISTERED:
-        death = await registries.death(event.payload["deceased_iin"])
-        burial = await registry_burial_facts(registries, death.deceased_iin, death.declarant_iin)
-        family = await survivor_facts(registries, death.deceased_iin)
-        assert family is not None  # the death was just read
-        return DeathFacts(burial=burial, survivor=family)
-    return None
+    that start no benefit (births, marriages) or nobody can be offered (a person with
+    disability who died since)."""
+    try:
+        read = READERS[Trigger(event.kind.value)]
+    except (ValueError, KeyError):
+        return None  # no benefit starts with this kind of event
+    return await read(registries, event, on)
 
 
 def subject_of(facts: EventFacts) -> str:

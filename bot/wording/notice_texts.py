@@ -29,8 +29,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from bot.wording.texts import (
     BABEL_LOCALE,
+    BENEFIT_NAMES,
     N_,
-    SERVICE_NAMES,
     N_plural,
     PluralText,
     capitalized,
@@ -113,19 +113,11 @@ def template_version(*msgstrs: str) -> str:
 
 # The names of the services in SMS, shorter than the legal ones of bot.wording.texts (which the
 # burial payment's already is). Lower case: the code capitalises one at a sentence start.
-SHORT_NAMES: dict[Service, str] = {
-    Service.BURIAL: SERVICE_NAMES[Service.BURIAL],
-    Service.DISABILITY: N_("disability benefit"),
-    Service.SURVIVOR: N_("benefit in case of loss of a breadwinner"),
-}
+SHORT_NAMES: dict[Service, str] = {s: names.short for s, names in BENEFIT_NAMES.items()}
 # TRANSLATORS: the disability benefit offered to a parent or guardian for their child.
 CHILD_DISABILITY = N_("disability benefit for your child")
 # What each service is about, in a word or two: to list several open cases in one SMS.
-BRIEF_NAMES: dict[Service, str] = {
-    Service.BURIAL: N_("burial"),
-    Service.DISABILITY: N_("disability"),
-    Service.SURVIVOR: N_("loss of a breadwinner"),
-}
+BRIEF_NAMES: dict[Service, str] = {s: names.brief for s, names in BENEFIT_NAMES.items()}
 # TRANSLATORS: a benefit's name with the first name of whom it is about, so that two offers
 # of one benefit can be told apart: {service} is a benefit's name (e.g. "disability benefit
 # for your child"), {name} a first name (the child's, or the deceased's), e.g. "Аружан".

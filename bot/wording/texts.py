@@ -9,6 +9,7 @@ formatted by Babel for kk_KZ and ru_KZ.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import cache, lru_cache
@@ -99,11 +100,35 @@ def format_number(value: Decimal | int, lang: str) -> str:
 
 # ---------------------------------------------------------------- the texts
 
-SERVICE_NAMES: dict[Service, str] = {
-    Service.BURIAL: N_("one-time burial payment"),
-    Service.DISABILITY: N_("state social benefit for disability"),
-    Service.SURVIVOR: N_("state social benefit in case of loss of a breadwinner"),
+
+@dataclass(frozen=True)
+class BenefitNames:
+    """A benefit's names, lower case (a sentence start capitalises one)."""
+
+    legal: str  # as the law names it: decisions, the CLI, the console's case page
+    short: str  # in an SMS, shorter where the legal name is long
+    brief: str  # a word or two: several open cases in one SMS, the console's lists
+
+
+# Every benefit of `domain.benefits.BENEFITS` has its names here (a test holds them together).
+BENEFIT_NAMES: dict[Service, BenefitNames] = {
+    Service.BURIAL: BenefitNames(
+        legal=N_("one-time burial payment"),
+        short=N_("one-time burial payment"),
+        brief=N_("burial"),
+    ),
+    Service.DISABILITY: BenefitNames(
+        legal=N_("state social benefit for disability"),
+        short=N_("disability benefit"),
+        brief=N_("disability"),
+    ),
+    Service.SURVIVOR: BenefitNames(
+        legal=N_("state social benefit in case of loss of a breadwinner"),
+        short=N_("benefit in case of loss of a breadwinner"),
+        brief=N_("loss of a breadwinner"),
+    ),
 }
+SERVICE_NAMES: dict[Service, str] = {s: names.legal for s, names in BENEFIT_NAMES.items()}
 
 # burial p.13: each check, phrased as the fact that failed it (a notice of non-acceptance).
 ALREADY_ASSIGNED = N_("A burial payment has already been assigned for this deceased person.")

@@ -4,10 +4,12 @@ The rules themselves are `domain.services.burial`."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from domain.benefits.declaration import Benefit
 from domain.calendar import local_date
+from domain.cases import Case, CaseState
 from domain.decisions import CaseFile, Decision, Periodicity, assign, reason, refuse
 from domain.model import BurialCheck, ReasonCode, Service, Trigger
 from domain.screening import DeathFacts, DecisionPath, Screening, terms
@@ -30,6 +32,25 @@ def addressee(declarant_iin: str) -> str:
     phone registered for e-government still gets a case, kept visible as no_contact.
     """
     return declarant_iin
+
+
+PENDING_NOT = frozenset({CaseState.WITHDRAWN, CaseState.REFUSED})  # closed without payment
+
+
+def filed_before(mine: Case, others: Iterable[Case]) -> bool:
+    """burial p.13(3): another of our applications for the same deceased is pending and was
+    registered first (by registration time, then case id), so this one is a second filing.
+
+    One not accepted, withdrawn or refused is not pending; nor is one never registered.
+    """
+    for other in others:
+        theirs = other.registered_at
+        rejected = other.accepted is False or other.state in PENDING_NOT
+        if other.id == mine.id or theirs is None or rejected:
+            continue
+        if mine.registered_at is None or (theirs, other.id) < (mine.registered_at, mine.id):
+            return True
+    return False
 
 
 def path(_variant: str | None = None) -> DecisionPath:

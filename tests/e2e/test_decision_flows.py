@@ -436,7 +436,7 @@ async def test_two_declarants_registered_in_the_same_minute_get_one_payment_the_
 ) -> None:
     """Both children consent and confirm their accounts before the bot ticks, so both are
     registered at the same instant and checked in one sweep:
-    `bot.service.decide._others_filed` orders
+    `domain.benefits.burial.filed_before` orders
     them by (registration time, case id); the first is accepted and assigned, the second fails
     burial p.13(3) alone (not yet p.13(2): the first is not decided when it is checked)."""
     deceased, first, other = await two_declarants(world)

@@ -33,20 +33,18 @@ from bot.web.audit import audited
 from bot.web.render import language_of, mask_iban, mask_iin, page
 from bot.web.routing import Route
 from bot.web.security import current
-from bot.wording.texts import N_, ground_text, reason_text
+from bot.wording.texts import BENEFIT_NAMES, N_, ground_text, reason_text
+from domain.benefits import BENEFITS
 from domain.cases import PROCESSING, CaseState, is_overdue
 from domain.identity import InvalidIin, parse_iin
-from domain.model import ReasonCode, RefusalGround, Service
+from domain.model import ReasonCode, RefusalGround
 from domain.parameters import Parameter
 from domain.phone import InvalidPhone, normalize_phone
 from domain.services.survivor import FamilyShare
 
 PAGE_SIZE = 50
-SERVICE_NAMES: dict[str, str] = {
-    Service.BURIAL.value: N_("burial"),
-    Service.DISABILITY.value: N_("disability"),
-    Service.SURVIVOR.value: N_("loss of a breadwinner"),
-}
+# the services' names in the lists and filters: each declared benefit's brief name
+SERVICE_NAMES: dict[str, str] = {b.service.value: BENEFIT_NAMES[b.service].brief for b in BENEFITS}
 STATE_NAMES: dict[str, str] = {
     CaseState.NOT_OFFERED.value: N_("not offered"),
     CaseState.NO_CONTACT.value: N_("no contact"),
