@@ -282,7 +282,7 @@ class TelegramRig:
         self.retry_after = RetryAfterCounter()
         self.bot.session.middleware(self.retry_after)
         sender = TelegramSender(self.bot, storage, TelegramLimits(TELEGRAM_RATE, CHAT_INTERVAL))
-        self.dispatcher = Dispatcher(storage, sms, RateLimit(SMS_RATE), OfferTimers(), sender)
+        self.dispatcher = Dispatcher(storage, sms, RateLimit(SMS_RATE), OfferTimers(), [sender])
 
     async def fill(self, count: int) -> int:
         """Queue `count` Telegram messages, round-robin over the chats."""

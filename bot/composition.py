@@ -7,12 +7,12 @@ place the running bot reaches the simulator (the core, channels and console neve
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING
 
 from bot.app import App
 from bot.evidence.signing import Signer
-from bot.ports import Clock, SmsGateway
+from bot.ports import ChatChannel, Clock, SmsGateway
 from bot.registries.port import RegistryClient
 from bot.registries.retrying import RetryingClient
 from bot.service.clock import RegistryClock
@@ -49,11 +49,14 @@ async def build_app(
     sms: SmsGateway | None = None,
     registries: RegistryClient | None = None,
     telegram: Bot | None = None,
+    chats: Sequence[ChatChannel] = (),
 ) -> App:
     """The bot wired from settings; any part given replaces the configured one.
 
-    Telegram is on when a `telegram` bot is given or a token is set (aiogram is imported
-    only then)."""
+    The chat channels are `chats` and Telegram, which is on when a `telegram` bot is given
+    or a token is set (aiogram is imported only then). A chat channel is registered here
+    and nowhere else: the conversation and the dispatcher know chat channels only as a list
+    (`bot.ports.ChatChannel`, `bot.ports.ChatLinks`)."""
     closers: list[Callable[[], None]] = []
     async_closers: list[Callable[[], Awaitable[None]]] = []
     registries = registries or _registries(settings, closers)
@@ -62,7 +65,7 @@ async def build_app(
         sms = await _sms_gateway(settings, clock, closers, async_closers)
     storage = await open_storage(settings)
     timers = OfferTimers(remind_after=settings.remind_after, expire_after=settings.expire_after)
-    chats = None
+    channels = list(chats)
     if telegram is None and settings.token is not None:
         from bot.channels.telegram.runner import build_bot  # noqa: PLC0415 (only with a token)
 
@@ -71,8 +74,8 @@ async def build_app(
         from bot.channels.telegram.sender import TelegramLimits, TelegramSender  # noqa: PLC0415
 
         limits = TelegramLimits(settings.telegram_rate, settings.telegram_chat_interval)
-        chats = TelegramSender(telegram, storage, limits)
-    dispatcher = Dispatcher(storage, sms, RateLimit(settings.sms_rate), timers, chats)
+        channels.append(TelegramSender(telegram, storage, limits))
+    dispatcher = Dispatcher(storage, sms, RateLimit(settings.sms_rate), timers, channels)
     signer = Signer.load_or_create(settings.data_dir)
     decider = Decider(storage, registries, signer, clock)
     return App(

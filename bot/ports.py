@@ -13,7 +13,7 @@ from bot.records import (
     AuditEntry,
     CaseFilter,
     CaseRecord,
-    Channel,
+    ChatLink,
     Citizen,
     ConsentEntry,
     ConsentRow,
@@ -132,7 +132,7 @@ class Outbox(Protocol):
         """The offers a case's citizen was sent (template `offer.*`), in order."""
 
     async def due(
-        self, now: datetime, limit: int = 100, channel: Channel | None = None
+        self, now: datetime, limit: int = 100, channel: str | None = None
     ) -> list[OutboxMessage]:
         """Queued messages whose next attempt is due, oldest first; of one channel if given."""
 
@@ -157,7 +157,7 @@ class Outbox(Protocol):
     async def postpone(self, message_id: int, next_attempt_at: datetime, error: str) -> None:
         """Try again later without counting an attempt (the channel asked us to slow down)."""
 
-    async def cancel_queued(self, channel: Channel, address: str, error: str) -> int:
+    async def cancel_queued(self, channel: str, address: str, error: str) -> int:
         """Give up every queued message to an address of a channel; how many."""
 
     async def for_case(self, case_id: str) -> list[OutboxMessage]:
@@ -296,6 +296,33 @@ class Payments(Protocol):
         """Every order, oldest first."""
 
 
+class ChatLinks(Protocol):
+    """Which chats of every chat channel are linked to which verified phones."""
+
+    async def prefetch(self, phones: Sequence[str]) -> None:
+        """Read ahead the chats linked to these phones (a hint)."""
+
+    async def of_phone(self, phone: str) -> list[ChatLink]:
+        """The chats linked to a phone, one per channel at most, by channel name."""
+
+    async def link(self, link: ChatLink) -> None:
+        """Link a chat to a phone (replacing the channel's earlier link of either)."""
+
+    async def unlink(self, channel: str, address: str) -> None:
+        """Unlink a chat; nothing when it was not linked."""
+
+
+class ChatChannel(Protocol):
+    """A chat channel (Telegram, or any other) as the dispatcher sees it: it sends its own
+    outbox messages (those whose `channel` is its `name`) and keeps its own limits. Its
+    citizens' answers come in as `InboundMessage`s of that channel (`bot.service.flow`)."""
+
+    name: str
+
+    async def dispatch(self, messages: Sequence[OutboxMessage], now: datetime) -> int:
+        """Send what may be sent now; how many messages were settled."""
+
+
 class TelegramChats(Protocol):
     """Chats with the Telegram bot and the verified phone each is linked to."""
 
@@ -418,6 +445,7 @@ class UnitOfWork(Protocol):
     journal: Journal
     decisions: Decisions
     payments: Payments
+    chats: ChatLinks
     telegram: TelegramChats
     operators: Operators
     sessions: WebSessions

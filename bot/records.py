@@ -60,10 +60,20 @@ class Citizen(_Row):
 
 
 class Channel(StrEnum):
-    """How a message travels."""
+    """The channels this product ships. A message's channel is a name (`str`): SMS, or the
+    name of any chat channel registered at composition (`bot.ports.ChatChannel`)."""
 
-    SMS = "sms"
+    SMS = "sms"  # the legal channel: every notice goes by SMS
     TELEGRAM = "telegram"
+
+
+class ChatLink(_Row):
+    """A chat of a chat channel linked to a verified phone: that phone's notices go there too."""
+
+    channel: str
+    address: str  # the chat, as its channel addresses it
+    phone: str  # E.164
+    linked_at: datetime
 
 
 class Button(_Row):
@@ -99,7 +109,7 @@ class OutboxMessage(_Row):
     id: int | None = None
     client_ref: str
     case_id: str | None
-    channel: Channel
+    channel: str  # `Channel.SMS` or a chat channel's name
     address: str  # phone (E.164) or chat id
     language: str  # "kk", "ru" or "kk+ru" for a bilingual offer
     template_id: str
@@ -114,7 +124,7 @@ class OutboxMessage(_Row):
     last_error: str | None = None
     created_at: datetime
     sent_at: datetime | None = None
-    markup: Keyboard | None = None  # Telegram only: the buttons under the text
+    markup: Keyboard | None = None  # chat channels only: the buttons under the text
     starts_timers: bool = False  # an offer's SMS: once sent, its reminder and expiry start
 
 
@@ -127,8 +137,8 @@ class ConsentAct(StrEnum):
     REFUSED = "refused"
     WITHDRAWN = "withdrawn"
     EXPIRED = "expired"
-    LINKED = "linked"  # Telegram linked to the person's verified phone: notices go there too
-    UNLINKED = "unlinked"  # Telegram unlinked (/stop, or the bot blocked): SMS only
+    LINKED = "linked"  # a chat linked to the person's verified phone: notices go there too
+    UNLINKED = "unlinked"  # a chat unlinked (/stop, or the bot blocked): SMS only
 
 
 class ConsentEntry(_Row):
@@ -141,7 +151,7 @@ class ConsentEntry(_Row):
     template_id: str
     template_version: str
     language: str
-    channel: Channel
+    channel: str  # `Channel.SMS` or a chat channel's name
     message_ids: tuple[str, ...] = ()  # outbox client references of the text shown
     raw_reply: str | None = None
     intent: str | None = None
@@ -163,7 +173,7 @@ class InboundMessage(_Row):
     """A message a citizen sent, logged before it is handled."""
 
     id: int | None = None
-    channel: Channel
+    channel: str  # `Channel.SMS` or a chat channel's name
     address: str
     provider_id: str  # the gateway's id: a message is taken once
     text: str

@@ -133,7 +133,7 @@ def retry_line(message: OutboxMessage) -> str:
     from bot.web.pages.cases import scrub  # noqa: PLC0415 (the console's scrubbing)
 
     return (
-        f"{message.id:>7}  {message.case_id or '-':<16}  {message.channel.value:<8}  "
+        f"{message.id:>7}  {message.case_id or '-':<16}  {message.channel:<8}  "
         f"{message.template_id:<22} {_address(message):<16}  {message.status.value:<9}  "
         f"failed attempts {message.attempts}  last error: {scrub(message.last_error)}"
     )

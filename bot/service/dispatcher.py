@@ -13,9 +13,16 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Literal, NamedTuple, Protocol
+from typing import Literal, NamedTuple
 
-from bot.ports import SendPermanentError, SendTemporaryError, SmsGateway, Storage, UnitOfWork
+from bot.ports import (
+    ChatChannel,
+    SendPermanentError,
+    SendTemporaryError,
+    SmsGateway,
+    Storage,
+    UnitOfWork,
+)
 from bot.records import Channel, OperatorTask, OutboxMessage, OutboxStatus
 from bot.service.group_commit import GroupCommit
 from bot.service.timers import OfferTimers, start_offer_timers
@@ -92,13 +99,6 @@ def submission_ref(message: OutboxMessage) -> str:
     return f"{message.client_ref}#{message.attempts}"
 
 
-class ChatSender(Protocol):
-    """A chat channel (Telegram) that sends its own messages and keeps its own limits."""
-
-    async def dispatch(self, messages: Sequence[OutboxMessage], now: datetime) -> int:
-        """Send what may be sent now; how many messages were settled."""
-
-
 class Dispatcher:
     """Sends the outbox: SMS through the gateway at its rate, chat messages by their channel.
 
@@ -110,10 +110,10 @@ class Dispatcher:
         gateway: SmsGateway,
         rate: RateLimit,
         timers: OfferTimers,
-        chats: ChatSender | None = None,
+        chats: Sequence[ChatChannel] = (),
     ) -> None:
         self.storage, self.gateway, self.rate, self.timers = storage, gateway, rate, timers
-        self.chats = chats  # None: Telegram is not configured; its messages wait
+        self.chats = tuple(chats)  # the chat channels running; another's messages wait
         self._one_at_a_time = asyncio.Lock()
         self._writes = GroupCommit(storage)
 
@@ -127,18 +127,20 @@ class Dispatcher:
         async with self._one_at_a_time:
             async with self.storage.unit_of_work() as uow:
                 due = await uow.outbox.due(now, limit=500, channel=Channel.SMS)
-                chat = (
-                    []
-                    if self.chats is None
-                    else await uow.outbox.due(now, limit=500, channel=Channel.TELEGRAM)
-                )
+                chat = [
+                    (channel, await uow.outbox.due(now, limit=500, channel=channel.name))
+                    for channel in self.chats
+                ]
             written = []
             for message in due:
                 await self.rate.wait()
                 outcome = await self._submit(message)
                 written.append(self._writes.later(partial(self._apply, message, outcome, now)))
             await settled(written)
-            sent = 0 if self.chats is None or not chat else await self.chats.dispatch(chat, now)
+            sent = 0
+            for channel, messages in chat:
+                if messages:
+                    sent += await channel.dispatch(messages, now)
             return len(due) + sent
 
     async def _submit(self, message: OutboxMessage) -> Outcome:

@@ -16,6 +16,7 @@ from bot.ports import UnitOfWork
 from bot.records import (
     CaseRecord,
     Channel,
+    ChatLink,
     ConsentAct,
     ConsentEntry,
     InboundMessage,
@@ -49,10 +50,10 @@ class Turn(BaseModel):
     actor: str = "system"
     inbound: InboundMessage | None = None
     reply_kind: str | None = None
-    only: Channel | None = None  # send by this channel alone (e.g. questions re-asked in chat)
+    only: str | None = None  # send by this chat channel alone (e.g. questions re-asked in chat)
 
     @property
-    def channel(self) -> Channel:
+    def channel(self) -> str:
         """The channel the citizen wrote by; SMS for what the state starts."""
         return Channel.SMS if self.inbound is None else self.inbound.channel
 
@@ -100,7 +101,7 @@ async def read_ahead_cases(uow: UnitOfWork, case_ids: Sequence[str]) -> None:
     phones = [r.phone for r in records if r.phone]
     burials = [r.subject_iin for r in records if r.case.service is Service.BURIAL]
     await uow.citizens.prefetch([r.addressee_iin for r in records])
-    await uow.telegram.prefetch(phones)
+    await uow.chats.prefetch(phones)
     await uow.outbox.prefetch(offers_of=case_ids)
     await uow.timers.prefetch(case_ids)
     await uow.journal.prefetch(case_ids)
@@ -108,7 +109,9 @@ async def read_ahead_cases(uow: UnitOfWork, case_ids: Sequence[str]) -> None:
     await uow.payments.prefetch(case_ids=case_ids, burials_of=burials)
 
 
-TELEGRAM_REF = "@tg"  # the client reference of a message's Telegram copy ends so
+def chat_ref(client_ref: str, channel: str) -> str:
+    """The client reference of a message's copy in a chat channel."""
+    return f"{client_ref}@{channel}"
 
 
 async def queue(
@@ -122,34 +125,49 @@ async def queue(
 ) -> bool:
     """Put a rendered text in the outbox for the case's addressee; whether an SMS is queued.
 
-    An answer to a Telegram message goes back to that chat only. Everything else goes by
-    SMS, the legal channel, and also to Telegram when the phone is linked there, with the
-    buttons the text asks for. A case with no phone gets nothing. With `starts_timers` (the
-    offer of a new case) the SMS, once sent, starts the offer's reminder and expiry.
+    An answer to a chat message goes back to that chat only. Everything else goes by SMS,
+    the legal channel, and also to every chat linked to the phone (whatever its channel),
+    with the buttons the text asks for. A case with no phone gets nothing. With
+    `starts_timers` (the offer of a new case) the SMS, once sent, starts the offer's reminder
+    and expiry.
     """
     if record.phone is None:
         return False
-    chat = await uow.telegram.by_phone(record.phone)
-    if chat is None and turn.only is Channel.TELEGRAM:
+    links = await uow.chats.of_phone(record.phone)
+    answered = turn.only or turn.channel  # the chat the citizen wrote in, if any
+    same = [link for link in links if link.channel == answered]
+    if same or turn.only is not None:
+        _to_chats(record, rendered, client_ref, turn, same, uow)
         return False
-    if chat is not None:
-        markup = keyboard_for(rendered, record.case.state)
-        copy = _message(record, rendered, turn, client_ref + TELEGRAM_REF)
-        telegram = copy.model_copy(
-            update={
-                "channel": Channel.TELEGRAM,
-                "address": str(chat.chat_id),
-                "encoding": "utf-8",
-                "segments": 1,
-                "markup": markup,
-            }
-        )
-        uow.outbox.put(telegram)
-        if Channel.TELEGRAM in (turn.channel, turn.only):
-            return False
+    _to_chats(record, rendered, client_ref, turn, links, uow)
     sms = _message(record, rendered, turn, client_ref)
     uow.outbox.put(sms.model_copy(update={"starts_timers": True}) if starts_timers else sms)
     return True
+
+
+def _to_chats(  # noqa: PLR0913 (the message's parts and where it goes)
+    record: CaseRecord,
+    rendered: Rendered,
+    client_ref: str,
+    turn: Turn,
+    links: Sequence[ChatLink],
+    uow: UnitOfWork,
+) -> None:
+    """A copy of the text, with its buttons, to each of these chats."""
+    markup = keyboard_for(rendered, record.case.state) if links else None
+    for link in links:
+        copy = _message(record, rendered, turn, chat_ref(client_ref, link.channel))
+        uow.outbox.put(
+            copy.model_copy(
+                update={
+                    "channel": link.channel,
+                    "address": link.address,
+                    "encoding": "utf-8",
+                    "segments": 1,
+                    "markup": markup,
+                }
+            )
+        )
 
 
 def _message(record: CaseRecord, rendered: Rendered, turn: Turn, client_ref: str) -> OutboxMessage:
@@ -172,12 +190,12 @@ def _message(record: CaseRecord, rendered: Rendered, turn: Turn, client_ref: str
 
 
 async def offer_shown(
-    uow: UnitOfWork, case_id: str, channel: Channel = Channel.SMS
+    uow: UnitOfWork, case_id: str, channel: str = Channel.SMS
 ) -> OutboxMessage | None:
     """The latest offer a case's citizen was sent, by `channel` if any went by it: the text
     a consent answers."""
     offers = await uow.outbox.offers(case_id)
-    by_channel = [m for m in offers if m.channel is channel]
+    by_channel = [m for m in offers if m.channel == channel]
     chosen = by_channel or offers
     return chosen[-1] if chosen else None
 

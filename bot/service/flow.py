@@ -298,7 +298,7 @@ async def _read_ahead(uow: UnitOfWork, messages: Sequence[InboundMessage]) -> No
     buttons = [p.message_id for m in messages if m.button and (p := parse_button(m.button))]
     since = min(m.received_at for m in messages) - WINDOW
     await uow.inbound.prefetch_senders(phones, since)  # for the rate limit
-    await uow.telegram.prefetch(phones)  # a phone without a case may still have a chat
+    await uow.chats.prefetch(phones)  # a phone without a case may still have a chat
     await uow.outbox.prefetch(ids=buttons)
     await read_ahead_cases(uow, ids)
 

@@ -199,7 +199,7 @@ async def _read_ahead(uow: UnitOfWork, screened: Sequence[Screened]) -> None:
     ids = [case_id(e, o.screening) for e, found in screened for o in found]
     await uow.cases.prefetch(phones=phones, event_ids=[e.id for e, _ in screened])
     await uow.citizens.prefetch([who.iin for who in people])
-    await uow.telegram.prefetch(phones)
+    await uow.chats.prefetch(phones)
     await uow.timers.prefetch(ids)
     await uow.journal.prefetch(ids)
     await uow.outbox.prefetch(offers_of=ids)

@@ -435,7 +435,7 @@ async def _kinds(app: App, phones: Sequence[str]) -> dict[str, dict[str, str]]:
     for phone, found in cases.items():
         for record in found:
             for message in sent[record.case.id]:
-                if message.channel is Channel.SMS:
+                if message.channel == Channel.SMS:
                     kind = message.template_id.split(".", 1)[0]  # offer.burial → offer
                     kinds[phone][message.text] = kind
     return kinds

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 from bot.instants import from_utc_text, utc_text
-from bot.records import Channel, InboundMessage, OutboxMessage, OutboxStatus
+from bot.records import InboundMessage, OutboxMessage, OutboxStatus
 from bot.storage.codec import column, inbound_from_row, keys, outbox_from_row
 from bot.storage.session import Session
 from domain.flood import Heard, Taken
@@ -130,7 +130,7 @@ class SqlOutbox:
         return list(self._offers[case_id])
 
     async def due(
-        self, now: datetime, limit: int = 100, channel: Channel | None = None
+        self, now: datetime, limit: int = 100, channel: str | None = None
     ) -> list[OutboxMessage]:
         """Queued messages whose next attempt is due, oldest first; of one channel if given."""
         by_channel = "" if channel is None else " AND channel = :channel"
@@ -141,7 +141,7 @@ class SqlOutbox:
                 "queued": OutboxStatus.QUEUED.value,
                 "now": utc_text(now),
                 "limit": limit,
-                "channel": None if channel is None else channel.value,
+                "channel": channel,
             },
         )
         return [outbox_from_row(row) for row in rows]
@@ -198,13 +198,13 @@ class SqlOutbox:
             (OutboxStatus.QUEUED.value, utc_text(next_attempt_at), error),
         )
 
-    async def cancel_queued(self, channel: Channel, address: str, error: str) -> int:
+    async def cancel_queued(self, channel: str, address: str, error: str) -> int:
         """Give up every queued message to an address of a channel; how many."""
         self._forget()
         return await self._session.run(
             "UPDATE outbox SET status = ?, last_error = ? WHERE status = ? AND channel = ?"
             " AND address = ?",
-            (OutboxStatus.FAILED.value, error, OutboxStatus.QUEUED.value, channel.value, address),
+            (OutboxStatus.FAILED.value, error, OutboxStatus.QUEUED.value, channel, address),
         )
 
     async def for_case(self, case_id: str) -> list[OutboxMessage]:

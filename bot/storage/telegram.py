@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot.instants import utc_text
-from bot.records import TelegramChat
+from bot.ports import ChatLinks
+from bot.records import Channel, ChatLink, TelegramChat
 from bot.storage.codec import chat_from_row, column, keys
 from bot.storage.session import Session
 
@@ -32,8 +33,9 @@ class SqlTelegramChats:
     """Chats with the bot; a phone is linked to one chat at most. Within its unit of work it
     remembers which chat each phone it asked about is linked to, and the bot's name."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, links: ChatLinks) -> None:
         self._session = session
+        self._links = links  # the chat channels' links, which a linked chat is one of
         self._by_phone: dict[str, TelegramChat | None] = {}
         self._username: tuple[str | None] | None = None  # (the name or None,) once read
 
@@ -63,6 +65,15 @@ class SqlTelegramChats:
         """Insert or replace a chat."""
         self._by_phone.clear()  # the chat may have been linked to another phone before
         await self._session.run(_UPSERT, {name: column(getattr(chat, name)) for name in _COLUMNS})
+        address = str(chat.chat_id)
+        if chat.phone is None:
+            await self._links.unlink(Channel.TELEGRAM, address)
+        else:
+            at = chat.linked_at or chat.updated_at
+            link = ChatLink(
+                channel=Channel.TELEGRAM, address=address, phone=chat.phone, linked_at=at
+            )
+            await self._links.link(link)
 
     async def linked(self) -> list[TelegramChat]:
         """Every linked chat, by chat id."""

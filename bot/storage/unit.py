@@ -26,6 +26,7 @@ from typing import Literal, Self
 from bot.ports import (
     Audit,
     CaseStore,
+    ChatLinks,
     CitizenStore,
     ConsentLog,
     Decisions,
@@ -43,6 +44,7 @@ from bot.ports import (
     WebSessions,
 )
 from bot.storage.cases import SqlCaseStore, SqlCitizenStore
+from bot.storage.chats import SqlChatLinks
 from bot.storage.consents import SqlConsentLog
 from bot.storage.console import SqlAudit, SqlOperators, SqlWebSessions
 from bot.storage.decisions import SqlDecisions, SqlJournal, SqlPayments
@@ -165,7 +167,8 @@ class SqlUnitOfWork:
         self.journal: Journal = SqlJournal(self._session)
         self.decisions: Decisions = SqlDecisions(self._session)
         self.payments: Payments = SqlPayments(self._session)
-        self.telegram: TelegramChats = SqlTelegramChats(self._session)
+        self.chats: ChatLinks = SqlChatLinks(self._session)
+        self.telegram: TelegramChats = SqlTelegramChats(self._session, self.chats)
         self.operators: Operators = SqlOperators(self._session)
         self.sessions: WebSessions = SqlWebSessions(self._session)
         self.audit: Audit = SqlAudit(self._session)

@@ -468,7 +468,7 @@ async def chat_flow(data_dir: Path) -> ChatRun:
         blocked_chat=str(users[-1].id),
         blocked_phone=phones[-1],
         acts=[r.entry.act.value for r in ledger],
-        consent_channel=given.channel.value,
+        consent_channel=given.channel,
         data_dir=data_dir,
     )
 

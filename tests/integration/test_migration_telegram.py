@@ -212,7 +212,7 @@ async def test_a_row_about_no_case_is_chained_after_the_migrated_rows(
     assert rows == [*migrated.sealed, appended]
     assert rows[-1].entry.case_id is None
     assert rows[-1].entry.act is ConsentAct.LINKED
-    assert rows[-1].entry.channel is Channel.TELEGRAM
+    assert rows[-1].entry.channel == Channel.TELEGRAM
 
 
 async def test_editing_a_migrated_row_afterwards_is_caught(migrated: Migrated) -> None:

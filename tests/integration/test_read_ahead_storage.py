@@ -15,7 +15,14 @@ from pathlib import Path
 import pytest
 
 from bot.ports import UnitOfWork
-from bot.records import Citizen, DecisionRecord, OperatorTask, PaymentOrder, TimerKind
+from bot.records import (
+    ChatLink,
+    Citizen,
+    DecisionRecord,
+    OperatorTask,
+    PaymentOrder,
+    TimerKind,
+)
 from bot.storage.sqlite import SqliteStorage, SqliteUnitOfWork
 from domain.cases import CaseState
 from domain.model import Language
@@ -70,6 +77,7 @@ async def read_ahead(uow: UnitOfWork) -> None:
     await uow.cases.prefetch(ids=cases, phones=[PHONE, OTHER_PHONE], event_ids=[1, 2, 3])
     await uow.citizens.prefetch([IIN_NEW, IIN_KNOWN])
     await uow.telegram.prefetch([PHONE, OTHER_PHONE])
+    await uow.chats.prefetch([PHONE, OTHER_PHONE])
     await uow.outbox.prefetch(offers_of=cases, ids=[1, 2])
     await uow.timers.prefetch(cases)
     await uow.journal.prefetch(cases)
@@ -93,6 +101,12 @@ async def scenario(uow: UnitOfWork) -> list[object]:
     await uow.citizens.remember(IIN_NEW, PHONE, Language.KK)
     await uow.citizens.remember(IIN_KNOWN, OTHER_PHONE, Language.KK)  # keeps the choice
     seen += [await uow.citizens.get(IIN_NEW), await uow.citizens.get(IIN_KNOWN)]
+    seen += [await uow.chats.of_phone(PHONE), await uow.chats.of_phone(OTHER_PHONE)]
+    await uow.chats.link(ChatLink(channel="chat-a", address="7", phone=PHONE, linked_at=NOW))
+    await uow.chats.link(ChatLink(channel="chat-b", address="8", phone=PHONE, linked_at=NOW))
+    await uow.chats.link(ChatLink(channel="chat-a", address="9", phone=PHONE, linked_at=NOW))
+    await uow.chats.unlink("chat-b", "8")
+    seen += [await uow.chats.of_phone(PHONE), await uow.chats.of_phone(OTHER_PHONE)]
     uow.outbox.put(message("offer:c2:1", case_id="c2"))
     uow.outbox.put(message("offer:c2:1", case_id="c2", text="queued again"))
     uow.outbox.put(message("offer:c1:1", text="queued again"))

@@ -88,7 +88,7 @@ async def offer_for(world: World, phone: str = PHONE, language: str = "kk") -> s
 
 
 async def sms_of(world: World, case_id: str) -> list[OutboxMessage]:
-    return [m for m in await world.outbox(case_id) if m.channel.value == "sms"]
+    return [m for m in await world.outbox(case_id) if m.channel == "sms"]
 
 
 async def receipts_in(smsc: Smsc, world: World) -> None:

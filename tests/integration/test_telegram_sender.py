@@ -25,7 +25,7 @@ from bot.records import (
     OutboxStatus,
 )
 from bot.service.choices import button_data, parse_button
-from bot.service.effects import TELEGRAM_REF
+from bot.service.effects import chat_ref
 from bot.service.flow import handle_pending, log_inbound
 from domain.cases import CaseState
 from domain.model import Service
@@ -57,8 +57,9 @@ async def world(
     bot = Bot(TOKEN, session=session)
     try:
         app = await made.start(telegram=bot)
-        assert isinstance(app.dispatcher.chats, TelegramSender)
-        app.dispatcher.chats.limits = TelegramLimits(monotonic=time_.monotonic, sleep=time_.sleep)
+        [sender] = app.dispatcher.chats
+        assert isinstance(sender, TelegramSender)
+        sender.limits = TelegramLimits(monotonic=time_.monotonic, sleep=time_.sleep)
         yield made
     finally:
         await made.close()
@@ -86,7 +87,7 @@ async def offered(world: World, phone: str = PHONE) -> str:
 async def telegram_messages(world: World, case_id: str | None = None) -> list[OutboxMessage]:
     async with world.bot.storage.unit_of_work() as uow:
         if case_id is not None:
-            return [m for m in await uow.outbox.for_case(case_id) if m.channel is Channel.TELEGRAM]
+            return [m for m in await uow.outbox.for_case(case_id) if m.channel == Channel.TELEGRAM]
         return await uow.outbox.due(world.now(), limit=1000, channel=Channel.TELEGRAM)
 
 
@@ -214,12 +215,12 @@ async def test_a_button_press_gives_consent_once_and_the_ledger_names_telegram(
     record = await world.case_of(PHONE)
     assert record.case.state is CaseState.AWAITING_ACCOUNT
     given = (await world.ledger(record.addressee_iin))[-1].entry
-    assert given.act is ConsentAct.GIVEN and given.channel is Channel.TELEGRAM
+    assert given.act is ConsentAct.GIVEN and given.channel == Channel.TELEGRAM
     assert given.raw_reply == "Иә, келісемін" and given.text == offer.text
     # the answer (the IBAN question) went to the chat only, not by SMS
     answers = [m for m in await world.outbox(case_id) if m.client_ref.startswith("in:press:")]
     assert [(m.channel, m.template_id) for m in answers] == [(Channel.TELEGRAM, "ask_iban")]
-    assert answers[0].client_ref.endswith(TELEGRAM_REF)
+    assert answers[0].client_ref.endswith(chat_ref("", Channel.TELEGRAM))
     acts = await world.ledger_acts(record.addressee_iin)
     assert await _press(world, offer, "no", "Жоқ, рахмет") == 0  # the same keyboard again
     assert await world.ledger_acts(record.addressee_iin) == acts

@@ -34,7 +34,7 @@ from aiogram.types import (
 
 from bot.channels.telegram import linking
 from bot.ports import Storage, UnitOfWork
-from bot.records import OutboxMessage
+from bot.records import Channel, OutboxMessage
 from bot.service.choices import button_data
 from bot.service.dispatcher import MAX_ATTEMPTS, backoff
 from bot.service.group_commit import GroupCommit
@@ -115,6 +115,8 @@ def reply_markup(message: OutboxMessage) -> Markup | None:
 class TelegramSender:
     """The outbox's Telegram messages → `sendMessage`, with the bookkeeping of each outcome
     (written by group commit: chats served side by side share transactions)."""
+
+    name: str = Channel.TELEGRAM  # its messages in the outbox (a `bot.ports.ChatChannel`)
 
     def __init__(self, bot: Bot, storage: Storage, limits: TelegramLimits | None = None) -> None:
         self.bot, self.storage = bot, storage

@@ -259,7 +259,7 @@ async def ledger_csv(request: web.Request) -> web.StreamResponse:
                 row.seq,
                 utc_text(entry.at),
                 entry.act.value,
-                entry.channel.value,
+                entry.channel,
                 entry.case_id or "",
                 mask_iin(entry.iin),
                 entry.language,
