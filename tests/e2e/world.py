@@ -9,6 +9,7 @@ receipt delay has passed, so `settle()` moves the clock a minute and ticks again
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -19,6 +20,7 @@ from aiogram import Bot
 from bot.app import App
 from bot.channels.sms_gateway import InboxMessage, SimulatedSmsGateway, Submission
 from bot.composition import build_app
+from bot.ports import ChatChannel
 from bot.records import (
     CaseRecord,
     Citizen,
@@ -180,11 +182,16 @@ class World:
 
     # ------------------------------------------------------------ the bot
 
-    async def start(self, telegram: Bot | None = None, **settings: Any) -> App:
+    async def start(
+        self, telegram: Bot | None = None, chats: Sequence[ChatChannel] = (), **settings: Any
+    ) -> App:
         """Build the bot on this data directory (once), with any settings changed; with a
-        Telegram `Bot` (e.g. on a recording session), the Telegram channel too."""
+        Telegram `Bot` (e.g. on a recording session), the Telegram channel too, and any other
+        chat channels `chats`."""
         assert self.app is None, "the bot is already running"
-        self.app = await build_app(Settings(data_dir=self.data_dir, **settings), telegram=telegram)
+        self.app = await build_app(
+            Settings(data_dir=self.data_dir, **settings), telegram=telegram, chats=chats
+        )
         return self.app
 
     async def restart(self) -> App:
