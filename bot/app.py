@@ -12,9 +12,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
-from typing import TYPE_CHECKING
 
-from bot.ports import Clock, SmsGateway, Storage
+from bot.ports import ChatChannel, Clock, SmsGateway, Storage
 from bot.registries.errors import Retriable
 from bot.registries.port import RegistryClient
 from bot.service.decide import Decider
@@ -24,9 +23,6 @@ from bot.service.intake import intake
 from bot.service.timers import sweep
 from bot.settings import Settings
 from bot.storage.unit import doing
-
-if TYPE_CHECKING:
-    from aiogram import Bot
 
 log = logging.getLogger(__name__)
 MAX_ROUNDS = 1000
@@ -44,8 +40,7 @@ class App:
     dispatcher: Dispatcher
     decider: Decider
     closers: list[Callable[[], None]] = field(default_factory=list)
-    telegram: Bot | None = None  # the Telegram bot when a token is set; its sender is the
-    # dispatcher's chat channel
+    chats: list[ChatChannel] = field(default_factory=list)  # the chat channels registered
     async_closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     _ticking: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
     _stopped: bool = field(default=False, repr=False)  # no tick starts once set (`stop_ticking`)
@@ -137,10 +132,8 @@ class App:
         """Release the storage, the registries and the gateway."""
         await self.stop_ticking()
         await self.registries.close()
-        if self.telegram is not None:
-            await self.telegram.session.close()
         for close_async in self.async_closers:
-            await close_async()  # the SMPP session unbinds before the files close
+            await close_async()  # chat sessions close, SMPP unbinds, before the files close
         await self.storage.close()
         for close in self.closers:
             close()

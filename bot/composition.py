@@ -71,17 +71,17 @@ async def build_app(
 
         telegram = build_bot(settings)
     if telegram is not None:
-        from bot.channels.telegram.sender import TelegramLimits, TelegramSender  # noqa: PLC0415
+        from bot.channels.telegram.channel import TelegramChannel  # noqa: PLC0415
+        from bot.channels.telegram.sender import TelegramLimits  # noqa: PLC0415
 
         limits = TelegramLimits(settings.telegram_rate, settings.telegram_chat_interval)
-        channels.append(TelegramSender(telegram, storage, limits))
+        channels.append(TelegramChannel(telegram, storage, registries, clock, settings, limits))
     dispatcher = Dispatcher(storage, sms, RateLimit(settings.sms_rate), timers, channels)
     signer = Signer.load_or_create(settings.data_dir)
     decider = Decider(storage, registries, signer, clock)
-    return App(
-        settings, storage, registries, clock, sms, dispatcher, decider, closers, telegram,
-        async_closers,
-    )  # fmt: skip
+    async_closers.extend(channel.close for channel in channels)
+    return App(settings, storage, registries, clock, sms, dispatcher, decider, closers,
+               chats=channels, async_closers=async_closers)  # fmt: skip
 
 
 async def _sms_gateway(

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from decimal import Decimal
@@ -312,15 +313,30 @@ class ChatLinks(Protocol):
         """Unlink a chat; nothing when it was not linked."""
 
 
-class ChatChannel(Protocol):
-    """A chat channel (Telegram, or any other) as the dispatcher sees it: it sends its own
-    outbox messages (those whose `channel` is its `name`) and keeps its own limits. Its
-    citizens' answers come in as `InboundMessage`s of that channel (`bot.service.flow`)."""
+class ChatSender(Protocol):
+    """What the dispatcher asks of a chat channel: to send its own outbox messages (those
+    whose `channel` is its `name`) within its own limits."""
 
     name: str
 
     async def dispatch(self, messages: Sequence[OutboxMessage], now: datetime) -> int:
         """Send what may be sent now; how many messages were settled."""
+
+
+class ChatChannel(ChatSender, Protocol):
+    """A chat channel (Telegram, or any other): it sends (`ChatSender`), links chats to
+    verified phones (`ChatLinks`), and logs what citizens write or press as
+    `InboundMessage`s of its channel (`bot.service.flow.log_inbound`, `pressed`).
+    Registered in `bot.composition`, the one place that names one."""
+
+    async def receive(
+        self, wake: Callable[[], None], stop: asyncio.Event, say: Callable[[str], None]
+    ) -> None:
+        """Take citizens' messages until `stop` is set, calling `wake` once one is logged
+        (the due work then runs now); `say` tells the operator how it is serving."""
+
+    async def close(self) -> None:
+        """Release what it opened."""
 
 
 class TelegramChats(Protocol):

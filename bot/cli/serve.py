@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -56,52 +55,21 @@ async def run_until(app: App, stop: asyncio.Event, pages: AddPages | None = None
         console = await start_console(app, host, port, None if pages is None else pages(app))
         out(f"console on http://{app.settings.console_host}:{app.settings.console_port}/")
     try:
-        if app.telegram is None:
-            out(f"serving: due work every {app.settings.tick_interval} s, Telegram off (no token)")
-            await stop.wait()
-        else:
-            await _with_telegram(app, stop, wake)
+        await _receive(app, stop, wake)
     finally:
         if console is not None:
             await console.cleanup()
         await stop_gracefully(scheduler, app)
 
 
-async def _with_telegram(app: App, stop: asyncio.Event, wake: Callable[[], None]) -> None:
-    from bot.channels.telegram.deps import Deps  # noqa: PLC0415 (aiogram only with a token)
-    from bot.channels.telegram.runner import (  # noqa: PLC0415
-        build_dispatcher,
-        introduce,
-        poll,
-        start_webhook,
-        stop_webhook,
-    )
-
-    assert app.telegram is not None
-    deps = Deps(app.storage, app.registries, app.clock, wake)
-    dispatcher = build_dispatcher(deps)
-    username = await introduce(app.telegram, deps)
-    every = f"{app.settings.tick_interval} s"
-    if app.settings.webhook_url is not None:
-        runner = await start_webhook(app.telegram, dispatcher, app.settings)
-        out(f"serving: Telegram @{username} by webhook; due work every {every}")
-        shared = app.settings.postgres_url is not None  # other instances may serve it too
-        try:
-            await stop.wait()
-        finally:
-            await stop_webhook(app.telegram, runner, shared=shared)
+async def _receive(app: App, stop: asyncio.Event, wake: Callable[[], None]) -> None:
+    """Every chat channel takes its citizens' messages until `stop` is set."""
+    chats = app.chats
+    if not chats:
+        out(f"serving: due work every {app.settings.tick_interval} s, Telegram off (no token)")
+        await stop.wait()
         return
-    polling = asyncio.create_task(poll(app.telegram, dispatcher))
-    out(f"serving: Telegram @{username} by long polling; due work every {every}")
-    stopped = asyncio.create_task(stop.wait())
-    await asyncio.wait({polling, stopped}, return_when=asyncio.FIRST_COMPLETED)
-    if polling.done():
-        stopped.cancel()
-        polling.result()  # polling ended on its own: say why
-        return
-    await dispatcher.stop_polling()
-    with contextlib.suppress(asyncio.CancelledError):
-        await polling
+    await asyncio.gather(*(channel.receive(wake, stop, out) for channel in chats))
 
 
 async def serve(settings: Settings, args: argparse.Namespace) -> int:

@@ -16,7 +16,7 @@ from functools import partial
 from typing import Literal, NamedTuple
 
 from bot.ports import (
-    ChatChannel,
+    ChatSender,
     SendPermanentError,
     SendTemporaryError,
     SmsGateway,
@@ -110,7 +110,7 @@ class Dispatcher:
         gateway: SmsGateway,
         rate: RateLimit,
         timers: OfferTimers,
-        chats: Sequence[ChatChannel] = (),
+        chats: Sequence[ChatSender] = (),
     ) -> None:
         self.storage, self.gateway, self.rate, self.timers = storage, gateway, rate, timers
         self.chats = tuple(chats)  # the chat channels running; another's messages wait

@@ -4,11 +4,13 @@ it, the answers come back to it alone, and the decision reaches it and the phone
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
+from bot.cli.serve import run_until
 from bot.records import ConsentAct, OutboxMessage
 from domain.cases import CaseState
 from tests.e2e.world import World, open_world
@@ -29,7 +31,7 @@ async def world(tmp_path: Path) -> AsyncIterator[tuple[World, FakeChat]]:
     other = made.person(phone=OTHER_PHONE, language="ru")
     made.account(iin, ON_FILE)
     chat = FakeChat()
-    app = await made.start(chats=[chat])
+    app = await made.start(chats=[chat], tick_interval=0.1, console=False)
     chat.attach(app.storage, app.clock)
     await chat.link(CHAT, PHONE)
     made.disability(iin)
@@ -98,3 +100,23 @@ async def test_a_phone_with_no_chat_linked_gets_sms_alone(world: tuple[World, Fa
     other = await made.case_of(OTHER_PHONE)
     sent = [(m.channel, m.template_id) for m in await made.outbox(other.case.id)]
     assert sent == [("sms", "offer.disability")]
+
+
+async def test_serve_runs_every_registered_chat_channel_and_its_answers_are_handled(
+    world: tuple[World, FakeChat], capsys: pytest.CaptureFixture[str]
+) -> None:
+    made, chat = world
+    await made.settle()
+    [offer] = chat.received[CHAT]
+    stop = asyncio.Event()
+    serving = asyncio.create_task(run_until(made.bot, stop))
+    try:
+        assert await chat.press(PHONE, offer, "yes")
+        async with asyncio.timeout(10):  # the serve loop's interval job handles the press
+            while len(chat.received[CHAT]) < 2:  # noqa: PLR2004 (the offer, then the question)
+                await asyncio.sleep(0.05)
+    finally:
+        stop.set()
+        await asyncio.wait_for(serving, timeout=30)
+    assert chat.received[CHAT][-1].template_id == "ask_account_confirm"
+    assert f"serving: {NAME}" in capsys.readouterr().out

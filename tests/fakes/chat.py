@@ -8,7 +8,8 @@ answers in it by pressing a button or typing, both logged as that channel's inbo
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from bot.ports import Clock, Storage
@@ -45,6 +46,16 @@ class FakeChat:
                 self.received.setdefault(message.address, []).append(message)
             await uow.commit()
         return len(messages)
+
+    async def receive(
+        self, wake: Callable[[], None], stop: asyncio.Event, say: Callable[[str], None]
+    ) -> None:
+        """Nothing arrives by itself: the test presses and types (`press`, `type`)."""
+        say(f"serving: {NAME}, answered by the test")
+        await stop.wait()
+
+    async def close(self) -> None:
+        """Nothing to release."""
 
     async def link(self, address: str, phone: str) -> None:
         """The chat proved it is `phone`'s: that phone's notices come here too."""

@@ -15,7 +15,8 @@ import pytest
 from aiogram import Bot
 
 from bot.channels.telegram import linking
-from bot.channels.telegram.sender import TelegramLimits, TelegramSender
+from bot.channels.telegram.channel import TelegramChannel
+from bot.channels.telegram.sender import TelegramLimits
 from bot.records import (
     Channel,
     ConsentAct,
@@ -57,9 +58,9 @@ async def world(
     bot = Bot(TOKEN, session=session)
     try:
         app = await made.start(telegram=bot)
-        [sender] = app.dispatcher.chats
-        assert isinstance(sender, TelegramSender)
-        sender.limits = TelegramLimits(monotonic=time_.monotonic, sleep=time_.sleep)
+        [channel] = app.chats
+        assert isinstance(channel, TelegramChannel)
+        channel.sender.limits = TelegramLimits(monotonic=time_.monotonic, sleep=time_.sleep)
         yield made
     finally:
         await made.close()
