@@ -173,9 +173,8 @@ async def _check(
 ) -> None:
     """Run the benefit's acceptance checks on the case file and report them to the
     conversation."""
-    failures = benefit(record.case.service).acceptance_failures(
-        await case_file(uow, registries, record)
-    )
+    checks = benefit(record.case.service).acceptance_failures
+    failures = () if checks is None else checks(await case_file(uow, registries, record))
     turn = Turn(now=now, ref=f"checked:{record.case.id}")
     case, effects = step(record.case, intents.ApplicationChecked(failures=failures), now)
     await carry_out(uow, record, case, effects, turn)

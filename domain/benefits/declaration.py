@@ -34,5 +34,6 @@ class Benefit:
     decide: Callable[[CaseFile, datetime], Decision]  # a case file → assign or refuse
     path: Callable[[str | None], DecisionPath]  # automatic or a reviewer, and the term; the
     # argument is the variant that changes it (a disability's cause), None for the others
-    # the acceptance checks after consent that fail on the case file (burial p.13, p.16)
-    acceptance_failures: Callable[[CaseFile], tuple[str, ...]]
+    # the acceptance checks after consent that fail on the case file (burial p.13, p.16);
+    # None: none runs before the decision (its case file is read only to decide)
+    acceptance_failures: Callable[[CaseFile], tuple[str, ...]] | None

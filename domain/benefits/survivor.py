@@ -97,11 +97,6 @@ def screen(facts: DeathFacts, now: datetime) -> list[Screening]:
     return screened
 
 
-def acceptance_failures(_case_file: CaseFile) -> tuple[str, ...]:
-    """No acceptance check is run before a reviewer reads the case file (survivor p.24)."""
-    return ()
-
-
 BENEFIT = Benefit(
     service=Service.SURVIVOR,
     trigger=Trigger.DEATH_REGISTERED,
@@ -111,5 +106,5 @@ BENEFIT = Benefit(
     screen=screen,
     decide=decide,
     path=path,
-    acceptance_failures=acceptance_failures,
+    acceptance_failures=None,  # a reviewer reads the case file (survivor p.24)
 )

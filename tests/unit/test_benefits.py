@@ -14,12 +14,15 @@ from bot.service.decide import SECTIONS
 from bot.service.screening import READERS
 from bot.wording.texts import BENEFIT_NAMES
 from domain.benefits import BENEFITS, benefit, decide, screen
+from domain.benefits import burial as burial_benefit
+from domain.benefits import disability as disability_benefit
 from domain.benefits.burial import filed_before
 from domain.benefits.declaration import Benefit
 from domain.cases import Case, CaseState
 from domain.decisions import CaseFile, Outcome
-from domain.model import ReasonCode, Service, Trigger
+from domain.model import BurialCheck, DisabilityCheck, PaymentKind, ReasonCode, Service, Trigger
 from domain.screening import FACTS_OF
+from domain.services.burial import PaymentPeriod
 
 NOW = datetime(2026, 1, 12, 5, 0, tzinfo=UTC)
 
@@ -106,3 +109,42 @@ def test_an_earlier_application_no_longer_pending_does_not_count(closed: dict[st
 def test_an_application_never_registered_does_not_count_but_comes_after_one_that_was() -> None:
     assert not filed_before(application("b", 2), [application("a", None)])
     assert filed_before(application("b", None), [application("a", 1)])
+
+
+def test_the_burial_acceptance_checks_name_each_check_that_fails_on_the_consent_date() -> None:
+    from tests.unit.test_prescreening import death  # noqa: PLC0415
+
+    facts = death(payments=(), already_filed=True).burial
+    file = CaseFile(service=Service.BURIAL, consent_on=date(2026, 1, 12), burial=facts)
+    assert burial_benefit.acceptance_failures(file) == (  # burial p.13(3), p.13(4)
+        BurialCheck.NOT_ALREADY_FILED.value,
+        BurialCheck.RECIPIENT_ON_DEATH.value,
+    )
+    passing = CaseFile(service=Service.BURIAL, consent_on=date(2026, 1, 12), burial=death().burial)
+    assert burial_benefit.acceptance_failures(passing) == ()
+
+
+def test_the_disability_acceptance_check_fails_when_the_benefit_is_already_paid() -> None:
+    from tests.unit.test_prescreening import disability  # noqa: PLC0415
+
+    facts = disability(date(2026, 1, 5))
+    paid = PaymentPeriod(kind=PaymentKind.STATE_SOCIAL_BENEFIT, start=date(2026, 1, 5))
+    file = CaseFile(
+        service=Service.DISABILITY,
+        consent_on=date(2026, 1, 12),
+        disability=facts.record,
+        benefits_paid=(paid,),
+    )
+    assert disability_benefit.acceptance_failures(file) == (  # disability p.20-1
+        DisabilityCheck.NOT_ALREADY_ASSIGNED.value,
+    )
+    assert (
+        disability_benefit.acceptance_failures(file.model_copy(update={"benefits_paid": ()})) == ()
+    )
+    assert (
+        disability_benefit.acceptance_failures(file.model_copy(update={"disability": None})) == ()
+    )
+
+
+def test_the_survivor_benefit_runs_no_acceptance_check_before_its_reviewer() -> None:
+    assert benefit(Service.SURVIVOR).acceptance_failures is None  # survivor p.24
