@@ -39,7 +39,6 @@ from domain.conversation import step
 from domain.decisions import GROUND_BASIS, CaseFile, Decision, Outcome, reason
 from domain.model import GROUND_OF, ReasonCode, Service
 from domain.parameters import ParameterUnavailable
-from domain.services import burial
 from domain.services.burial import BurialFacts, PaymentPeriod
 from domain.services.disability import DisabilityRecord
 from domain.services.survivor import SurvivorFacts
@@ -152,11 +151,8 @@ async def case_file(uow: UnitOfWork, registries: RegistryClient, record: CaseRec
 
 def snapshot(file: CaseFile, decision: Decision, fetched_at: datetime) -> dict[str, Any]:
     """The case file as kept: facts, when fetched, checks run, parameters with their marks."""
-    checks: list[dict[str, Any]] = []
-    if file.burial is not None:
-        checks = [
-            r.model_dump(mode="json") for r in burial.run_checks(file.burial, file.consent_on)
-        ]
+    run = benefit(file.service).checks_run
+    checks = [] if run is None else [r.model_dump(mode="json") for r in run(file)]
     family = None if decision.family is None else decision.family.model_dump(mode="json")
     return {
         "facts": file.model_dump(mode="json"),

@@ -100,6 +100,13 @@ def acceptance_failures(case_file: CaseFile) -> tuple[str, ...]:
     )
 
 
+def checks_run(case_file: CaseFile) -> tuple[burial.CheckResult, ...]:
+    """burial p.13 checks 1-5 on the consent date, each passed or not, with its basis."""
+    if case_file.burial is None:
+        return ()
+    return burial.run_checks(case_file.burial, case_file.consent_on)
+
+
 BENEFIT = Benefit(
     service=Service.BURIAL,
     trigger=Trigger.DEATH_REGISTERED,
@@ -110,4 +117,5 @@ BENEFIT = Benefit(
     decide=decide,
     path=path,
     acceptance_failures=acceptance_failures,
+    checks_run=checks_run,
 )

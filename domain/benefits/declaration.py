@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+from pydantic import BaseModel
 
 from domain.decisions import CaseFile, Decision, Periodicity
 from domain.model import Service, Trigger
@@ -37,3 +39,6 @@ class Benefit:
     # the acceptance checks after consent that fail on the case file (burial p.13, p.16);
     # None: none runs before the decision (its case file is read only to decide)
     acceptance_failures: Callable[[CaseFile], tuple[str, ...]] | None
+    # every check run on a case file, passed or not, as the decision keeps it with its
+    # basis (burial p.13); None: the benefit keeps none
+    checks_run: Callable[[CaseFile], Sequence[BaseModel]] | None = None
