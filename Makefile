@@ -1,6 +1,6 @@
 PY ?= python3
 
-.PHONY: help install lint test locales demo bench bench-quick soak
+.PHONY: help install lint test locales demo bench bench-quick soak fuzz
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -32,3 +32,6 @@ bench-quick:  ## the same code paths with small N (about a minute), as CI runs t
 
 soak:  ## the reliability tests at full size (crash harness, faults, feed, fuzz) and a summary
 	$(PY) scripts/soak.py
+
+fuzz:  ## hypothesis at random with many examples (not CI's pass/fail; pin what it finds)
+	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest -q -p no:cacheprovider tests/unit tests/e2e/test_hostile_input.py
