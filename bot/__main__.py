@@ -10,6 +10,7 @@ traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 from collections.abc import Callable, Sequence
@@ -51,6 +52,7 @@ if TYPE_CHECKING:
     from bot.web.app_state import Extension
 
 USAGE_ERROR = 2
+CLOSED_PIPE = 141  # 128 + SIGPIPE: the reader of the output went away (`cases | head`)
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 ROMAN = {1: "I", 2: "II", 3: "III"}
 DASH = "—"
@@ -319,7 +321,7 @@ def earliest_date() -> date:
 def rates(on: date, lang: str) -> int:
     """The `rates` command; exit code 2 when nothing is in force on the date."""
     try:
-        show_rates(on, lang, Console(highlight=False))
+        show_rates(on, lang, operations.PipeConsole(highlight=False))
     except ParameterUnavailable:
         message = render(
             NOTHING_IN_FORCE,
@@ -357,5 +359,17 @@ def configuration_error(error: ValidationError) -> str:
     return "".join(lines)
 
 
+def main_quiet_on_closed_pipe() -> int:
+    """`main`, ending quietly with 141 (128 + SIGPIPE, as Unix tools do) when the reader of
+    its output goes away (`python -m bot cases | head`)."""
+    try:
+        code = main()
+        sys.stdout.flush()  # a closed pipe shows here for what was buffered
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        return CLOSED_PIPE
+    return code
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main_quiet_on_closed_pipe())

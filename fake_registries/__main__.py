@@ -38,6 +38,7 @@ from fake_registries.cli.common import (
 
 DATA_DIR_VARIABLE = "REGISTRIES_DATA_DIR"
 INTERRUPTED = 130  # the shell's code for Ctrl-C
+CLOSED_PIPE = 141  # 128 + SIGPIPE: the reader of the output went away (`events | head`)
 
 DESCRIPTION = """\
 The simulated state registries of Kazakhstan (population, disability, civil registry,
@@ -104,6 +105,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     ctx = Context(args.data_dir)
     try:
         code: int = args.run(ctx, args)
+        sys.stdout.flush()  # a closed pipe shows here for what was buffered
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no error at exit
+        return CLOSED_PIPE
     except (Rejected, ValueError) as error:  # Invalid, pydantic's and TOML's errors among them
         complain(f"error: {describe(error)}")
         return INVALID

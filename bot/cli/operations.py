@@ -11,6 +11,8 @@ from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime
 from typing import Any
 
+from rich.console import Console
+
 from bot.app import App
 from bot.composition import build_app
 from bot.records import CaseRecord, DecisionRecord
@@ -22,6 +24,15 @@ from domain.identity import InvalidIin, parse_iin
 
 OK, FAILED, INVALID = 0, 1, 2
 Handler = Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]
+
+
+class PipeConsole(Console):
+    """A rich console that lets a closed pipe end the command as `python -m bot` ends it
+    (quietly, 141), where rich's own exits 1."""
+
+    def on_broken_pipe(self) -> None:
+        """Hand the closed pipe to the entry point."""
+        raise BrokenPipeError
 
 
 def out(*lines: str) -> None:

@@ -29,7 +29,7 @@ from rich.table import Table
 from bot.app import App
 from bot.channels.smpp.gateway import SmppSmsGateway
 from bot.channels.sms_gateway import SimulatedSmsGateway
-from bot.cli.operations import FAILED, OK, fail, local, out
+from bot.cli.operations import FAILED, OK, PipeConsole, fail, local, out
 from bot.composition import build_app
 from bot.records import CaseRecord, DecisionRecord, OutboxStatus
 from bot.settings import Settings
@@ -319,7 +319,7 @@ def smpp_facts(smpp: SmppTraffic | None) -> list[str]:
 
 def show(summary: Summary) -> None:
     """The human summary on standard output."""
-    console = Console(highlight=False)
+    console = PipeConsole(highlight=False)
     console.print(funnel_table(summary), sms_table(summary), *facts(summary), sep="\n")
 
 

@@ -411,3 +411,26 @@ def test_a_wrong_setting_is_named_in_one_line_without_its_value(tmp_path: Path) 
     assert "SMS_GATEWAY" in lines[0] and "'simulated' or 'smpp'" in lines[0]
     assert "BOT_SMPP_PASSWORD" in lines[1] and "at most 8 characters" in lines[1]
     assert "longsecret9" not in result.stderr and "carrier-pigeon" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["bot", "rates", "--on", "2026-01-12"], ["bot", "cases"], ["fake_registries", "events"]],
+    ids=["bot rates", "bot cases", "fake_registries events"],
+)
+def test_a_command_whose_reader_went_away_ends_quietly_with_141(
+    command: list[str], tmp_path: Path
+) -> None:
+    # `python -m bot cases | head`: the pipe is closed before the command writes
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", command[0], "--data-dir", str(tmp_path), *command[1:]],
+            cwd=ROOT, env=ENV, stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=120,
+            check=False,
+        )  # fmt: skip
+    finally:
+        os.close(write_end)
+    assert done.returncode == 141, done.stderr  # 128 + SIGPIPE, as Unix tools end
+    assert done.stderr == ""
