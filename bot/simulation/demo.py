@@ -269,6 +269,22 @@ def prepare(data_dir: Path, size: int, seed: int) -> GenerationReport:
     return report
 
 
+def preparation_only(data_dir: Path) -> bool:
+    """Whether `data_dir` holds nothing but what `prepare` writes before it records the
+    world (a demo killed while preparing): the registries' file, its journal, the partial
+    record; an empty directory too."""
+    made = registries_db.path_in(data_dir).name
+    leftovers = {made, f"{made}-wal", f"{made}-shm", f"{made}-journal", f"{RECORD_FILE}.partial"}
+    return data_dir.is_dir() and all(p.name in leftovers for p in data_dir.iterdir())
+
+
+def start_over(data_dir: Path) -> None:
+    """Remove what an interrupted `prepare` left in `data_dir` (see `preparation_only`)."""
+    assert preparation_only(data_dir)
+    for leftover in data_dir.iterdir():
+        leftover.unlink()
+
+
 def recorded(data_dir: Path) -> WorldRecord | None:
     """The world `prepare` made in `data_dir`, or None when it made none there."""
     try:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import tempfile
 import time
 from collections import Counter
@@ -413,6 +414,11 @@ def resumed(args: argparse.Namespace) -> tuple[Path, world.WorldRecord] | str:
     if args.sms != "simulated":
         return "--resume goes on with a demo on the simulated SMS gateway only"
     record = world.recorded(chosen)
+    if record is None and world.preparation_only(chosen):
+        # killed before it recorded its start: nothing of it ran, so it starts now
+        sys.stderr.write(f"no demo had started in {chosen}: starting it\n")
+        world.start_over(chosen)
+        return fresh(args)
     if record is None:
         return f"{chosen} holds no demo to resume (no {world.RECORD_FILE} from a demo's start)"
     asked = {"--citizens": (args.citizens, record.citizens), "--seed": (args.seed, record.seed)}
@@ -475,7 +481,8 @@ def register(commands: Any) -> None:  # argparse's subparsers action, of any par
         "--resume",
         action="store_true",
         help="go on with the demo in --data-dir whose process died, where it stopped"
-        " (its citizens and seed are the directory's; simulated SMS gateway only)",
+        " (its citizens and seed are the directory's; simulated SMS gateway only); one"
+        " killed before its world was prepared starts again",
     )
     demo.add_argument("--json", action="store_true", help="the summary as one JSON object")
     demo.add_argument(

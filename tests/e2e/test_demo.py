@@ -205,7 +205,8 @@ def test_resuming_a_finished_demo_ends_it_again_with_the_same_outcome(
     ("more", "says"),
     [
         ((), "--resume needs --data-dir"),
-        (("--data-dir", "{empty}"), "holds no demo to resume"),
+        (("--data-dir", "{missing}"), "holds no demo to resume"),
+        (("--data-dir", "{foreign}"), "holds no demo to resume"),
         (("--data-dir", "{world}", "--seed", "2"), "holds a demo with --seed 1, not 2"),
         (("--data-dir", "{world}", "--sms", "smpp"), "simulated SMS gateway only"),
     ],
@@ -213,11 +214,28 @@ def test_resuming_a_finished_demo_ends_it_again_with_the_same_outcome(
 def test_a_demo_that_cannot_be_resumed_is_refused_in_one_line(
     run: tuple[Path, dict[str, Any]], tmp_path: Path, more: tuple[str, ...], says: str
 ) -> None:
-    places = {"{empty}": str(tmp_path), "{world}": str(run[0])}
+    (tmp_path / "notes.txt").write_text("someone's data\n", encoding="utf-8")
+    places = {
+        "{missing}": str(tmp_path / "nowhere"),
+        "{foreign}": str(tmp_path),
+        "{world}": str(run[0]),
+    }
     result = bot("demo", "--resume", *(places.get(arg, arg) for arg in more))
     assert result.returncode == INVALID, (result.stdout, result.stderr)
     assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1
     assert says in result.stderr and result.stdout == ""
+
+
+def test_resuming_a_demo_killed_before_its_world_was_recorded_starts_it(tmp_path: Path) -> None:
+    # what `prepare` leaves when killed before it records the world: the registries' file
+    registries_db.connect(registries_db.path_in(tmp_path)).close()
+    (tmp_path / "demo.json.partial").write_text("{", encoding="utf-8")
+    result = bot("demo", "--resume", "--data-dir", str(tmp_path), "--citizens", "30", "--json")
+    summary = json.loads(ok(result))
+    assert summary["citizens"] == 30 and summary["ledger_verified"] is True
+    assert f"no demo had started in {tmp_path}: starting it" in result.stderr
+    again = json.loads(ok(bot("demo", "--resume", "--data-dir", str(tmp_path), "--json")))
+    assert again["cases"] == summary["cases"]  # now it resumes as any other
 
 
 def test_the_human_summary_names_the_data_directory(tmp_path: Path) -> None:
