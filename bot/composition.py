@@ -42,7 +42,7 @@ def _registries(settings: Settings, closers: list[Callable[[], None]]) -> Regist
     return RetryingClient(DirectClient(RegistryService(conn), timeout=settings.registry_timeout))
 
 
-async def build_app(
+async def build_app(  # noqa: PLR0913 (each part may be given; all but settings by name)
     settings: Settings,
     *,
     clock: Clock | None = None,
@@ -50,23 +50,32 @@ async def build_app(
     registries: RegistryClient | None = None,
     telegram: Bot | None = None,
     chats: Sequence[ChatChannel] = (),
+    sending: bool = True,
 ) -> App:
     """The bot wired from settings; any part given replaces the configured one.
 
     The chat channels are `chats` and Telegram, which is on when a `telegram` bot is given
     or a token is set (aiogram is imported only then). A chat channel is registered here
     and nowhere else: the conversation and the dispatcher know chat channels only as a list
-    (`bot.ports.ChatChannel`, `bot.ports.ChatLinks`)."""
+    (`bot.ports.ChatChannel`, `bot.ports.ChatLinks`).
+
+    With `sending` false (a command that only reads or writes the database) nothing
+    connects: no SMPP bind, no Bot API call; the simulated gateway's file is still opened.
+    """
     closers: list[Callable[[], None]] = []
     async_closers: list[Callable[[], Awaitable[None]]] = []
     registries = registries or _registries(settings, closers)
     clock = clock or RegistryClock(registries)
+    if sms is None and not sending and settings.sms_gateway == "smpp":
+        from bot.channels.offline import OfflineSmsGateway  # noqa: PLC0415
+
+        sms = OfflineSmsGateway()
     if sms is None:
         sms = await _sms_gateway(settings, clock, closers, async_closers)
     storage = await open_storage(settings)
     timers = OfferTimers(remind_after=settings.remind_after, expire_after=settings.expire_after)
     channels = list(chats)
-    if telegram is None and settings.token is not None:
+    if telegram is None and settings.token is not None and sending:
         from bot.channels.telegram.runner import build_bot  # noqa: PLC0415 (only with a token)
 
         telegram = build_bot(settings)

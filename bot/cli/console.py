@@ -118,7 +118,8 @@ async def console(settings: Settings, args: argparse.Namespace) -> int:
         out("stopped")
         return OK
 
-    return await with_app(settings, work)
+    # a reviewer's decision and the tester pages run due work: the result SMS goes at once
+    return await with_app(settings, work, sending=True)
 
 
 def _address(message: OutboxMessage) -> str:

@@ -60,9 +60,12 @@ def stop_on_signals() -> asyncio.Event:
     return stop
 
 
-async def with_app(settings: Settings, work: Callable[[App], Awaitable[int]]) -> int:
-    """Build the app, run `work`, always close."""
-    app = await build_app(settings)
+async def with_app(
+    settings: Settings, work: Callable[[App], Awaitable[int]], *, sending: bool = False
+) -> int:
+    """Build the app, run `work`, always close. Only a command that sends (`sending`) has
+    the app connect to the SMSC or the Bot API."""
+    app = await build_app(settings, sending=sending)
     try:
         return await work(app)
     finally:
@@ -77,7 +80,7 @@ async def tick(settings: Settings, args: argparse.Namespace) -> int:
         out(f"tick at {local(await app.clock.now())}: {done} steps done, now idle")
         return OK
 
-    return await with_app(settings, work)
+    return await with_app(settings, work, sending=True)
 
 
 async def run_scheduled(settings: Settings, args: argparse.Namespace) -> int:
@@ -97,7 +100,7 @@ async def run_scheduled(settings: Settings, args: argparse.Namespace) -> int:
         out("stopped")
         return OK
 
-    return await with_app(settings, work)
+    return await with_app(settings, work, sending=True)
 
 
 def iin(text: str) -> str:

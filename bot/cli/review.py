@@ -89,11 +89,11 @@ async def review_decide_cmd(settings: Settings, args: argparse.Namespace) -> int
             return fail(str(error))
         except Retriable as error:
             return fail(f"a registry did not answer; try again: {error}", FAILED)
-        await app.tick()
+        await app.tick()  # the result SMS goes now
         out(f"case {args.case_id}: {decision.outcome.value} by {args.reviewer}, signed")
         return OK
 
-    return await with_app(settings, work)
+    return await with_app(settings, work, sending=True)
 
 
 async def verify_decision_cmd(settings: Settings, args: argparse.Namespace) -> int:

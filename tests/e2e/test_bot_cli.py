@@ -11,9 +11,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import sqlite3
 import subprocess
 import sys
+import time
 from collections import Counter
 from collections.abc import Mapping
 from contextlib import closing
@@ -434,3 +436,42 @@ def test_a_command_whose_reader_went_away_ends_quietly_with_141(
         os.close(write_end)
     assert done.returncode == 141, done.stderr  # 128 + SIGPIPE, as Unix tools end
     assert done.stderr == ""
+
+
+def pending_connections(server: socket.socket) -> int:
+    """How many connections came to a listening socket (and were never served)."""
+    came = 0
+    while True:
+        try:
+            conn, _ = server.accept()
+        except BlockingIOError:
+            return came
+        conn.close()
+        came += 1
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["cases"], ["consents"], ["review", "list"], ["retries"], ["verify-ledger"]],
+    ids=" ".join,
+)
+def test_a_read_only_command_opens_no_line_to_the_smsc_or_the_bot_api(
+    consented: Path, command: list[str]
+) -> None:
+    # serve's environment: SMS over SMPP and a Telegram token; an SMSC and a Bot API that
+    # only count who connects (an operator's read must not bind under the production id)
+    smsc, bot_api = socket.create_server(("127.0.0.1", 0)), socket.create_server(("127.0.0.1", 0))
+    with smsc, bot_api:
+        smsc.setblocking(False)
+        bot_api.setblocking(False)
+        serving = {
+            **ENV,
+            "SMS_GATEWAY": "smpp",
+            "BOT_SMPP_HOST": "127.0.0.1",
+            "BOT_SMPP_PORT": str(smsc.getsockname()[1]),
+            "BOT_TOKEN": "123456:TEST",
+            "TELEGRAM_API_BASE": f"http://127.0.0.1:{bot_api.getsockname()[1]}",
+        }
+        ok(bot(consented, *command, env=serving))
+        time.sleep(0.2)  # a connect the command began would have come by now
+        assert (pending_connections(smsc), pending_connections(bot_api)) == (0, 0)
