@@ -26,6 +26,7 @@ from bot.storage.unit import doing
 
 log = logging.getLogger(__name__)
 MAX_ROUNDS = 1000
+SMS_ROLE = "dispatch"  # the SMS channel's sending role; a chat channel's is dispatch:<name>
 
 
 @dataclass
@@ -46,34 +47,59 @@ class App:
     _stopped: bool = field(default=False, repr=False)  # no tick starts once set (`stop_ticking`)
     work: Counter[str] = field(default_factory=Counter)  # what this instance did, by role
 
-    async def round(self) -> int:
-        """One pass over every kind of due work; how much was done.
+    async def round(self, *, sending: bool = True) -> int:
+        """One pass over every kind of due work; how much was done. Without `sending` the
+        channels' sending is left to their own workers (`send`, as `serve` runs them).
 
         Each kind is a role claimed from the storage for its pass (`Storage.claim`): with
         several instances on one PostgreSQL database, an instance whose peer is doing a kind
         of work now skips it this round (a SQLite file has one process: it does them all)."""
         now = await self.clock.now()
-        done = 0
-        for role, work in (
+        work: list[tuple[str, Callable[[], Awaitable[int]]]] = [
             ("intake", self._intake),
             ("replies", partial(self._replies, now)),
             ("timers", partial(sweep, self.storage, now)),
             ("decisions", partial(self.decider.sweep, now)),
-            ("dispatch", partial(self._dispatch, now)),
-        ):
-            async with self.storage.claim(role) as mine:
-                if mine:
-                    with doing(role):  # names its commits for the crash tests' failpoint
-                        did = await work()
-                    self.work[role] += did
-                    done += did
+        ]
+        if sending:
+            work += [(role, partial(self._send, role, now)) for role in self.senders]
+        done = 0
+        for role, run in work:
+            done += await self._claimed(role, run)
         return done
 
+    @property
+    def senders(self) -> list[str]:
+        """The roles that send, one per channel: "dispatch" (SMS, and its receipts), then
+        "dispatch:<name>" for each chat channel."""
+        return [SMS_ROLE, *(f"{SMS_ROLE}:{chat.name}" for chat in self.dispatcher.chats)]
+
+    async def send(self, role: str) -> int:
+        """One pass of one channel's sending (a role of `senders`); how much was done. It
+        waits on that channel's line alone: `serve` runs one worker a channel."""
+        return await self._claimed(role, partial(self._send, role, await self.clock.now()))
+
+    async def _claimed(self, role: str, run: Callable[[], Awaitable[int]]) -> int:
+        async with self.storage.claim(role) as mine:
+            if not mine:
+                return 0
+            with doing(role):  # names its commits for the crash tests' failpoint
+                did = await run()
+            self.work[role] += did
+            return did
+
+    async def _send(self, role: str, now: datetime) -> int:
+        if role == SMS_ROLE:
+            return await self._dispatch(now)
+        name = role.removeprefix(f"{SMS_ROLE}:")
+        [chat] = [c for c in self.dispatcher.chats if c.name == name]
+        return await self.dispatcher.send_chat(chat, now)
+
     async def _dispatch(self, now: datetime) -> int:
-        """Send the due outbox, then apply the gateway's receipts, in one role: a receipt can
+        """Send the due SMS, then apply the gateway's receipts, in one role: a receipt can
         come before the answer to its submission is written (group commit), and one applied
         by another instance then would find no message to mark."""
-        sent = await self.dispatcher.dispatch(now)
+        sent = await self.dispatcher.send_sms(now)
         with doing("receipts"):  # its commits are named apart for the crash tests
             return sent + await self.dispatcher.receipts(now)
 
@@ -110,18 +136,19 @@ class App:
         async with self._ticking:
             pass
 
-    async def tick(self) -> int:
+    async def tick(self, *, sending: bool = True) -> int:
         """Run due work until nothing is left, one tick at a time; the total done (0 once
-        `stop_ticking` was called)."""
+        `stop_ticking` was called). Without `sending`, what is queued is left to the
+        channels' own workers."""
         async with self._ticking:
             if self._stopped:
                 return 0
-            return await self._tick()
+            return await self._tick(sending=sending)
 
-    async def _tick(self) -> int:
+    async def _tick(self, *, sending: bool) -> int:
         total = 0
         for _ in range(MAX_ROUNDS):
-            done = await self.round()
+            done = await self.round(sending=sending)
             total += done
             if done == 0:
                 return total

@@ -8,6 +8,7 @@ missed while the previous one was busy is coalesced, never stacked.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -18,21 +19,32 @@ log = logging.getLogger(__name__)
 JOB_ID = "due-work"
 
 
-async def _run(app: App) -> None:
-    done = await app.tick()
+async def _run(app: App, sending: bool, queued: Callable[[], None] | None) -> None:
+    done = await app.tick(sending=sending)
     if done:
         log.info("due work: %d steps", done)
+        if queued is not None:
+            queued()
 
 
-def build_scheduler(app: App, interval_seconds: float) -> AsyncIOScheduler:
-    """A scheduler that runs the bot's due work every `interval_seconds`, starting now."""
+def build_scheduler(
+    app: App,
+    interval_seconds: float,
+    *,
+    sending: bool = True,
+    queued: Callable[[], None] | None = None,
+) -> AsyncIOScheduler:
+    """A scheduler that runs the bot's due work every `interval_seconds`, starting now.
+
+    Without `sending` the runs leave sending to the channels' workers (`bot.workers`), and
+    `queued` is called after a run that did something (it may have queued messages)."""
     if interval_seconds <= 0:
         raise ValueError("the interval must be positive")
     scheduler = AsyncIOScheduler(timezone=UTC)
     scheduler.add_job(
         _run,
         "interval",
-        args=[app],
+        args=[app, sending, queued],
         id=JOB_ID,
         seconds=interval_seconds,
         max_instances=1,

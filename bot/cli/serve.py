@@ -1,11 +1,13 @@
 """`python -m bot serve`: everything at once until SIGINT or SIGTERM.
 
-The registry watcher, the timers, the decisions, the outbox dispatcher and the SMS gateway
-run as one interval job (APScheduler); the console serves operators and testers (loopback
-by default; BOT_CONSOLE=false turns it off); Telegram, when a token is set, receives updates
-by long polling or, with BOT_WEBHOOK_URL, by webhook. A Telegram handler that logs a reply or
-queues an answer wakes the job, so the citizen is answered now, not at the next interval; so
-does a reply or a receipt arriving over SMPP (SMS_GATEWAY=smpp).
+The registry watcher, the replies, the timers and the decisions run as one interval job
+(APScheduler); each channel sends in a worker of its own (`bot.workers`: the SMS gateway,
+Telegram), so a channel that is down delays only its own messages. The console serves
+operators and testers (loopback by default; BOT_CONSOLE=false turns it off); Telegram, when
+a token is set, receives updates by long polling or, with BOT_WEBHOOK_URL, by webhook. A
+Telegram handler that logs a reply or queues an answer wakes the job, so the citizen is
+answered now, not at the next interval; so does a reply or a receipt arriving over SMPP
+(SMS_GATEWAY=smpp).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from bot.cli.operations import OK, fail, out, stop_on_signals
 from bot.composition import build_app
 from bot.scheduler import JOB_ID, build_scheduler, stop_gracefully
 from bot.settings import Settings
+from bot.workers import Senders
 
 if TYPE_CHECKING:
     from bot.web.app_state import AddPages
@@ -33,14 +36,20 @@ log = logging.getLogger(__name__)
 async def run_until(app: App, stop: asyncio.Event, pages: AddPages | None = None) -> None:
     """Serve until `stop` is set: the job, the console (with the pages `pages` adds) and
     Telegram when the app has it."""
-    scheduler = build_scheduler(app, app.settings.tick_interval)
+    senders = Senders(app, app.settings.tick_interval)
+    scheduler = build_scheduler(
+        app, app.settings.tick_interval, sending=False, queued=senders.wake
+    )
     scheduler.start()
+    senders.start()
 
     def wake() -> None:
-        """Run the job now, unless a tick runs: its next round takes the new work."""
+        """Run the job now, unless a tick runs: its next round takes the new work; and let
+        the senders look (a receipt is theirs to apply)."""
         job = scheduler.get_job(JOB_ID)
         if job is not None and not app.ticking:
             job.modify(next_run_time=datetime.now(UTC))
+        senders.wake()
 
     if isinstance(app.sms, SmppSmsGateway):  # a receipt or a reply wakes the job too
         app.sms.on_inbound = wake
@@ -60,6 +69,7 @@ async def run_until(app: App, stop: asyncio.Event, pages: AddPages | None = None
         if console is not None:
             await console.cleanup()
         await stop_gracefully(scheduler, app)
+        await senders.stop()
 
 
 async def _receive(app: App, stop: asyncio.Event, wake: Callable[[], None]) -> None:

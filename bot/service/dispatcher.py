@@ -114,34 +114,45 @@ class Dispatcher:
     ) -> None:
         self.storage, self.gateway, self.rate, self.timers = storage, gateway, rate, timers
         self.chats = tuple(chats)  # the chat channels running; another's messages wait
-        self._one_at_a_time = asyncio.Lock()
+        # one pass at a time per channel: two would both take the same queued message
+        self._one_at_a_time: dict[str, asyncio.Lock] = {}
         self._writes = GroupCommit(storage)
 
+    def _lock(self, channel: str) -> asyncio.Lock:
+        return self._one_at_a_time.setdefault(channel, asyncio.Lock())
+
     async def dispatch(self, now: datetime) -> int:
-        """Send every message due now; the number settled.
+        """Send every message due now, SMS then each chat channel; the number settled."""
+        sent = await self.send_sms(now)
+        for channel in self.chats:
+            sent += await self.send_chat(channel, now)
+        return sent
+
+    async def send_sms(self, now: datetime) -> int:
+        """Send the SMS due now through the gateway, at its rate; the number settled.
 
         What the gateway answers is written by group commit (the answers that come while a
         transaction is being written share the next one), and the pass ends once all are
         written. A crash before an answer is written submits the same reference again, and
         the gateway, idempotent by reference, sends nothing twice."""
-        async with self._one_at_a_time:
+        async with self._lock(Channel.SMS):
             async with self.storage.unit_of_work() as uow:
                 due = await uow.outbox.due(now, limit=500, channel=Channel.SMS)
-                chat = [
-                    (channel, await uow.outbox.due(now, limit=500, channel=channel.name))
-                    for channel in self.chats
-                ]
             written = []
             for message in due:
                 await self.rate.wait()
                 outcome = await self._submit(message)
                 written.append(self._writes.later(partial(self._apply, message, outcome, now)))
             await settled(written)
-            sent = 0
-            for channel, messages in chat:
-                if messages:
-                    sent += await channel.dispatch(messages, now)
-            return len(due) + sent
+            return len(due)
+
+    async def send_chat(self, channel: ChatSender, now: datetime) -> int:
+        """Send one chat channel's messages due now, by the channel itself; how many were
+        settled."""
+        async with self._lock(channel.name):
+            async with self.storage.unit_of_work() as uow:
+                due = await uow.outbox.due(now, limit=500, channel=channel.name)
+            return await channel.dispatch(due, now) if due else 0
 
     async def _submit(self, message: OutboxMessage) -> Outcome:
         """The gateway's answer to one submission."""

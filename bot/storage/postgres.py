@@ -37,7 +37,7 @@ from bot.storage.unit import CrashAtCommit, Gate, SqlUnitOfWork
 LOCKS = 0x626F74  # the advisory locks' class ("bot"): (LOCKS, n) names one lock
 WRITE_LOCK = 0  # every unit of work holds (LOCKS, WRITE_LOCK) until it commits or rolls back
 MIGRATE_LOCK = 1  # the instance migrating holds (LOCKS, MIGRATE_LOCK): one migrates at a time
-POOL_SIZE = 4  # a unit of work, the roles' locks held meanwhile, and one spare
+POOL_SIZE = 8  # the due work and each channel's sender: a role lock and a unit of work each
 _TOKENS = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|(\?)|(?<!:):([A-Za-z_]\w*)")
 _STATUS_COUNT = re.compile(r"(\d+)$")
 Connection = asyncpg.Connection | PoolConnectionProxy  # a connection, or one lent by the pool

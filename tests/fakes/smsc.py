@@ -1026,6 +1026,18 @@ class Smsc:
         self._notify()
         return True
 
+    async def go_down(self) -> None:
+        """The SMSC goes away: every connection is cut and new ones are refused, until
+        `come_back`."""
+        assert self._server is not None, "start the SMSC first"
+        self._server.close()
+        await self._server.wait_closed()
+        await self.drop()
+
+    async def come_back(self) -> None:
+        """The SMSC listens again, on the same port."""
+        self._server = await asyncio.start_server(self._serve, HOST, self.port)
+
     async def drop(self) -> None:
         """Close every connection at once, with no unbind (the line is cut)."""
         for session in list(self._sessions):
