@@ -329,6 +329,10 @@ class ChatChannel(ChatSender, Protocol):
     `InboundMessage`s of its channel (`bot.service.flow.log_inbound`, `pressed`).
     Registered in `bot.composition`, the one place that names one."""
 
+    async def start(self) -> None:
+        """Get ready before the due work starts (Telegram: learn and keep the bot's name);
+        a failure here is logged and tried again by `receive`, never fatal."""
+
     async def receive(
         self, wake: Callable[[], None], stop: asyncio.Event, say: Callable[[str], None]
     ) -> None:

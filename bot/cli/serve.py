@@ -36,6 +36,8 @@ log = logging.getLogger(__name__)
 async def run_until(app: App, stop: asyncio.Event, pages: AddPages | None = None) -> None:
     """Serve until `stop` is set: the job, the console (with the pages `pages` adds) and
     Telegram when the app has it."""
+    for channel in app.chats:  # before the due work: a TG reply finds the bot's name
+        await channel.start()
     senders = Senders(app, app.settings.tick_interval)
     scheduler = build_scheduler(
         app, app.settings.tick_interval, sending=False, queued=senders.wake

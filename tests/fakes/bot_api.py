@@ -622,6 +622,8 @@ class BotApiServer:
         self._polling = asyncio.Condition()
         self._webhook: JsonDict | None = None
         self._commands: dict[tuple[str, str], list[JsonDict]] = {}
+        self._failing: dict[str, int] = {}  # method (lower case) → calls still to fail
+        self._slow: dict[str, float] = {}  # method (lower case) → seconds before it answers
         self._floods_left = 0
         self._flood_retry_after = 0
         self._closing = False
@@ -695,6 +697,14 @@ class BotApiServer:
         if user_id not in self._users:
             self._users[user_id] = FakeUser(self, user_id, first_name, language_code)
         return self._users[user_id]
+
+    def slow(self, method: str, seconds: float) -> None:
+        """Every call of `method` answers `seconds` late (a slow network or server)."""
+        self._slow[method.lower()] = seconds
+
+    def fail(self, method: str, times: int) -> None:
+        """The next `times` calls of `method` answer 500 (a Bot API having a bad moment)."""
+        self._failing[method.lower()] = times
 
     def flood(self, times: int, retry_after: int) -> None:
         """The next `times` sendMessage calls answer 429 with `retry_after` seconds."""
@@ -774,6 +784,11 @@ class BotApiServer:
         handler = self._methods.get(method.lower())
         if handler is None:
             raise ApiError(404, "Not Found")
+        if method.lower() in self._slow:
+            await asyncio.sleep(self._slow[method.lower()])
+        if self._failing.get(method.lower(), 0) > 0:
+            self._failing[method.lower()] -= 1
+            raise ApiError(500, "Internal Server Error")
         return await handler(params)
 
     # ------------------------------------------------------------ methods: the bot

@@ -47,6 +47,9 @@ class FakeChat:
             await uow.commit()
         return len(messages)
 
+    async def start(self) -> None:
+        """Nothing to learn before serving."""
+
     async def receive(
         self, wake: Callable[[], None], stop: asyncio.Event, say: Callable[[str], None]
     ) -> None:

@@ -50,15 +50,19 @@ COMMANDS = {  # the command menu; its descriptions are the Bot API's, not citize
 
 
 async def introduce(bot: Bot, deps: Deps) -> str:
-    """Ask the server who the bot is, keep its username (deep links in SMS), set the menu."""
+    """Ask the server who the bot is and keep its username (deep links in SMS)."""
     me = await bot.get_me()
     username = me.username or str(me.id)
     async with deps.storage.unit_of_work() as uow:
         await uow.telegram.set_username(username, await deps.clock.now())
         await uow.commit()
+    return username
+
+
+async def set_menu(bot: Bot) -> None:
+    """The command menu (optional: a client without it still takes the commands typed)."""
     commands = [BotCommand(command=name, description=text) for name, text in COMMANDS.items()]
     await bot.set_my_commands(commands)
-    return username
 
 
 async def poll(bot: Bot, dispatcher: Dispatcher) -> None:
