@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
@@ -28,6 +29,7 @@ from bot.records import (
     OutboxMessage,
     OutboxStatus,
     PaymentOrder,
+    SystemCounts,
     TelegramChat,
     TimerKind,
     WebSession,
@@ -329,6 +331,11 @@ class ChatChannel(ChatSender, Protocol):
     `InboundMessage`s of its channel (`bot.service.flow.log_inbound`, `pressed`).
     Registered in `bot.composition`, the one place that names one."""
 
+    outcomes: Counter[str]  # this process's sends by outcome: sent, temporary, permanent …
+
+    def not_ready(self) -> str | None:
+        """Why it cannot serve now (for `/readyz`); None when it can."""
+
     async def start(self) -> None:
         """Get ready before the due work starts (Telegram: learn and keep the bot's name);
         a failure here is logged and tried again by `receive`, never fatal."""
@@ -449,6 +456,10 @@ class Views(Protocol):
     ) -> tuple[list[OutboxMessage], dict[OutboxStatus, int]]:
         """Messages that met a failure on their way (retried, postponed by the channel, or
         given up), newest first, and how many of them are in each status now."""
+
+    async def system(self) -> SystemCounts:
+        """Cases by service and state, the outbox by channel and status, the ledger's rows and
+        the decisions by outcome (`/metrics`)."""
 
 
 class UnitOfWork(Protocol):

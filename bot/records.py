@@ -312,6 +312,24 @@ class DayVolume(_Row):
     segments: int
 
 
+class OutboxCount(_Row):
+    """The outbox's messages of one channel in one status: how many, the oldest's creation."""
+
+    channel: str
+    status: str
+    count: int
+    oldest: datetime | None
+
+
+class SystemCounts(_Row):
+    """What operators watch, counted in the database (all instances together)."""
+
+    cases: dict[tuple[str, str], int]  # (service, state) → cases
+    outbox: list[OutboxCount]
+    ledger_rows: int
+    decisions: dict[str, int]  # outcome → decisions signed
+
+
 class LedgerFilter(_Row):
     """What the console's ledger page shows: every field optional."""
 

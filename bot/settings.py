@@ -72,6 +72,10 @@ class Settings(BaseSettings):
 
     # The console (bot.web): on loopback unless told otherwise.
     console: bool = True  # serve starts it
+    # serve's operator endpoints: /healthz, /readyz, /metrics (port 0: any free one)
+    metrics: bool = True
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int = Field(default=9464, ge=0, lt=65536)
     console_host: str = "127.0.0.1"
     console_port: int = Field(default=8080, gt=0, lt=65536)
     console_secure_cookies: bool = False  # True when served over HTTPS (behind a proxy)

@@ -65,9 +65,19 @@ async def run_until(app: App, stop: asyncio.Event, pages: AddPages | None = None
         host, port = app.settings.console_host, app.settings.console_port
         console = await start_console(app, host, port, None if pages is None else pages(app))
         out(f"console on http://{app.settings.console_host}:{app.settings.console_port}/")
+    observed = None
+    if app.settings.metrics:
+        from bot.metrics import start_observed  # noqa: PLC0415 (only when serving them)
+
+        host = app.settings.metrics_host
+        observed = await start_observed(app, host, app.settings.metrics_port)
+        if observed is not None:
+            out(f"health and metrics on http://{host}:{observed[1]}/metrics")
     try:
         await _receive(app, stop, wake)
     finally:
+        if observed is not None:
+            await observed[0].cleanup()
         if console is not None:
             await console.cleanup()
         await stop_gracefully(scheduler, app)

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TypeVar
 
-from bot.registries.errors import Retriable
+from bot.registries.errors import NotFound, Retriable
 from bot.registries.facts import (
     Account,
     BurialFiling,
@@ -35,6 +37,29 @@ ATTEMPTS = 3
 BACKOFF = (0.0, 0.05)  # seconds before the second and the third attempt
 
 
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)  # seconds
+
+
+@dataclass
+class CallStats:
+    """One operation's calls as this client made them: how many, how many failed (after
+    their retries), and how long each took (retries included), counted into buckets."""
+
+    calls: int = 0
+    errors: int = 0
+    seconds: float = 0.0
+    buckets: list[int] = field(default_factory=lambda: [0] * len(LATENCY_BUCKETS))
+
+    def observe(self, took: float, *, failed: bool) -> None:
+        """One call that took `took` seconds."""
+        self.calls += 1
+        self.errors += failed
+        self.seconds += took
+        for n, bound in enumerate(LATENCY_BUCKETS):
+            if took <= bound:
+                self.buckets[n] += 1
+
+
 class RetryingClient:
     """A `RegistryClient` over another that retries each call's retriable failures; how many
     it retried is `retried`. `sleep` is injectable so tests need not wait."""
@@ -50,8 +75,23 @@ class RetryingClient:
             raise ValueError("a retrying client makes one attempt or more, waiting 0 s or more")
         self._inner, self._attempts, self._backoff, self._sleep = inner, attempts, backoff, sleep
         self.retried = 0
+        self.stats: dict[str, CallStats] = {}  # by operation (its registry: OPERATIONS)
 
     async def _ask(self, operation: str, call: Callable[[], Awaitable[T]]) -> T:
+        started = time.monotonic()
+        failed = True
+        try:
+            found = await self._retried(operation, call)
+            failed = False
+            return found
+        except NotFound:
+            failed = False  # an answer: the registry holds no such record
+            raise
+        finally:
+            stats = self.stats.setdefault(operation, CallStats())
+            stats.observe(time.monotonic() - started, failed=failed)
+
+    async def _retried(self, operation: str, call: Callable[[], Awaitable[T]]) -> T:
         what = OPERATIONS[operation].registry  # named in the log
         for attempt in range(1, self._attempts + 1):
             try:

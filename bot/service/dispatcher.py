@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from functools import partial
@@ -117,6 +118,7 @@ class Dispatcher:
         # one pass at a time per channel: two would both take the same queued message
         self._one_at_a_time: dict[str, asyncio.Lock] = {}
         self._writes = GroupCommit(storage)
+        self.outcomes: Counter[str] = Counter()  # SMS: sent, temporary, permanent (this process)
 
     def _lock(self, channel: str) -> asyncio.Lock:
         return self._one_at_a_time.setdefault(channel, asyncio.Lock())
@@ -194,6 +196,7 @@ class Dispatcher:
     ) -> None:
         """One message's outcome: sent (an offer's timers start), retried later, or failed."""
         assert message.id is not None
+        self.outcomes[outcome.kind] += 1
         if outcome.kind == "sent":
             await uow.outbox.mark_sent(message.id, outcome.detail, now)
             if message.starts_timers and message.case_id:  # the offer of a new case

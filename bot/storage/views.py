@@ -15,10 +15,18 @@ from bot.records import (
     ConsentRow,
     InboundMessage,
     LedgerFilter,
+    OutboxCount,
     OutboxMessage,
     OutboxStatus,
+    SystemCounts,
 )
-from bot.storage.codec import case_from_row, consent_from_row, inbound_from_row, outbox_from_row
+from bot.storage.codec import (
+    case_from_row,
+    consent_from_row,
+    inbound_from_row,
+    optional_from_utc_text,
+    outbox_from_row,
+)
 from bot.storage.session import Session
 
 
@@ -120,3 +128,32 @@ class SqlViews:
         states = dict.fromkeys(OutboxStatus, 0)
         states.update({OutboxStatus(row["status"]): int(row["n"]) for row in counted})
         return [outbox_from_row(row) for row in rows], states
+
+    async def system(self) -> SystemCounts:
+        """Cases by service and state, the outbox by channel and status, the ledger's rows and
+        the decisions by outcome, in four grouped counts."""
+        cases = await self._session.rows(
+            "SELECT service, state, COUNT(*) AS n FROM cases GROUP BY service, state"
+        )
+        outbox = await self._session.rows(
+            "SELECT channel, status, COUNT(*) AS n, MIN(created_at) AS oldest FROM outbox"
+            " GROUP BY channel, status"
+        )
+        ledger = await self._session.row("SELECT COUNT(*) AS n FROM consents")
+        decisions = await self._session.rows(
+            "SELECT outcome, COUNT(*) AS n FROM decisions GROUP BY outcome"
+        )
+        return SystemCounts(
+            cases={(row["service"], row["state"]): int(row["n"]) for row in cases},
+            outbox=[
+                OutboxCount(
+                    channel=row["channel"],
+                    status=row["status"],
+                    count=int(row["n"]),
+                    oldest=optional_from_utc_text(row["oldest"]),
+                )
+                for row in outbox
+            ],
+            ledger_rows=0 if ledger is None else int(ledger["n"]),
+            decisions={row["outcome"]: int(row["n"]) for row in decisions},
+        )

@@ -9,6 +9,7 @@ answers in it by pressing a button or typing, both logged as that channel's inbo
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
@@ -29,6 +30,11 @@ class FakeChat:
         self.storage: Storage | None = None  # the bot's, once it is built
         self.clock: Clock | None = None
         self.received: dict[str, list[OutboxMessage]] = {}
+        self.outcomes: Counter[str] = Counter()
+
+    def not_ready(self) -> str | None:
+        """Always ready: it delivers in memory."""
+        return None
 
     def attach(self, storage: Storage, clock: Clock) -> None:
         """Write its bookkeeping to the bot's storage, at the bot's time."""
@@ -44,6 +50,7 @@ class FakeChat:
                 await uow.outbox.mark_sent(message.id, provider_id, now)
                 await uow.outbox.mark_delivered(provider_id)
                 self.received.setdefault(message.address, []).append(message)
+                self.outcomes["sent"] += 1
             await uow.commit()
         return len(messages)
 

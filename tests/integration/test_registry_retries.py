@@ -124,3 +124,28 @@ async def test_the_bot_reads_the_registries_through_a_retrying_client(tmp_path: 
         assert isinstance(app.registries, RetryingClient)
     finally:
         await app.close()
+
+
+async def test_each_call_is_counted_once_by_operation_and_an_answer_is_no_error(
+    world: World, inner: RegistryClient
+) -> None:
+    client = RetryingClient(inner, sleep=FakeTime().sleep)
+    assert await client.death(world.father.iin) == world.death
+    with pytest.raises(NotFound):  # an answer: the registry holds none
+        await client.death(UNKNOWN_IIN)
+    stats = client.stats["death"]
+    assert (stats.calls, stats.errors) == (2, 0)
+    assert stats.buckets == sorted(stats.buckets)  # cumulative, as Prometheus reads them
+    assert stats.buckets[-1] <= stats.calls and stats.seconds >= 0
+    assert set(client.stats) == {"death"}
+
+
+async def test_a_call_that_fails_all_its_attempts_is_one_call_and_one_error(
+    world: World, inner: RegistryClient
+) -> None:
+    fail(world, error_rate=1.0)
+    client = RetryingClient(inner, sleep=FakeTime().sleep)
+    with pytest.raises(RegistryUnavailable):
+        await client.death(world.father.iin)
+    assert client.retried == ATTEMPTS - 1
+    assert (client.stats["death"].calls, client.stats["death"].errors) == (1, 1)

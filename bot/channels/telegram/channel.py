@@ -54,10 +54,15 @@ class TelegramChannel:
         self.settings = settings
         self.sender = TelegramSender(bot, storage, limits)
         self._username: str | None = None
+        self.outcomes = self.sender.outcomes
 
     async def dispatch(self, messages: Sequence[OutboxMessage], now: datetime) -> int:
         """Send what Telegram's limits allow now; how many messages were settled."""
         return await self.sender.dispatch(messages, now)
+
+    def not_ready(self) -> str | None:
+        """Not before the Bot API told the bot its name (getMe)."""
+        return None if self._username is not None else "the Bot API has not answered getMe"
 
     async def start(self) -> None:
         """Learn the bot's username and keep it before the due work starts, so a citizen's

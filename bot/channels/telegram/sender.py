@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Literal
@@ -122,6 +122,7 @@ class TelegramSender:
         self.bot, self.storage = bot, storage
         self.limits = limits or TelegramLimits()
         self._writes = GroupCommit(storage)  # the outcomes of chats sent side by side
+        self.outcomes: Counter[str] = Counter()  # sent, throttled (429), temporary, permanent
 
     async def dispatch(self, messages: Sequence[OutboxMessage], now: datetime) -> int:
         """Send what the limits allow now, chats side by side; how many were settled."""
@@ -153,20 +154,25 @@ class TelegramSender:
                 chat_id=int(message.address), text=message.text, reply_markup=reply_markup(message)
             )
         except TelegramRetryAfter as error:
+            self.outcomes["throttled"] += 1
             self.limits.pause(error.retry_after)
             await self._postpone(message, f"429: retry after {error.retry_after} s")
             return "later"
         except TelegramForbiddenError as error:
+            self.outcomes["permanent"] += 1
             await self._failed(message, f"403: {error.message}")
             if await linking.blocked(self.storage, int(message.address), now):
                 log.info("chat %s blocked the bot: unlinked, SMS goes on", message.address)
             return "gone"
         except TelegramBadRequest as error:
+            self.outcomes["permanent"] += 1
             await self._failed(message, f"400: {error.message}")
             return "failed"
         except TelegramAPIError as error:  # network, server: try again later
+            self.outcomes["temporary"] += 1
             await self._retry(message, str(error), now)
             return "failed"
+        self.outcomes["sent"] += 1
         await self._sent(message, f"{sent.chat.id}:{sent.message_id}", now)
         return "sent"
 
