@@ -9,6 +9,10 @@ traceback.
 
 from __future__ import annotations
 
+from bot import early_signals
+
+early_signals.install()  # first of all: a SIGTERM while the rest loads must not kill serve
+
 import argparse
 import os
 import re
@@ -52,6 +56,7 @@ if TYPE_CHECKING:
     from bot.web.app_state import Extension
 
 USAGE_ERROR = 2
+LONG_RUNNING = frozenset({"serve", "run", "console"})  # they stop cleanly on SIGTERM
 CLOSED_PIPE = 141  # 128 + SIGPIPE: the reader of the output went away (`cases | head`)
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 ROMAN = {1: "I", 2: "II", 3: "III"}
@@ -337,6 +342,8 @@ def rates(on: date, lang: str) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; the exit code."""
     args = build_parser().parse_args(argv)
+    if args.command not in LONG_RUNNING:
+        early_signals.release()  # SIGTERM ends it as it ends any Unix tool
     if args.command == "rates":
         on: date = args.on or today()
         return rates(on, args.lang)

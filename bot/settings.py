@@ -72,6 +72,7 @@ class Settings(BaseSettings):
 
     # The console (bot.web): on loopback unless told otherwise.
     console: bool = True  # serve starts it
+    log_format: Literal["text", "json"] = "text"  # serve's log lines: text, or JSON lines
     # serve's operator endpoints: /healthz, /readyz, /metrics (port 0: any free one)
     metrics: bool = True
     metrics_host: str = "127.0.0.1"

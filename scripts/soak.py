@@ -1,12 +1,13 @@
 """`make soak`: the reliability tests at full size, then a summary of what they measured.
 
-Runs the crash harness, fault, feed and hostile-input tests with `SOAK=1` (tests/soak.py:
-10,000 citizens, 20 kills three times over, 100,000 fuzz conversations, ...): first the
-crash harness, faults and feed alone (the Telegram fault test waits on real time and must
-not share the machine), then the two fuzz tests in two pytest processes side by side (they
-are most of the time). It collects the figures each test reports and prints them with each
-process's verdict and time. The exit code is 0 only when every process passed and figures
-came; pytest's "no tests collected" (5) fails too.
+Runs the crash harness, fault, feed, SIGTERM and hostile-input tests with `SOAK=1`
+(tests/soak.py: 10,000 citizens, 20 kills three times over, 50 SIGTERMs of serve, 100,000
+fuzz conversations, ...): first the crash harness, faults, feed and SIGTERMs alone (the
+Telegram fault test waits on real time and must not share the machine), then the two fuzz
+tests in two pytest processes side by side (they are most of the time). It collects the
+figures each test reports and prints them with each process's verdict and time. The exit
+code is 0 only when every process passed and figures came; pytest's "no tests collected"
+(5) fails too.
 """
 
 from __future__ import annotations
@@ -23,10 +24,11 @@ FUZZ = "tests/e2e/test_hostile_input.py"
 TELEGRAM_FUZZ = "test_any_telegram_text_is_answered_or_held_back_and_never_read_as_markup"
 STAGES: list[dict[str, list[str]]] = [
     {
-        "crash harness, faults, feed": [
+        "crash harness, faults, feed, sigterm": [
             "tests/e2e/test_crash_harness.py",
             "tests/e2e/test_faults.py",
             "tests/e2e/test_feed_replay.py",
+            "tests/e2e/test_sigterm.py",
         ]
     },
     {

@@ -13,6 +13,7 @@ from typing import Any
 
 from rich.console import Console
 
+from bot import early_signals
 from bot.app import App
 from bot.composition import build_app
 from bot.records import CaseRecord, DecisionRecord
@@ -57,6 +58,8 @@ def stop_on_signals() -> asyncio.Event:
     loop = asyncio.get_running_loop()
     for signal_number in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signal_number, stop.set)
+    if early_signals.requested():  # it came while the command was loading
+        stop.set()
     return stop
 
 

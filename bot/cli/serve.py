@@ -19,6 +19,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from bot import logs
 from bot.app import App
 from bot.channels.smpp.gateway import SmppSmsGateway
 from bot.cli.operations import OK, fail, out, stop_on_signals
@@ -96,9 +97,7 @@ async def _receive(app: App, stop: asyncio.Event, wake: Callable[[], None]) -> N
 
 async def serve(settings: Settings, args: argparse.Namespace) -> int:
     """Run the bot until interrupted."""
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logs.configure(settings.log_format)
     try:
         app = await build_app(settings)
     except ValueError as error:
