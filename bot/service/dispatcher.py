@@ -9,6 +9,7 @@ permanent ones are marked for operators. Each channel is held to its configured 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
@@ -33,6 +34,8 @@ from bot.service.timers import OfferTimers, start_offer_timers
 # one message in 3,125 was given up at 20 % temporary failures (the fault test's soak, issue 10).
 MAX_ATTEMPTS = 10
 RECEIPTS_PER_TRANSACTION = 500
+ORPHAN_AFTER = 600.0  # seconds a receipt waits for its message's provider id to be written
+log = logging.getLogger(__name__)
 BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=1))
 
 
@@ -119,6 +122,7 @@ class Dispatcher:
         self._one_at_a_time: dict[str, asyncio.Lock] = {}
         self._writes = GroupCommit(storage)
         self.outcomes: Counter[str] = Counter()  # SMS: sent, temporary, permanent (this process)
+        self._unmatched: dict[str, float] = {}  # receipts matching no message yet: first seen
 
     def _lock(self, channel: str) -> asyncio.Lock:
         return self._one_at_a_time.setdefault(channel, asyncio.Lock())
@@ -169,27 +173,52 @@ class Dispatcher:
         return Outcome("sent", provider_id)
 
     async def receipts(self, now: datetime) -> int:
-        """Apply delivery receipts: delivered, or a temporary / permanent failure.
+        """Apply delivery receipts: delivered, or a temporary / permanent failure; how many
+        were applied.
 
         Each is acknowledged to the gateway only once applied; a crash in between hands it
         over again, and a receipt already applied (the message no longer `sent`) changes
-        nothing the second time."""
+        nothing the second time. A receipt whose message is not known by its provider id yet
+        (another instance's answer from the gateway not written yet) stays with the gateway
+        for a later pass; one still unknown after `ORPHAN_AFTER` is dropped with a warning."""
         found = list(await self.gateway.receipts())
+        applied = 0
         for start in range(0, len(found), RECEIPTS_PER_TRANSACTION):
             chunk = found[start : start + RECEIPTS_PER_TRANSACTION]
+            taken: list[str] = []
             async with self.storage.unit_of_work() as uow:
                 messages = await uow.outbox.by_provider_ids([pid for pid, _ in chunk])
                 for provider_id, outcome in chunk:
                     message = messages.get(provider_id)
+                    if message is None:
+                        if self._orphaned(provider_id):
+                            taken.append(provider_id)
+                        continue
+                    self._unmatched.pop(provider_id, None)
+                    taken.append(provider_id)
                     if outcome == "delivered":
                         await uow.outbox.mark_delivered(provider_id)
-                    elif message is not None and message.status is OutboxStatus.SENT:
+                    elif message.status is OutboxStatus.SENT:
                         failed = RECEIPT_FAILURES.get(outcome)
                         if failed is not None:  # not yet applied
                             await self._apply(message, failed, now, uow)
                 await uow.commit()
-            await self.gateway.ack_receipts([provider_id for provider_id, _ in chunk])
-        return len(found)
+            if taken:
+                await self.gateway.ack_receipts(taken)
+            applied += len(taken)
+        return applied
+
+    def _orphaned(self, provider_id: str) -> bool:
+        """Whether a receipt has matched no message for `ORPHAN_AFTER` (seen first now, it
+        has not)."""
+        first = self._unmatched.setdefault(provider_id, time.monotonic())
+        if time.monotonic() - first < ORPHAN_AFTER:
+            return False
+        del self._unmatched[provider_id]
+        log.warning(
+            "a receipt for %s matched no message in %.0f s: dropped", provider_id, ORPHAN_AFTER
+        )
+        return True
 
     async def _apply(
         self, message: OutboxMessage, outcome: Outcome, now: datetime, uow: UnitOfWork
