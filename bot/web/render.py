@@ -46,6 +46,7 @@ NAV: tuple[tuple[str, str, Permission, bool], ...] = (
     ("/cases", N_("Cases"), Permission.READ, False),
     ("/review", N_("Review queue"), Permission.READ, False),
     ("/overdue", N_("Overdue"), Permission.READ, False),
+    ("/system", N_("System"), Permission.READ, False),
     ("/sim", N_("Simulation"), Permission.SIMULATE, True),
     ("/audit", N_("Audit"), Permission.ADMIN, False),
     ("/accounts", N_("Accounts"), Permission.ADMIN, False),

@@ -16,6 +16,7 @@ MODULES = (
     "cases",
     "review",
     "accounts",
+    "system",
 )
 
 

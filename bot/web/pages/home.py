@@ -14,7 +14,8 @@ from bot.web.app_state import console_of
 from bot.web.pages.cases import SERVICE_NAMES, reason_language
 from bot.web.render import page
 from bot.web.routing import Route
-from bot.wording.texts import N_, reason_text
+from bot.wording.texts import BENEFIT_NAMES, N_, reason_text
+from domain.benefits import BENEFITS
 from domain.cases import CaseState
 
 STAGES = (
@@ -24,11 +25,8 @@ STAGES = (
     ("registered", N_("registered")),
     ("decided", N_("decided")),
 )
-SERVICE_TITLES = {
-    "burial": N_("one-time burial payment"),
-    "disability": N_("state social benefit for disability"),
-    "survivor": N_("state social benefit in case of loss of a breadwinner"),
-}
+# each declared benefit's legal name, over its funnel
+SERVICE_TITLES = {b.service.value: BENEFIT_NAMES[b.service].legal for b in BENEFITS}
 
 
 async def dashboard(request: web.Request) -> web.StreamResponse:
