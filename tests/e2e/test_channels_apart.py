@@ -13,6 +13,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -31,6 +32,23 @@ Served = tuple[World, BotApiServer, Smsc, dict[str, str]]
 WAIT = 20.0  # a bound on waiting while the SMSC is down (its submit waits 60 s for a bind)
 
 
+def serving_settings(server: BotApiServer, smsc: Smsc, **more: Any) -> dict[str, Any]:
+    """`serve`'s settings with Telegram on `server` and SMS over SMPP to `smsc`, quick."""
+    return {
+        "token": TOKEN,
+        "telegram_api_base": server.base_url,
+        "tick_interval": 0.1,
+        "telegram_chat_interval": 0.05,
+        "console": False,
+        "sms_gateway": "smpp",
+        "smpp_port": smsc.port,
+        "smpp_system_id": "bot",
+        "smpp_password": "secret",
+        "smpp_reconnect_max": 1.0,
+        **more,
+    }
+
+
 @pytest.fixture
 async def served(
     tmp_path: Path,
@@ -42,18 +60,7 @@ async def served(
     other = made.person(phone=SMS_ONLY_PHONE, language="ru")
     made.account(linked, ON_FILE)
     async with BotApiServer(TOKEN) as server, Smsc("bot", "secret") as smsc:
-        app = await made.start(
-            token=TOKEN,
-            telegram_api_base=server.base_url,
-            tick_interval=0.1,
-            telegram_chat_interval=0.05,
-            console=False,
-            sms_gateway="smpp",
-            smpp_port=smsc.port,
-            smpp_system_id="bot",
-            smpp_password="secret",
-            smpp_reconnect_max=1.0,
-        )
+        app = await made.start(**serving_settings(server, smsc))
         stop = asyncio.Event()
         serving = asyncio.create_task(run_until(app, stop))
         try:

@@ -15,6 +15,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bot.cli.serve import run_until
 from bot.metrics import FAMILIES
+from tests.e2e.test_channels_apart import serving_settings
 from tests.e2e.test_telegram_flow import TOKEN
 from tests.e2e.world import World, open_world
 from tests.fakes.bot_api import BotApiServer
@@ -34,18 +35,7 @@ async def served(
     iin = world.person(phone=PHONE, language="kk")
     world.disability(iin)
     async with BotApiServer(TOKEN) as server, Smsc("bot", "secret") as smsc:
-        app = await world.start(
-            token=TOKEN,
-            telegram_api_base=server.base_url,
-            tick_interval=0.1,
-            console=False,
-            sms_gateway="smpp",
-            smpp_port=smsc.port,
-            smpp_system_id="bot",
-            smpp_password="secret",
-            smpp_reconnect_max=1.0,
-            metrics_port=0,
-        )
+        app = await world.start(**serving_settings(server, smsc, metrics_port=0))
         stop = asyncio.Event()
         serving = asyncio.create_task(run_until(app, stop))
         try:
