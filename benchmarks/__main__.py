@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-MODULES = ("p1_intake", "p2_replies", "p3_cycle", "p4_telegram", "p5_dispatch")
+MODULES = ("p1_intake", "p2_replies", "p3_cycle", "p4_telegram", "p5_dispatch", "p7_outage")
 
 
 def machine() -> dict[str, Any]:
@@ -73,6 +73,14 @@ def targets(found: dict[str, Any]) -> dict[str, bool | None]:
         "P5 Telegram 95-100 %": (get("P5", "telegram", "percent"), lambda v: 95 <= v <= 100),
         "P5 zero 429": (get("P5", "telegram", "http_429"), lambda v: v == 0),
         "P6 <= 300 MB": (get("P6", "peak_rss_mb"), lambda v: v <= 300),
+        "P7 chat answers p99 <= 2 s, SMSC down": (
+            get("P7", "chat_answers", "p99_ms"),
+            lambda v: v <= 2000,
+        ),
+        "P7 every SMS once after the outage": (
+            get("P7", "sms", "each_delivered_once"),
+            lambda v: v is True,
+        ),
     }
     return {name: None if value is None else test(value) for name, (value, test) in checks.items()}
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from bot import early_signals
 
-early_signals.install()  # first of all: a SIGTERM while the rest loads must not kill serve
+if __name__ == "__main__":  # run as `python -m bot`, not imported
+    early_signals.install()  # first of all: a SIGTERM while the rest loads must not kill serve
 
 import argparse
 import os

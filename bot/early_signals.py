@@ -15,6 +15,7 @@ import signal
 from types import FrameType
 
 _requested: list[int] = []
+_installed: list[bool] = []
 
 
 def _note(signum: int, _frame: FrameType | None) -> None:
@@ -24,6 +25,7 @@ def _note(signum: int, _frame: FrameType | None) -> None:
 def install() -> None:
     """Note SIGTERM from now on, until a command takes it over."""
     signal.signal(signal.SIGTERM, _note)
+    _installed.append(True)
 
 
 def requested() -> bool:
@@ -32,7 +34,11 @@ def requested() -> bool:
 
 
 def release() -> None:
-    """The default action again; a SIGTERM noted meanwhile is delivered now."""
+    """The default action again; a SIGTERM noted meanwhile is delivered now. Nothing when
+    `install` was not called (`main` run by a test, in a thread)."""
+    if not _installed:
+        return
+    _installed.clear()
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if _requested:
         os.kill(os.getpid(), signal.SIGTERM)
