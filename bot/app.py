@@ -27,6 +27,7 @@ from bot.storage.unit import doing
 log = logging.getLogger(__name__)
 MAX_ROUNDS = 1000
 SMS_ROLE = "dispatch"  # the SMS channel's sending role; a chat channel's is dispatch:<name>
+CHECKPOINT_ROWS = 5000  # ledger rows sealed in one checkpoint at most
 
 
 @dataclass
@@ -66,7 +67,22 @@ class App:
         done = 0
         for role, run in work:
             done += await self._claimed(role, run)
-        return done
+        await self._claimed("checkpoint", partial(self._checkpoint, now))
+        return done  # sealing makes no work: it does not call for another round
+
+    async def _checkpoint(self, now: datetime) -> int:
+        """Seal the ledger rows the round (and any instance) wrote into checkpoints; the
+        number of rows sealed."""
+        sealed = 0
+        while True:
+            async with self.storage.unit_of_work() as uow:
+                made = await uow.consents.checkpoint(now, CHECKPOINT_ROWS)
+                if made is None:
+                    return sealed
+                await uow.commit()
+            sealed += made.size
+            if made.size < CHECKPOINT_ROWS:
+                return sealed
 
     @property
     def senders(self) -> list[str]:

@@ -16,6 +16,7 @@ from bot.records import (
     CaseFilter,
     CaseRecord,
     ChatLink,
+    Checkpoint,
     Citizen,
     ConsentEntry,
     ConsentRow,
@@ -109,13 +110,19 @@ class CitizenStore(Protocol):
 
 
 class ConsentLog(Protocol):
-    """The append-only consent ledger, chained by hash."""
+    """The append-only consent ledger: a chain by hash per case, sealed in checkpoints."""
 
     async def append(self, entry: ConsentEntry) -> ConsentRow:
         """Append one act, chained to the row before it."""
 
     async def rows(self, iin: str | None = None) -> list[ConsentRow]:
         """Rows in order, all or one citizen's."""
+
+    async def checkpoint(self, at: datetime, limit: int) -> Checkpoint | None:
+        """Seal up to `limit` rows not yet sealed into the next checkpoint; None: none left."""
+
+    async def checkpoints(self) -> list[Checkpoint]:
+        """Every checkpoint, in order."""
 
 
 class Outbox(Protocol):

@@ -160,12 +160,32 @@ class ConsentEntry(_Row):
 
 
 class ConsentRow(_Row):
-    """A chained ledger row: the entry, its sequence number, the text's hash and the chain."""
+    """A chained ledger row: the entry, its sequence number, the text's hash and the chain.
+
+    Rows written before the ledger had per-case chains (`chain` None) form one chain in `seq`
+    order; every later row is link `link` of its case's chain (`chain`: the case id, or the
+    citizen's for an act without a case), and `checkpoint` names the checkpoint that sealed
+    it (None until one does). See `bot.evidence.ledger`."""
 
     seq: int
     entry: ConsentEntry
     text_hash: str
     prev_hash: str
+    hash: str
+    chain: str | None = None
+    link: int | None = None
+    checkpoint: int | None = None
+
+
+class Checkpoint(_Row):
+    """A batch of ledger rows sealed into the ledger's one log: the Merkle tree head of the
+    rows' hashes (RFC 6962), chained to the checkpoint before it."""
+
+    number: int  # 1, 2, … in order
+    at: datetime  # stored UTC
+    size: int  # the rows it seals
+    root: str  # the RFC 6962 Merkle tree hash of their hashes, in `seq` order
+    prev_hash: str  # the checkpoint before's hash; for number 1, the head of the old chain
     hash: str
 
 

@@ -136,7 +136,7 @@ async def consents(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def verify_ledger(settings: Settings, args: argparse.Namespace) -> int:
-    """Check the ledger's hash chain; exit 1 when it was tampered with."""
+    """Check the ledger's chains and checkpoints; exit 1 when it was tampered with."""
     if settings.postgres_url is None and not settings.database.exists():
         return fail(f"no bot database in {settings.data_dir}")
     try:
@@ -146,7 +146,10 @@ async def verify_ledger(settings: Settings, args: argparse.Namespace) -> int:
     if problems:
         out(*problems)
         return fail(f"the consent ledger does not verify: {len(problems)} problem(s)", FAILED)
-    out("the consent ledger verifies: every row matches its hash and the chain is unbroken")
+    out(
+        "the consent ledger verifies: every row matches its hash, every case's chain is"
+        " unbroken and every checkpoint seals exactly its rows"
+    )
     return OK
 
 

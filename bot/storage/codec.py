@@ -13,6 +13,7 @@ from typing import Any
 from bot.instants import as_utc, from_utc_text, utc_text
 from bot.records import (
     CaseRecord,
+    Checkpoint,
     Citizen,
     ConsentEntry,
     ConsentRow,
@@ -156,16 +157,30 @@ def consent_params(row: ConsentRow) -> dict[str, Column]:
     }
     params["message_ids"] = json.dumps(list(entry.message_ids), ensure_ascii=False)
     params.update(seq=row.seq, text_hash=row.text_hash, prev_hash=row.prev_hash, hash=row.hash)
+    params.update(chain=row.chain, link=row.link)
     return params
+
+
+_CHAINING = ("seq", "text_hash", "prev_hash", "hash", "chain", "link", "checkpoint")
 
 
 def consent_from_row(row: Row) -> ConsentRow:
     """A `consents` row as a chained ledger row."""
     fields = row_fields(row, ("at",))
-    chain = {name: fields.pop(name) for name in ("seq", "text_hash", "prev_hash", "hash")}
+    chain = {name: fields.pop(name) for name in _CHAINING if name in fields}
     fields.pop("id", None)
     fields["message_ids"] = tuple(json.loads(fields["message_ids"]))
     return ConsentRow(entry=ConsentEntry.model_validate(fields), **chain)
+
+
+def checkpoint_params(checkpoint: Checkpoint) -> dict[str, Column]:
+    """A checkpoint as the `ledger_checkpoints` table's named parameters."""
+    return {name: column(value) for name, value in checkpoint.__dict__.items()}
+
+
+def checkpoint_from_row(row: Row) -> Checkpoint:
+    """A `ledger_checkpoints` row as a record."""
+    return Checkpoint.model_validate(row_fields(row, ("at",)))
 
 
 def outbox_from_row(row: Row) -> OutboxMessage:

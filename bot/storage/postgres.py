@@ -199,10 +199,11 @@ async def version(conn: Connection) -> int:
     return int(found)
 
 
-async def ledger_rows(url: str) -> list[Row]:
-    """Every consent-ledger row of the database at `url`, in insertion order, read in a
-    read-only transaction of its own (as `verify-ledger` reads a SQLite file read-only).
-    A database that cannot be read raises OSError, as a missing or locked file does."""
+async def ledger_rows(url: str) -> tuple[list[Row], list[Row]]:
+    """Every consent-ledger row of the database at `url` in seq order, and every checkpoint
+    in order, read in one read-only transaction of its own (as `verify-ledger` reads a SQLite
+    file read-only). A database that cannot be read raises OSError, as a missing or locked
+    file does."""
     try:
         conn = await asyncpg.connect(url)
         try:
@@ -212,8 +213,13 @@ async def ledger_rows(url: str) -> list[Row]:
                         "no bot database in the PostgreSQL database DATABASE_URL names"
                         " (no migrations ran there): start the bot once to create it"
                     )
-                rows: list[Row] = list(await conn.fetch("SELECT * FROM consents ORDER BY id"))
-                return rows
+                rows: list[Row] = list(await conn.fetch("SELECT * FROM consents ORDER BY seq"))
+                checkpoints: list[Row] = []
+                if await conn.fetchval("SELECT to_regclass('ledger_checkpoints')") is not None:
+                    checkpoints = list(
+                        await conn.fetch("SELECT * FROM ledger_checkpoints ORDER BY number")
+                    )
+                return rows, checkpoints
         finally:
             await conn.close()
     except asyncpg.PostgresError as error:

@@ -263,7 +263,8 @@ async def test_the_chain_status_says_intact_then_shows_a_row_edited_in_the_file(
         assert status == 200
         assert "The chain is intact" not in text
         assert '<p class="bad" role="alert"><strong>The chain is broken' in text
-        assert "row 2: text does not match its text hash (edited)" in text
+        assert "row 2 (case " in text
+        assert "text does not match its text hash (edited)" in text
 
 
 async def test_reveal_needs_a_reason_then_shows_the_full_iin_and_audits_it(

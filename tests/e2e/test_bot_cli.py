@@ -258,53 +258,62 @@ def test_a_consent_whose_text_was_edited_is_named(ledger_copy: Path) -> None:
     assert "row 1" not in out
 
 
+def a_link_and_the_next(data_dir: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Two rows of one case's chain, links k and k + 1 (`consents --json`)."""
+    rows = json_lines(ok(bot(data_dir, "consents", "--json")))
+    for row in rows:
+        following = [
+            r for r in rows if r["chain"] == row["chain"] and r["link"] == row["link"] + 1
+        ]
+        if following:
+            return row, following[0]
+    raise AssertionError("no case has two consent rows")
+
+
 @pytest.mark.sqlite_only  # reads the bot's SQLite file
 def test_a_consent_edited_and_rehashed_breaks_the_link_of_the_next_row(ledger_copy: Path) -> None:
-    from bot.evidence.ledger import row_hash, text_hash  # noqa: PLC0415 (a forger's tools)
+    from bot.evidence.ledger import link_hash, text_hash  # noqa: PLC0415 (a forger's tools)
     from bot.records import ConsentEntry  # noqa: PLC0415
 
-    rows = json_lines(ok(bot(ledger_copy, "consents", "--json")))
-    row = rows[1]  # a middle row: another follows it
+    row, following = a_link_and_the_next(ledger_copy)
     entry = ConsentEntry.model_validate({**row["entry"], "text": row["entry"]["text"] + "!"})
     digest = text_hash(entry.text)
-    forged = row_hash(row["prev_hash"], row["seq"], entry, digest)
+    forged = link_hash(row["prev_hash"], row["chain"], row["link"], entry, digest)
     with db(ledger_copy) as conn:
         conn.execute(
             "UPDATE consents SET text = ?, text_hash = ?, hash = ? WHERE seq = ?",
             (entry.text, digest, forged, row["seq"]),
         )
-    out = tampered(ledger_copy, f"row {rows[2]['seq']}", "prev_hash")
-    assert f"row {row['seq']}:" not in out  # the forged row itself looks right
+    out = tampered(ledger_copy, f"row {following['seq']} (", "prev_hash")
+    assert f"row {row['seq']} (" not in out  # the forged row itself looks right
 
 
 @pytest.mark.sqlite_only  # reads the bot's SQLite file
-def test_a_deleted_middle_consent_is_caught(ledger_copy: Path) -> None:
+def test_a_deleted_consent_that_another_follows_is_caught(ledger_copy: Path) -> None:
+    row, following = a_link_and_the_next(ledger_copy)
     with db(ledger_copy) as conn:
-        conn.execute("DELETE FROM consents WHERE seq = 2")
-    tampered(ledger_copy, "row 3", "deleted")
+        conn.execute("DELETE FROM consents WHERE seq = ?", (row["seq"],))
+    tampered(ledger_copy, f"row {following['seq']} (", "missing (deleted)", "checkpoint")
 
 
 @pytest.mark.sqlite_only  # reads the bot's SQLite file
-def test_two_consents_whose_contents_were_swapped_are_caught(ledger_copy: Path) -> None:
+def test_two_consents_of_a_case_whose_order_was_swapped_are_caught(ledger_copy: Path) -> None:
+    row, following = a_link_and_the_next(ledger_copy)
     with db(ledger_copy) as conn:
-        rows = {r["id"]: dict(r) for r in conn.execute("SELECT * FROM consents")}
-        first, second = sorted(rows)[1:3]
-        columns = [name for name in rows[first] if name != "id"]
         conn.execute("BEGIN")
-        conn.execute("DELETE FROM consents WHERE id IN (?, ?)", (first, second))
-        for at, content in ((first, rows[second]), (second, rows[first])):
-            values = [content[name] for name in columns]
-            conn.execute(
-                f"INSERT INTO consents (id, {', '.join(columns)})"
-                f" VALUES (?{', ?' * len(columns)})",
-                (at, *values),
-            )
+        conn.execute(
+            "UPDATE consents SET seq = -seq WHERE seq IN (?, ?)", (row["seq"], following["seq"])
+        )
+        conn.execute("UPDATE consents SET seq = ? WHERE seq = ?", (following["seq"], -row["seq"]))
+        conn.execute("UPDATE consents SET seq = ? WHERE seq = ?", (row["seq"], -following["seq"]))
         conn.execute("COMMIT")
     tampered(ledger_copy, "reordered")
 
 
 @pytest.mark.sqlite_only  # reads the bot's SQLite file
-def test_a_consent_reinserted_at_the_end_is_caught(ledger_copy: Path) -> None:
+def test_a_consent_moved_in_the_file_but_unchanged_is_the_same_ledger(ledger_copy: Path) -> None:
+    """What a row says and where it stands (its case's link, its checkpoint) is checked, not
+    where the file happens to keep it."""
     with db(ledger_copy) as conn:
         row = dict(conn.execute("SELECT * FROM consents WHERE seq = 2").fetchone())
         columns = [name for name in row if name != "id"]  # a new id: physically last
@@ -315,7 +324,7 @@ def test_a_consent_reinserted_at_the_end_is_caught(ledger_copy: Path) -> None:
             [row[name] for name in columns],
         )
         conn.execute("COMMIT")
-    tampered(ledger_copy, "row 2", "reordered")
+    assert "verifies" in ok(bot(ledger_copy, "verify-ledger"))
 
 
 def test_verify_ledger_without_a_bot_database_says_so_and_creates_nothing(

@@ -29,9 +29,10 @@ NOW = datetime(2026, 1, 12, 10, tzinfo=UTC)
 CASE = "c1"
 IIN = "800202400456"
 PHONE = "+77011234567"
+OLD_COLUMNS = tuple(name for name in _COLUMNS if name not in ("chain", "link"))  # before 0010
 INSERT_CONSENT = (
-    f"INSERT INTO consents ({', '.join(_COLUMNS)})"
-    f" VALUES ({', '.join(':' + name for name in _COLUMNS)})"
+    f"INSERT INTO consents ({', '.join(OLD_COLUMNS)})"
+    f" VALUES ({', '.join(':' + name for name in OLD_COLUMNS)})"
 )
 
 
@@ -197,7 +198,7 @@ async def test_the_ledger_rows_read_back_exactly_as_they_were_sealed(migrated: M
     ]
 
 
-async def test_a_row_about_no_case_is_chained_after_the_migrated_rows(
+async def test_a_row_about_no_case_starts_its_citizens_chain_after_the_migrated_rows(
     migrated: Migrated,
 ) -> None:
     async with migrated.storage.unit_of_work() as uow:
@@ -205,7 +206,7 @@ async def test_a_row_about_no_case_is_chained_after_the_migrated_rows(
         await uow.commit()
 
     assert appended.seq == len(migrated.sealed) + 1
-    assert appended.prev_hash == migrated.sealed[-1].hash
+    assert (appended.chain, appended.link, appended.prev_hash) == (f"iin:{IIN}", 1, GENESIS)
     assert await verify_file(migrated.path) == []
     async with migrated.storage.unit_of_work() as uow:
         rows = await uow.consents.rows()
@@ -213,6 +214,27 @@ async def test_a_row_about_no_case_is_chained_after_the_migrated_rows(
     assert rows[-1].entry.case_id is None
     assert rows[-1].entry.act is ConsentAct.LINKED
     assert rows[-1].entry.channel == Channel.TELEGRAM
+
+
+async def test_the_first_checkpoint_seals_the_new_rows_onto_the_migrated_chains_head(
+    migrated: Migrated,
+) -> None:
+    async with migrated.storage.unit_of_work() as uow:
+        await uow.consents.append(linked())
+        await uow.commit()
+    async with migrated.storage.unit_of_work() as uow:
+        made = await uow.consents.checkpoint(NOW, 100)
+        await uow.commit()
+
+    assert made is not None
+    assert (made.number, made.size, made.prev_hash) == (1, 1, migrated.sealed[-1].hash)
+    assert await verify_file(migrated.path) == []
+    with connect(migrated.path) as conn:  # the old chain's last row deleted: checkpoint 1 sees
+        conn.execute("DELETE FROM consents WHERE seq = 3")
+    assert await verify_file(migrated.path) == [
+        "checkpoint 1: prev_hash does not match the last row of the old chain"
+        " (deleted, reordered or re-hashed)"
+    ]
 
 
 async def test_editing_a_migrated_row_afterwards_is_caught(migrated: Migrated) -> None:

@@ -24,7 +24,7 @@ from typing import Any
 import asyncpg
 import pytest
 
-from bot.evidence.ledger import GENESIS, verify_chain
+from bot.evidence.ledger import GENESIS, merkle_root, verify_ledger
 from bot.ports import Storage, UnitOfWork
 from bot.records import (
     CaseRecord,
@@ -220,7 +220,8 @@ async def test_two_concurrent_units_of_work_serialise_and_both_commit(storage: S
     async with storage.unit_of_work() as uow:
         rows = await uow.consents.rows()
     assert [row.seq for row in rows] == [1, 2, 3, 4, 5, 6]
-    assert verify_chain(rows) == []
+    assert [row.link for row in rows] == [1, 2, 3, 4, 5, 6]  # one case: one chain
+    assert verify_ledger(rows, []) == []
 
 
 async def test_a_repository_is_refused_outside_its_unit_of_work(storage: Storage) -> None:
@@ -342,14 +343,14 @@ async def test_appended_consents_are_numbered_and_chained_by_hash(storage: Stora
     assert first.text_hash == hashlib.sha256(entry().text.encode("utf-8")).hexdigest()
 
 
-async def test_a_consent_hash_covers_seq_the_entry_in_utc_and_the_text_hash(
+async def test_a_consent_hash_covers_its_chain_link_the_entry_in_utc_and_the_text_hash(
     storage: Storage,
 ) -> None:
     await with_case(storage)
     async with storage.unit_of_work() as uow:
         row = await uow.consents.append(entry(at=NOW.astimezone(ALMATY)))
     fields = entry().model_dump(mode="json") | {"at": "2026-01-12T10:00:00.000000+00:00"}
-    document = {"seq": 1, "entry": fields, "text_hash": row.text_hash}
+    document = {"chain": "c1", "link": 1, "entry": fields, "text_hash": row.text_hash}
     form = json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     assert row.hash == hashlib.sha256((GENESIS + form).encode("utf-8")).hexdigest()
 
@@ -365,6 +366,32 @@ async def test_consent_rows_read_back_as_appended_in_utc(storage: Storage) -> No
     assert stored.entry.at == NOW
     assert stored.entry.at.tzinfo is UTC
     assert stored.entry.message_ids == ("m-1", "m-2")
+
+
+async def test_a_checkpoint_seals_the_rows_not_yet_sealed_in_order_chained_to_the_last(
+    storage: Storage,
+) -> None:
+    await with_case(storage)
+    async with storage.unit_of_work() as uow:
+        assert await uow.consents.checkpoint(NOW, 10) is None  # nothing to seal
+        first = [await uow.consents.append(entry(actor=f"a{n}")) for n in range(3)]
+        one = await uow.consents.checkpoint(NOW, 2)
+        two = await uow.consents.checkpoint(NOW, 2)
+        more = await uow.consents.append(entry(actor="later"))
+        three = await uow.consents.checkpoint(NOW, 2)
+        assert await uow.consents.checkpoint(NOW, 2) is None
+        await uow.commit()
+    assert one is not None and two is not None and three is not None
+    assert (one.number, one.size, one.prev_hash) == (1, 2, GENESIS)
+    assert one.root == merkle_root([row.hash for row in first[:2]])
+    assert (two.number, two.size, two.prev_hash) == (2, 1, one.hash)
+    assert (three.number, three.size, three.root) == (3, 1, merkle_root([more.hash]))
+    async with storage.unit_of_work() as uow:
+        rows = await uow.consents.rows()
+        checkpoints = await uow.consents.checkpoints()
+    assert [row.checkpoint for row in rows] == [1, 1, 2, 3]
+    assert checkpoints == [one, two, three]
+    assert verify_ledger(rows, checkpoints) == []
 
 
 async def test_consent_rows_are_filtered_by_iin(storage: Storage) -> None:
@@ -845,7 +872,7 @@ async def test_postgresql_migrations_run_once_however_many_instances_open_at_onc
         finally:
             for storage in opened:
                 await storage.close()
-        assert await schema_version(url) == len(migrations()) == 9
+        assert await schema_version(url) == len(migrations()) == 10
 
 
 async def test_a_postgresql_database_newer_than_the_code_is_refused() -> None:
