@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 
-from bot.ports import ChatChannel, Clock, SmsGateway, Storage
+from bot.ports import ChatChannel, Clock, Conflict, SmsGateway, Storage
 from bot.registries.errors import Retriable
 from bot.registries.port import RegistryClient
 from bot.service.decide import Decider
@@ -28,6 +28,9 @@ log = logging.getLogger(__name__)
 MAX_ROUNDS = 1000
 SMS_ROLE = "dispatch"  # the SMS channel's sending role; a chat channel's is dispatch:<name>
 CHECKPOINT_ROWS = 5000  # ledger rows sealed in one checkpoint at most
+# Work claimed by key inside its transactions (the storage's due timers, pending replies), so
+# every instance does it at once; every other kind is one instance's at a time (a role).
+SHARED = frozenset({"replies", "timers", "decisions"})
 
 
 @dataclass
@@ -52,9 +55,11 @@ class App:
         """One pass over every kind of due work; how much was done. Without `sending` the
         channels' sending is left to their own workers (`send`, as `serve` runs them).
 
-        Each kind is a role claimed from the storage for its pass (`Storage.claim`): with
-        several instances on one PostgreSQL database, an instance whose peer is doing a kind
-        of work now skips it this round (a SQLite file has one process: it does them all)."""
+        Replies, timers and decisions are claimed by key inside their transactions (by
+        sender, by case), so instances on one PostgreSQL database do them side by side. Every
+        other kind is a role claimed from the storage for its pass (`Storage.claim`): an
+        instance whose peer is doing it now skips it this round. (A SQLite file has one
+        process: it does them all.)"""
         now = await self.clock.now()
         work: list[tuple[str, Callable[[], Awaitable[int]]]] = [
             ("intake", self._intake),
@@ -96,13 +101,22 @@ class App:
         return await self._claimed(role, partial(self._send, role, await self.clock.now()))
 
     async def _claimed(self, role: str, run: Callable[[], Awaitable[int]]) -> int:
+        if role in SHARED:
+            return await self._do(role, run)
         async with self.storage.claim(role) as mine:
-            if not mine:
-                return 0
-            with doing(role):  # names its commits for the crash tests' failpoint
+            return await self._do(role, run) if mine else 0
+
+    async def _do(self, role: str, run: Callable[[], Awaitable[int]]) -> int:
+        with doing(role):  # names its commits for the crash tests' failpoint
+            try:
                 did = await run()
-            self.work[role] += did
-            return did
+            except Conflict as error:  # nothing of the transaction ended was written
+                log.warning(
+                    "%s met another instance's transaction; again next round: %s", role, error
+                )
+                return 0
+        self.work[role] += did
+        return did
 
     async def _send(self, role: str, now: datetime) -> int:
         if role == SMS_ROLE:

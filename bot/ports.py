@@ -544,6 +544,11 @@ class SmsGateway(Protocol):
         """These replies are logged and committed: do not hand them over again."""
 
 
+class Conflict(Exception):
+    """Another instance's transaction held what this one needed, and the database ended this
+    one to let both go on (a deadlock). Nothing of it was written: run the work again."""
+
+
 class StaleWrite(LookupError):
     """A write sent later did not change the rows it had to: a row it was about is missing,
     or one the unit of work took to be new was there already. The unit of work rolls back."""

@@ -15,12 +15,11 @@ from bot.storage.session import Row, Session
 
 class SqlJournal:
     """The electronic journal: one application number per registered case, numbered yearly.
-    Within its unit of work it remembers the numbers it read or gave, and each year's count."""
+    Within its unit of work it remembers the numbers it read or gave."""
 
     def __init__(self, session: Session) -> None:
         self._session = session
         self._numbers: dict[str, str | None] = {}
-        self._counts: dict[int, int] = {}  # applications entered in a year so far
 
     async def prefetch(self, case_ids: Sequence[str]) -> None:
         """Read ahead these cases' application numbers, in one query."""
@@ -46,13 +45,15 @@ class SqlJournal:
         if known is not None:
             return known
         year = at.year
-        if year not in self._counts:
-            row = await self._session.row(
-                "SELECT count(*) AS n FROM journal WHERE number LIKE ?", (f"{year}-%",)
-            )
-            self._counts[year] = row["n"] if row else 0
-        self._counts[year] += 1
-        number = f"{year}-{self._counts[year]:06d}"
+        # The year's counter taken and raised in one statement: on PostgreSQL a second
+        # instance registering now waits for this transaction, then takes the next number.
+        row = await self._session.row(
+            "INSERT INTO journal_years (year, last) VALUES (?, 1)"
+            " ON CONFLICT (year) DO UPDATE SET last = journal_years.last + 1 RETURNING last",
+            (year,),
+        )
+        assert row is not None
+        number = f"{year}-{int(row['last']):06d}"
         self._session.defer(
             "journal",
             "INSERT INTO journal (number, case_id, registered_at) VALUES (?, ?, ?)",

@@ -12,6 +12,9 @@ from bot.storage.codec import column, inbound_from_row, keys, outbox_from_row
 from bot.storage.session import Session
 from domain.flood import Heard, Taken
 
+SENDER_LOCKS = 0x736E64  # PostgreSQL: the advisory locks' class of the senders ("snd")
+CLAIM_LOOKAHEAD = 4  # senders looked at per sender claimed: room to skip other instances'
+
 _OUTBOX_COLUMNS = (
     "client_ref",
     "case_id",
@@ -268,10 +271,31 @@ class SqlInboundLog:
         return await self._session.run_many(_INSERT_INBOUND, batch)
 
     async def pending(self, limit: int = 100) -> list[InboundMessage]:
-        """Logged but not yet handled, oldest first."""
+        """Logged but not yet handled, oldest first.
+
+        On PostgreSQL they are claimed by sender: only the messages of senders whose advisory
+        lock this transaction got without waiting (held until it ends), every waiting message
+        of each such sender, so a sender's messages are handled in order by one instance at a
+        time while instances handling at once each take different senders."""
+        if self._session.dialect != "postgresql":
+            rows = await self._session.rows(
+                "SELECT * FROM inbound WHERE handled_at IS NULL ORDER BY received_at, id LIMIT ?",
+                (limit,),
+            )
+            return [inbound_from_row(row) for row in rows]
+        senders = await self._session.rows(
+            "SELECT address FROM (SELECT address, min(received_at) AS first, min(id) AS first_id"
+            " FROM inbound WHERE handled_at IS NULL GROUP BY address"
+            " ORDER BY first, first_id LIMIT ?) AS waiting"
+            " WHERE pg_try_advisory_xact_lock(?, hashtext(address)) LIMIT ?",
+            (limit * CLAIM_LOOKAHEAD, SENDER_LOCKS, limit),
+        )
+        if not senders:
+            return []
         rows = await self._session.rows(
-            "SELECT * FROM inbound WHERE handled_at IS NULL ORDER BY received_at, id LIMIT ?",
-            (limit,),
+            "SELECT * FROM inbound WHERE handled_at IS NULL"
+            " AND address IN (SELECT value FROM json_each(?)) ORDER BY received_at, id LIMIT ?",
+            (keys([row["address"] for row in senders]), limit),
         )
         return [inbound_from_row(row) for row in rows]
 

@@ -7,15 +7,30 @@ SQLite's) give the schema what the SQL expects of it (an explicit `rowid` on `ca
 `citizens`, a `json_each(text)`). The few statements that must differ ask the session's
 `dialect`.
 
-Many instances, one database. Every unit of work begins by taking one transaction-level
-advisory lock (`WRITE_LOCK`), so units of work run one at a time across every instance, as
-SQLite's `BEGIN IMMEDIATE` makes them run across processes on one file: a case, the feed
-cursor or the ledger's hash chain is read and written by one unit of work at a time, and the
-chain stays one chain. Work done *between* units of work (reading the feed, sending the
-outbox, asking the registries before a decision) is claimed by role (`claim`): a
-session-level advisory lock per role, tried without waiting, held while the role's pass
-lasts; an instance that does not get it skips the pass, and if the holder dies its session
-ends and the next instance takes the role at its next round.
+Many instances, one database, no global lock. A unit of work is a READ COMMITTED transaction
+that locks only what it touches, so instances work side by side on different cases:
+
+- **A case** is locked (`SELECT … FOR UPDATE`) whenever a unit of work reads it, before it
+  touches the case's timers, messages or ledger rows; two units of work on one case take
+  turns, on different cases they never wait.
+- **Due work is claimed by key**, never by role: the reminders, expiries and decisions due
+  are taken with their cases `FOR UPDATE SKIP LOCKED`, the replies with their sender's
+  advisory lock tried without waiting (a sender's replies are handled in order, by one
+  instance at a time). Each instance takes a batch no other holds; a claim dies with the
+  transaction, so an instance killed mid-batch leaves its work to the others.
+- **The ledger**: an append locks its case's chain alone (`bot.storage.consents`); the
+  checkpoints that seal the chains into one log are made by one instance at a time.
+- **Payments**: the one burial order per deceased is a unique index, and a survivor order is
+  added to its family's total by one conditional UPDATE of the family's row, which a second
+  instance's UPDATE waits for and re-checks: the family amount holds across instances.
+- **Work between transactions** that one instance does at a time is claimed by role (`claim`,
+  a session-level advisory lock tried without waiting): reading the registries' feed
+  (intake), each channel's sending, and the ledger's checkpoints. If the holder dies its
+  session ends and the next instance takes the role at its next round.
+
+Two transactions that each wait for the other (a reply and a decision meeting on two cases
+of one family) are ended by the server's deadlock detection; the one ended raises `Conflict`
+and its work is run again.
 """
 
 from __future__ import annotations
@@ -30,17 +45,31 @@ from typing import Any
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 
+from bot.ports import Conflict
 from bot.storage.session import Dialect, Params, Row
 from bot.storage.sqlite import migrations
 from bot.storage.unit import CrashAtCommit, Gate, SqlUnitOfWork
 
 LOCKS = 0x626F74  # the advisory locks' class ("bot"): (LOCKS, n) names one lock
-WRITE_LOCK = 0  # every unit of work holds (LOCKS, WRITE_LOCK) until it commits or rolls back
 MIGRATE_LOCK = 1  # the instance migrating holds (LOCKS, MIGRATE_LOCK): one migrates at a time
 POOL_SIZE = 8  # the due work and each channel's sender: a role lock and a unit of work each
 _TOKENS = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|(\?)|(?<!:):([A-Za-z_]\w*)")
 _STATUS_COUNT = re.compile(r"(\d+)$")
 Connection = asyncpg.Connection | PoolConnectionProxy  # a connection, or one lent by the pool
+# what the server raises when it ended a transaction for another's sake: run the work again
+_CONFLICTS = (
+    asyncpg.exceptions.DeadlockDetectedError,
+    asyncpg.exceptions.SerializationError,
+)
+
+
+@asynccontextmanager
+async def conflicts_raised() -> AsyncIterator[None]:
+    """The server's deadlock or serialization failure as `Conflict`."""
+    try:
+        yield
+    except _CONFLICTS as error:
+        raise Conflict(str(error)) from error
 
 
 @lru_cache(maxsize=1024)
@@ -109,39 +138,43 @@ class PostgresDriver:
     async def fetch(self, sql: str, params: Params) -> Sequence[Row]:
         """Every row of a query."""
         statement, shape = translate(sql)
-        rows: Sequence[Row] = await self.connection.fetch(statement, *arguments(shape, params))
+        async with conflicts_raised():
+            rows: Sequence[Row] = await self.connection.fetch(statement, *arguments(shape, params))
         return rows
 
     async def execute(self, sql: str, params: Params) -> int:
         """Run a statement; how many rows it changed (from the command's status)."""
         statement, shape = translate(sql)
-        return changed(await self.connection.execute(statement, *arguments(shape, params)))
+        async with conflicts_raised():
+            return changed(await self.connection.execute(statement, *arguments(shape, params)))
 
     async def execute_many(self, sql: str, batch: Sequence[Params], *, counted: bool) -> int:
         """asyncpg's `executemany` (one pipelined trip) when nobody counts the rows; each
         statement on its own otherwise, since `executemany` reports no counts."""
         statement, shape = translate(sql)
-        if counted or len(batch) == 1:
-            total = 0
-            for params in batch:
-                total += changed(
-                    await self.connection.execute(statement, *arguments(shape, params))
-                )
-            return total
-        await self.connection.executemany(
-            statement, [arguments(shape, params) for params in batch]
-        )
+        async with conflicts_raised():
+            if counted or len(batch) == 1:
+                total = 0
+                for params in batch:
+                    total += changed(
+                        await self.connection.execute(statement, *arguments(shape, params))
+                    )
+                return total
+            await self.connection.executemany(
+                statement, [arguments(shape, params) for params in batch]
+            )
         return 0
 
     async def insert(self, sql: str, params: Params) -> int | None:
         """Run an INSERT, returning the new row's `id`; None when nothing was inserted."""
         statement, shape = translate(sql + " RETURNING id")
-        new_id = await self.connection.fetchval(statement, *arguments(shape, params))
+        async with conflicts_raised():
+            new_id = await self.connection.fetchval(statement, *arguments(shape, params))
         return None if new_id is None else int(new_id)
 
 
 class PostgresUnitOfWork(SqlUnitOfWork):
-    """One transaction over every store, holding the write lock from its first statement."""
+    """One READ COMMITTED transaction over every store, locking what it touches."""
 
     def __init__(self, pool: asyncpg.Pool, gate: Gate, crash: CrashAtCommit | None = None) -> None:
         self._pool = pool
@@ -150,11 +183,11 @@ class PostgresUnitOfWork(SqlUnitOfWork):
 
     async def _begin(self) -> None:
         self._driver.conn = conn = await self._pool.acquire()
-        # One round trip: BEGIN, then wait for every other instance's unit of work to end.
-        await conn.execute(f"BEGIN; SELECT pg_advisory_xact_lock({LOCKS}, {WRITE_LOCK})")
+        await conn.execute("BEGIN")
 
     async def _commit(self) -> None:
-        await self._driver.connection.execute("COMMIT")
+        async with conflicts_raised():
+            await self._driver.connection.execute("COMMIT")
 
     async def _rollback(self) -> None:
         conn = self._driver.conn
@@ -170,8 +203,7 @@ class PostgresUnitOfWork(SqlUnitOfWork):
 
 
 def role_lock(role: str) -> int:
-    """The advisory lock of a role: a stable 31-bit number from its name (never WRITE_LOCK
-    or MIGRATE_LOCK)."""
+    """The advisory lock of a role: a stable 31-bit number from its name (never MIGRATE_LOCK)."""
     return 2 + zlib.crc32(role.encode()) % (2**31 - 2)
 
 
@@ -253,7 +285,7 @@ class PostgresStorage:
 
     def unit_of_work(self) -> PostgresUnitOfWork:
         """A new unit of work (use with `async with`); it waits for the one before it in this
-        process, then for any other instance's."""
+        process, and for another instance's only where both touch the same rows."""
         return PostgresUnitOfWork(self._pool, self._gate, self._crash)
 
     @asynccontextmanager

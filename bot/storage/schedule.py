@@ -82,13 +82,31 @@ class SqlTimers:
     async def due(
         self, now: datetime, limit: int = 100, kinds: frozenset[TimerKind] = frozenset(TimerKind)
     ) -> list[tuple[str, TimerKind]]:
-        """Timers (of these kinds) due at `now`, earliest first."""
-        rows = await self._session.rows(
+        """Timers (of these kinds) due at `now`, earliest first.
+
+        On PostgreSQL they are claimed: only timers of cases no other transaction holds, their
+        cases locked until this one ends (`FOR UPDATE SKIP LOCKED`), so instances sweeping at
+        once each take a different batch; then read again under the lock, so a timer that a
+        transaction committing meanwhile cleared is not fired."""
+        due = (
             "SELECT case_id, kind FROM timers WHERE due_at <= ?"
             " AND kind IN (SELECT value FROM json_each(?))"
-            " ORDER BY due_at, case_id, kind LIMIT ?",
-            (utc_text(now), keys(kinds), limit),
         )
+        order = " ORDER BY due_at, case_id, kind LIMIT ?"
+        params: tuple[object, ...] = (utc_text(now), keys(kinds), limit)
+        if self._session.dialect == "postgresql":
+            claimed = await self._session.rows(
+                "SELECT t.case_id FROM timers t JOIN cases c ON c.id = t.case_id"
+                " WHERE t.due_at <= ? AND t.kind IN (SELECT value FROM json_each(?))"
+                " ORDER BY t.due_at, t.case_id, t.kind LIMIT ? FOR UPDATE OF c SKIP LOCKED",
+                params,
+            )
+            if not claimed:
+                return []
+            cases = keys({row["case_id"] for row in claimed})
+            due += " AND case_id IN (SELECT value FROM json_each(?))"
+            params = (utc_text(now), keys(kinds), cases, limit)
+        rows = await self._session.rows(due + order, params)
         return [(row["case_id"], TimerKind(row["kind"])) for row in rows]
 
     async def clear(self, case_id: str, kind: TimerKind | None = None) -> None:

@@ -872,7 +872,7 @@ async def test_postgresql_migrations_run_once_however_many_instances_open_at_onc
         finally:
             for storage in opened:
                 await storage.close()
-        assert await schema_version(url) == len(migrations()) == 10
+        assert await schema_version(url) == len(migrations()) == 11
 
 
 async def test_a_postgresql_database_newer_than_the_code_is_refused() -> None:
