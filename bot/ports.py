@@ -468,6 +468,10 @@ class Views(Protocol):
         """Cases by service and state, the outbox by channel and status, the ledger's rows and
         the decisions by outcome (`/metrics`)."""
 
+    async def due_work(self, now: datetime, channels: Sequence[str]) -> int:
+        """What is due at `now` and not yet done by any instance: replies not handled,
+        timers due, and messages of these channels queued and due."""
+
 
 class UnitOfWork(Protocol):
     """One transaction over every store: rolled back unless `commit()` is called."""

@@ -139,7 +139,8 @@ def schema_of(data_dir: Path) -> str:
 
 
 async def _copy(source: str, target: str) -> None:
-    """Every row of schema `source` into `target`, migrated alike, identities moved on."""
+    """Every row of schema `source` into `target`, migrated alike, sequences and identities
+    moved on."""
     conn = await asyncpg.connect(server_url())
     try:
         tables = [
@@ -164,6 +165,14 @@ async def _copy(source: str, target: str) -> None:
                     f"INSERT INTO {target}.{table} OVERRIDING SYSTEM VALUE"
                     f" SELECT * FROM {source}.{table}"
                 )
+            for (name,) in await conn.fetch(  # sequences of their own (the ledger's seq)
+                "SELECT sequence_name FROM information_schema.sequences"
+                " WHERE sequence_schema = $1",
+                source,
+            ):
+                last = await conn.fetchrow(f"SELECT last_value, is_called FROM {source}.{name}")
+                assert last is not None
+                await conn.execute(f"SELECT setval('{target}.{name}', $1, $2)", last[0], last[1])
             for row in identities:
                 table, column = f"{target}.{row['table_name']}", row["column_name"]
                 await conn.execute(

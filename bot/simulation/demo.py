@@ -30,6 +30,7 @@ eligible dependents), the reviewer refuses it for the reason the bot named.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import random
@@ -46,7 +47,7 @@ from schwifty import IBAN
 
 from bot.app import App
 from bot.channels.sms_gateway import SimulatedSmsGateway
-from bot.records import CaseRecord, Channel
+from bot.records import CaseRecord, Channel, SystemCounts
 from bot.registries.errors import Retriable
 from bot.service.decide import final_states
 from bot.service.decide import review as decide_under_review
@@ -64,6 +65,9 @@ EVENT_SHARE = 0.13  # about 14 % of the people give a case (deaths: burial and s
 CAP = timedelta(days=14)  # safety cap of simulated time
 STEP, BUSY_STEP = timedelta(hours=1), timedelta(minutes=30)
 DRAIN = timedelta(minutes=1)  # past the gateway's receipt delay: the last SMS land
+# With instances beside the demo's: a look for work they still hold every QUIET_PAUSE s; a
+# step is left once nothing is due, or nothing due changed for QUIET_STALL looks
+QUIET_PAUSE, QUIET_STALL = 0.02, 100
 REVIEWER = "demo-reviewer"
 REVIEW_HOURS = (time(9), time(18))
 CODE = re.compile(r"(?:код[а-яё]*|code)\s+(\d{3})", re.IGNORECASE)
@@ -526,6 +530,41 @@ async def feed_taken(app: App, conn: sqlite3.Connection) -> bool:
     return cursor >= feed.last_id(conn)
 
 
+async def app_state(app: App) -> SystemCounts:
+    """What the bot's world holds (cases by state, messages by status, ledger rows,
+    decisions): whichever instance did a step's work, it shows here."""
+    async with app.storage.unit_of_work() as uow:
+        return await uow.views.system()
+
+
+async def step_done(app: App, conn: sqlite3.Connection) -> None:
+    """This instance's tick; then, on PostgreSQL (where other instances may share the work),
+    another tick after a pause while any instance still has the step's work in hand (replies,
+    timers, SMS due, the feed): the phones read and the clock moves only once the whole step
+    is done, so the world ends the same whichever instances did its work and how fast. Work
+    that stays due, unchanged, for QUIET_STALL looks (a registry down) is left to next step."""
+    await app.tick()
+    if app.settings.postgres_url is None:
+        return  # a SQLite file has one process: its tick did the whole step
+    last, still = -1, 0
+    while still < QUIET_STALL:
+        due = await _due_work(app, conn)
+        if due == 0:
+            return
+        still = still + 1 if due == last else 0
+        last = due
+        await asyncio.sleep(QUIET_PAUSE)
+        await app.tick()
+
+
+async def _due_work(app: App, conn: sqlite3.Connection) -> int:
+    """Replies, timers and SMS due now, and the feed's events not taken (1 if any)."""
+    now = await app.clock.now()
+    async with app.storage.unit_of_work() as uow:
+        due = await uow.views.due_work(now, [Channel.SMS])
+    return due + (0 if await feed_taken(app, conn) else 1)
+
+
 async def case_count(app: App) -> int:
     """How many cases there are."""
     async with app.storage.unit_of_work() as uow:
@@ -550,20 +589,23 @@ async def simulate(
     citizens = Citizens.recall(seed, await handsets.recall())
     conn = registries_db.connect(registries_db.path_in(app.settings.data_dir))
     try:
-        busy = await app.tick() > 0
+        before = await app_state(app)
+        await step_done(app, conn)
         await handsets.settle()
+        busy = await app_state(app) != before
         cases = await unsettled(app)
         while (cases or not await feed_taken(app, conn)) and world_clock.now(conn) < START + CAP:
+            before = await app_state(app)
             now = world_clock.advance(conn, BUSY_STEP if busy else STEP)
-            done = await app.tick()
+            await step_done(app, conn)
             await handsets.settle()
             cases, total = await unsettled(app), await case_count(app)
             on_progress(now, total - len(cases), total)
-            done += await citizens.answer(app, handsets, cases) + await reviewer(app, cases, now)
-            busy = done > 0
+            acted = await citizens.answer(app, handsets, cases) + await reviewer(app, cases, now)
+            busy = acted > 0 or await app_state(app) != before
         for _ in range(2):  # the last answers are sent, then delivered
             world_clock.advance(conn, DRAIN)
-            await app.tick()
+            await step_done(app, conn)
             await handsets.settle()
     finally:
         conn.close()

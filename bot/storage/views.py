@@ -6,6 +6,8 @@ Filters are parameters, never pasted SQL; pages are newest first with a total co
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from bot.instants import utc_text
@@ -24,6 +26,7 @@ from bot.storage.codec import (
     case_from_row,
     consent_from_row,
     inbound_from_row,
+    keys,
     optional_from_utc_text,
     outbox_from_row,
 )
@@ -157,3 +160,17 @@ class SqlViews:
             ledger_rows=0 if ledger is None else int(ledger["n"]),
             decisions={row["outcome"]: int(row["n"]) for row in decisions},
         )
+
+    async def due_work(self, now: datetime, channels: Sequence[str]) -> int:
+        """What is due at `now` and not yet done by any instance: replies not handled,
+        timers due, and messages of these channels queued and due (committed state: work an
+        instance holds in an open transaction still counts)."""
+        at = utc_text(now)
+        row = await self._session.row(
+            "SELECT (SELECT count(*) FROM inbound WHERE handled_at IS NULL)"
+            " + (SELECT count(*) FROM timers WHERE due_at <= ?)"
+            " + (SELECT count(*) FROM outbox WHERE status = 'queued' AND next_attempt_at <= ?"
+            " AND channel IN (SELECT value FROM json_each(?))) AS n",
+            (at, at, keys(channels)),
+        )
+        return 0 if row is None else int(row["n"])

@@ -10,8 +10,13 @@ the database and the gateway's file alone: every case is final; every offer and 
 SMS reached its phone exactly once (by client reference, whatever the attempt), each case has
 the offers a single SQLite instance's intake gives the same world and one result when decided,
 every reply was handled once; at most
-one payment per case (one per assigned case, one burial per deceased); the ledger verifies;
-and every instance did part of the work.
+one payment per case (one per assigned case, one burial per deceased), no family's survivor
+orders over its family amount; the ledger verifies; every instance did part of the work; and
+the world ends as one SQLite instance ends it (funnel, payments, SMS).
+
+The whole run is made twice: with every instance alive, and with one serve killed by SIGKILL
+in the middle (once replies are being handled): its claims die with its transactions and
+session, and the other two finish its work.
 
 Runs in the PostgreSQL pass (`BOT_TEST_DATABASE=postgresql`, scripts/check.py).
 """
@@ -29,6 +34,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import ExitStack, closing
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +59,7 @@ FINAL = {
 }  # fmt: skip
 RESULTS = ("assigned", "refused")  # the decision's SMS (bot.wording.notice_texts)
 SETTLE_STEPS = 30  # clock moves of five minutes, after the demo, until nothing is in flight
+KILL_AFTER_REPLIES = 300  # "one killed": SIGKILL a serve once this many replies were handled
 
 
 @dataclass
@@ -62,8 +69,9 @@ class Run:
     data_dir: Path
     url: str
     summary: dict[str, Any]
-    serve_outputs: list[str]
+    serve_outputs: list[str]  # the serves that were not killed
     seconds: float
+    killed: bool
 
 
 def bot(data_dir: Path, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -106,8 +114,28 @@ def gateway_rows(data_dir: Path, query: str) -> list[tuple[Any, ...]]:
         return conn.execute(query).fetchall()
 
 
-def three_instances(data_dir: Path, url: str) -> Run:
-    """The demo and two serve processes on one database, until the world is settled."""
+def handled_replies(url: str) -> int:
+    """Replies handled so far."""
+    query = "SELECT count(*) FROM inbound WHERE handled_at IS NOT NULL"
+    return int(asyncio.run(fetch(url, query))[0][0])
+
+
+def kill_one_in_the_middle(
+    serve: subprocess.Popen[str], demo: subprocess.Popen[str], url: str
+) -> None:
+    """SIGKILL `serve` once the instances are handling replies (the demo still running)."""
+    deadline = time.monotonic() + 600
+    while handled_replies(url) < KILL_AFTER_REPLIES:
+        assert demo.poll() is None, "the demo ended before a serve could be killed"
+        assert time.monotonic() < deadline, "no replies handled in 600 s"
+        time.sleep(0.05)
+    serve.kill()  # SIGKILL: no cleanup, its transactions cut off
+    serve.wait(timeout=60)
+
+
+def three_instances(data_dir: Path, url: str, *, kill_one: bool = False) -> Run:
+    """The demo and two serve processes on one database, until the world is settled; with
+    `kill_one`, the first serve is killed with SIGKILL in the middle."""
     env = {**ENV, "DATABASE_URL": url}
     # as the demo's own instance: simulated hours pass in seconds, so no real-time SMS rate
     serve_env = {
@@ -143,6 +171,8 @@ def three_instances(data_dir: Path, url: str) -> Run:
             )
             for out_path, err_path in logs
         ]
+        if kill_one:
+            kill_one_in_the_middle(serves[0], demo, url)
         out, err = demo.communicate(timeout=1200)
         assert demo.returncode == 0, err[-3000:]
         for _ in range(SETTLE_STEPS):  # the last messages are sent and their receipts come
@@ -152,7 +182,8 @@ def three_instances(data_dir: Path, url: str) -> Run:
             time.sleep(1.0)
         assert in_flight(url) == 0
         outputs = []
-        for serve, (out_path, err_path) in zip(serves, logs, strict=True):
+        live = list(zip(serves, logs, strict=True))[1 if kill_one else 0 :]
+        for serve, (out_path, err_path) in live:
             serve.send_signal(signal.SIGTERM)
             serve.wait(timeout=60)
             serve_out, serve_err = out_path.read_text(), err_path.read_text()
@@ -165,26 +196,41 @@ def three_instances(data_dir: Path, url: str) -> Run:
                 process.kill()
                 process.communicate()  # the demo's pipes; a serve's files
         files.close()
-    return Run(data_dir, url, json.loads(out), outputs, time.monotonic() - started)
+    return Run(data_dir, url, json.loads(out), outputs, time.monotonic() - started, kill_one)
 
 
-def reference_offers(data_dir: Path) -> Counter[str]:
-    """Intake's offer messages per case (`offer:<case>:<n>`; an offer sent again to answer
-    "help" is the answer to that reply) of the same world run by one instance on SQLite."""
+@dataclass
+class Reference:
+    """The same world run by one instance on SQLite: its summary and intake's offer messages
+    per case (`offer:<case>:<n>`; an offer sent again to answer "help" is the answer to that
+    reply)."""
+
+    summary: dict[str, Any]
+    offers: Counter[str]
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory: pytest.TempPathFactory) -> Reference:
+    """The world of the run, run once by one instance on SQLite."""
+    data_dir = tmp_path_factory.mktemp("reference") / "data"
     env = {k: v for k, v in ENV.items() if k != "DATABASE_URL"}
-    bot(data_dir, "demo", "--citizens", str(CITIZENS), "--seed", str(SEED), "--json", env=env)
+    done = bot(
+        data_dir, "demo", "--citizens", str(CITIZENS), "--seed", str(SEED), "--json", env=env
+    )
     with closing(sqlite3.connect(data_dir / "bot.sqlite3")) as conn:
         found = conn.execute(
             "SELECT case_id, count(*) FROM outbox WHERE client_ref LIKE 'offer:%' GROUP BY 1"
         ).fetchall()
-    return Counter(dict(found))
+    return Reference(json.loads(done.stdout), Counter(dict(found)))
 
 
-@pytest.fixture(scope="module")
-def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
-    """The three instances' run, once for the module's checks."""
+@pytest.fixture(scope="module", params=["all alive", "one killed"])
+def run(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
+    """The three instances' run, once for the module's checks: every instance alive, then
+    one serve killed with SIGKILL in the middle."""
     with fresh_database_sync() as url:
-        yield three_instances(tmp_path_factory.mktemp("instances") / "data", url)
+        data_dir = tmp_path_factory.mktemp("instances") / "data"
+        yield three_instances(data_dir, url, kill_one=request.param == "one killed")
 
 
 def rows(run: Run, query: str) -> list[asyncpg.Record]:
@@ -224,7 +270,7 @@ def test_every_sms_reached_its_phone_exactly_once(run: Run) -> None:
 
 
 def test_each_case_has_the_offers_one_instance_gives_and_one_result_when_decided(
-    run: Run, tmp_path_factory: pytest.TempPathFactory
+    run: Run, reference: Reference
 ) -> None:
     offers = Counter(
         {
@@ -236,7 +282,7 @@ def test_each_case_has_the_offers_one_instance_gives_and_one_result_when_decided
             )
         }
     )
-    assert offers == reference_offers(tmp_path_factory.mktemp("reference") / "data")
+    assert offers == reference.offers
     results = Counter(
         row["case_id"]
         for row in rows(
@@ -255,6 +301,7 @@ def test_each_case_has_the_offers_one_instance_gives_and_one_result_when_decided
         "instances",
         citizens=CITIZENS,
         instances=1 + SERVES,
+        killed=run.killed,
         cases=run.summary["cases"],
         offers=offers.total(),
         decided=len(decided),
@@ -288,3 +335,26 @@ def test_at_most_one_payment_per_case_and_one_for_each_assigned_case(run: Run) -
     )
     assert set(burials.values()) <= {1}
     assert run.summary["payment_mismatches"] == 0
+
+
+def test_no_familys_survivor_orders_exceed_its_family_amount(run: Run) -> None:
+    families = rows(run, "SELECT deceased_iin, family_tiyn, paid_tiyn FROM survivor_families")
+    paid: Counter[str] = Counter()
+    for row in rows(run, "SELECT subject_iin, amount FROM payments WHERE service = 'survivor'"):
+        paid[row["subject_iin"]] += round(Decimal(row["amount"]) * 100)
+    assert families
+    for family in families:
+        assert paid[family["deceased_iin"]] == family["paid_tiyn"] <= family["family_tiyn"]
+
+
+SAME_ENDING = ("cases", "services", "payments", "ledger_rows", "sms")  # summary keys compared
+
+
+def test_the_world_ends_as_one_sqlite_instance_ends_it(run: Run, reference: Reference) -> None:
+    """Funnel, payments and SMS: the same world, the same ending, however many instances."""
+    differing = {
+        key: (run.summary.get(key), reference.summary.get(key))
+        for key in SAME_ENDING
+        if run.summary.get(key) != reference.summary.get(key)
+    }
+    assert not differing, json.dumps(differing, ensure_ascii=False, indent=1)[:4000]
