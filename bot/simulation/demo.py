@@ -64,6 +64,7 @@ HISTORY = timedelta(days=30)  # events of the last 30 days give cases
 EVENT_SHARE = 0.13  # about 14 % of the people give a case (deaths: burial and survivor)
 CAP = timedelta(days=14)  # safety cap of simulated time
 STEP, BUSY_STEP = timedelta(hours=1), timedelta(minutes=30)
+MAX_LATENCY_MS = 60_000  # a registry call's added latency, as the fault rules allow
 DRAIN = timedelta(minutes=1)  # past the gateway's receipt delay: the last SMS land
 # With instances beside the demo's: a look for work they still hold every QUIET_PAUSE s; a
 # step is left once nothing is due, or nothing due changed for QUIET_STALL looks
@@ -253,9 +254,10 @@ class WorldRecord:
     events: int
 
 
-def prepare(data_dir: Path, size: int, seed: int) -> GenerationReport:
-    """A fresh world in `data_dir`: the clock at START, a seeded population, no faults; its
-    size and seed recorded last (`recorded`), once the world is whole."""
+def prepare(data_dir: Path, size: int, seed: int, *, latency_ms: int = 0) -> GenerationReport:
+    """A fresh world in `data_dir`: the clock at START, a seeded population, no faults but,
+    with `latency_ms`, that latency on every registry call; its size and seed recorded last
+    (`recorded`), once the world is whole."""
     conn = registries_db.connect(registries_db.path_in(data_dir))
     try:
         world_clock.set_to(conn, START)
@@ -264,6 +266,8 @@ def prepare(data_dir: Path, size: int, seed: int) -> GenerationReport:
             conn, size=size, seed=seed, start=day - HISTORY, end=day, event_share=EVENT_SHARE
         )
         faults.clear(conn)
+        for registry in faults.REGISTRIES if latency_ms else ():
+            faults.set_rule(conn, faults.FaultRule(registry=registry, latency_ms=latency_ms))
     finally:
         conn.close()
     record = WorldRecord(citizens=size, seed=seed, events=sum(report.events.values()))

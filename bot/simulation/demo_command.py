@@ -434,10 +434,13 @@ def fresh(args: argparse.Namespace) -> tuple[Path, world.WorldRecord] | str:
     seed = 1 if args.seed is None else args.seed
     if citizens < 1:
         return f"--citizens must be at least 1, got {citizens}"
+    latency = args.registry_latency_ms
+    if not 0 <= latency <= world.MAX_LATENCY_MS:
+        return f"--registry-latency-ms must be 0 to {world.MAX_LATENCY_MS}, got {latency}"
     data_dir = target(args)
     if isinstance(data_dir, str):
         return data_dir
-    report = world.prepare(data_dir, citizens, seed)
+    report = world.prepare(data_dir, citizens, seed, latency_ms=latency)
     return data_dir, world.WorldRecord(citizens, seed, sum(report.events.values()))
 
 
@@ -483,6 +486,14 @@ def register(commands: Any) -> None:  # argparse's subparsers action, of any par
         help="go on with the demo in --data-dir whose process died, where it stopped"
         " (its citizens and seed are the directory's; simulated SMS gateway only); one"
         " killed before its world was prepared starts again",
+    )
+    demo.add_argument(
+        "--registry-latency-ms",
+        type=int,
+        default=0,
+        metavar="N",
+        help="every registry call waits 0.5 to 1.5 times N ms, as `python -m fake_registries"
+        " faults set --latency-ms N` makes it (default 0; a new demo only)",
     )
     demo.add_argument("--json", action="store_true", help="the summary as one JSON object")
     demo.add_argument(
