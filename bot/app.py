@@ -49,6 +49,7 @@ class App:
     async_closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     _ticking: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
     _stopped: bool = field(default=False, repr=False)  # no tick starts once set (`stop_ticking`)
+    _feed_read: bool = field(default=False, repr=False)  # the feed had nothing new this tick
     work: Counter[str] = field(default_factory=Counter)  # what this instance did, by role
 
     async def round(self, *, sending: bool = True) -> int:
@@ -144,12 +145,18 @@ class App:
         return done + await handle_pending(self.storage, now)
 
     async def _intake(self) -> int:
-        """Take the registries' new events; none this round when they do not answer."""
+        """Take the registries' new events; none this round when they do not answer. Once
+        the feed had nothing new, it is not asked again before the next tick (each ask is a
+        call to the registries, however slow they answer)."""
+        if self._feed_read:
+            return 0
         try:
-            return await intake(self.storage, self.registries, self.clock)
+            taken = await intake(self.storage, self.registries, self.clock)
         except Retriable as error:
             log.warning("registries did not answer; intake waits for the next tick: %s", error)
-            return 0
+            taken = 0
+        self._feed_read = taken == 0
+        return taken
 
     @property
     def ticking(self) -> bool:
@@ -177,6 +184,7 @@ class App:
 
     async def _tick(self, *, sending: bool) -> int:
         total = 0
+        self._feed_read = False  # a tick asks the feed at least once
         for _ in range(MAX_ROUNDS):
             done = await self.round(sending=sending)
             total += done
