@@ -112,6 +112,9 @@ class CitizenStore(Protocol):
 class ConsentLog(Protocol):
     """The append-only consent ledger: a chain by hash per case, sealed in checkpoints."""
 
+    async def prefetch(self, chains: Sequence[str]) -> None:
+        """Read ahead the heads of these chains (a case's chain is its id), in one query."""
+
     async def append(self, entry: ConsentEntry) -> ConsentRow:
         """Append one act, chained to the row before it."""
 
@@ -546,6 +549,11 @@ class SmsGateway(Protocol):
 
     async def ack_replies(self, provider_ids: Sequence[str]) -> None:
         """These replies are logged and committed: do not hand them over again."""
+
+
+class StorageUnavailable(OSError):
+    """The database could not be opened (a server not answering, a refused login); the
+    message says which and why, without the password."""
 
 
 class Conflict(Exception):

@@ -153,10 +153,13 @@ def connect(path: Path) -> sqlite3.Connection:
 
 
 def migrate(conn: sqlite3.Connection) -> None:
-    """Run the migrations the file has not seen yet, each in its own transaction."""
-    version = conn.execute("PRAGMA user_version").fetchone()[0]
-    for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+    """Run the migrations the file has not seen yet, each in its own transaction. The version
+    is read inside the transaction's write lock: processes opening a new file at the same
+    moment (instances started together on one data directory) run each migration once."""
+    for number, script in enumerate(MIGRATIONS, start=1):
         with transaction(conn):
+            if conn.execute("PRAGMA user_version").fetchone()[0] >= number:
+                continue
             for statement in script.split(";"):
                 if statement.strip():
                     conn.execute(statement)

@@ -34,10 +34,12 @@ def connect(path: Path, migrations: Sequence[str]) -> sqlite3.Connection:
 def _migrate(conn: sqlite3.Connection, migrations: Sequence[str]) -> None:
     """Run the migrations the file has not seen yet, each in its own transaction.
 
-    Numbered by position; each runs once, in order, recorded in PRAGMA user_version."""
-    version: int = conn.execute("PRAGMA user_version").fetchone()[0]
-    for number, script in enumerate(migrations[version:], start=version + 1):
+    Numbered by position; each runs once, in order, recorded in PRAGMA user_version, read
+    inside the transaction's write lock (processes opening a new file at once run it once)."""
+    for number, script in enumerate(migrations, start=1):
         with transaction(conn):
+            if conn.execute("PRAGMA user_version").fetchone()[0] >= number:
+                continue
             for statement in script.split(";"):
                 if statement.strip():
                     conn.execute(statement)

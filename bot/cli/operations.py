@@ -16,6 +16,7 @@ from rich.console import Console
 from bot import early_signals
 from bot.app import App
 from bot.composition import build_app
+from bot.ports import StorageUnavailable
 from bot.records import CaseRecord, DecisionRecord
 from bot.settings import Settings
 from bot.storage.verify import verify_stored
@@ -240,5 +241,9 @@ def register(commands: Any) -> None:  # argparse's subparsers action, of any par
 
 
 def run(handler: Handler, settings: Settings, args: argparse.Namespace) -> int:
-    """Run an async command to its exit code."""
-    return asyncio.run(handler(settings, args))
+    """Run an async command to its exit code; a database that cannot be opened is said on
+    stderr in one line (exit 1)."""
+    try:
+        return asyncio.run(handler(settings, args))
+    except StorageUnavailable as error:
+        return fail(str(error), FAILED)

@@ -107,6 +107,7 @@ async def read_ahead_cases(uow: UnitOfWork, case_ids: Sequence[str]) -> None:
     await uow.journal.prefetch(case_ids)
     await uow.decisions.prefetch(case_ids)
     await uow.payments.prefetch(case_ids=case_ids, burials_of=burials)
+    await uow.consents.prefetch(case_ids)  # a case's chain is its id
 
 
 def chat_ref(client_ref: str, channel: str) -> str:

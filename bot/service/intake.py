@@ -205,6 +205,7 @@ async def _read_ahead(uow: UnitOfWork, screened: Sequence[Screened]) -> None:
     await uow.timers.prefetch(ids)
     await uow.journal.prefetch(ids)
     await uow.outbox.prefetch(offers_of=ids)
+    await uow.consents.prefetch(ids)  # a case's chain is its id
 
 
 async def _facts(

@@ -4,10 +4,10 @@ rows sealed now and then into checkpoints (`bot.evidence.ledger`)."""
 from __future__ import annotations
 
 import json
-import zlib
+from collections.abc import Sequence
 from datetime import datetime
 
-from bot.evidence.ledger import GENESIS, append_link, chain_of, make_checkpoint
+from bot.evidence.ledger import CITIZEN_CHAIN, GENESIS, append_link, chain_of, make_checkpoint
 from bot.instants import as_utc
 from bot.records import Checkpoint, ConsentEntry, ConsentRow
 from bot.storage.codec import (
@@ -15,10 +15,12 @@ from bot.storage.codec import (
     checkpoint_params,
     consent_from_row,
     consent_params,
+    keys,
 )
 from bot.storage.session import Session
 
-CHAIN_LOCKS = 0x636861  # PostgreSQL: the advisory locks' class of the chains ("cha")
+CHAIN_LOCKS = 0x636861  # PostgreSQL: the advisory locks' class of the citizens' chains ("cha")
+SEQ_BLOCK = 256  # seqs taken at most at once
 _COLUMNS = (
     "seq",
     "case_id",
@@ -51,21 +53,47 @@ _INSERT_CHECKPOINT = (
 )
 
 
-def chain_lock(chain: str) -> int:
-    """A chain's advisory lock number (PostgreSQL's int4): chains that share one only wait
-    for each other."""
-    return zlib.crc32(chain.encode()) - 2**31
-
-
 class SqlConsentLog:
-    """The ledger. An append reads and extends its case's chain alone: on PostgreSQL it first
-    locks that chain for the rest of the transaction, so two instances appending to one case
-    take turns and different cases never wait for each other."""
+    """The ledger. An append extends its case's chain alone, from the chain's head read
+    ahead (`prefetch`) or read once: a case's chain is appended to only by transactions that
+    hold the case (its row locked on PostgreSQL, or inserted by them), so on PostgreSQL two
+    instances take turns on one case and never wait for each other on different ones; a
+    citizen's chain (acts tied to no case) is locked by its advisory lock first. The unique
+    (chain, link) index refuses a fork whatever happens."""
 
     def __init__(self, session: Session) -> None:
         self._session = session
         self._heads: dict[str, tuple[int, str]] = {}  # chain → its last link and hash, once read
-        self._seq: int | None = None  # SQLite: the last seq written, once read
+        self._seqs: list[int] = []  # seqs taken from the database and not yet used
+        self._block = 1  # PostgreSQL: how many seqs to take next (doubling, up to SEQ_BLOCK)
+
+    async def prefetch(self, chains: Sequence[str]) -> None:
+        """Read ahead the heads of these chains (a case's chain is its case id), in one query:
+        appends to them then send nothing until the commit."""
+        wanted = [c for c in chains if c not in self._heads]
+        if not wanted:
+            return
+        await self._lock_citizens(wanted)
+        rows = await self._session.rows(
+            "SELECT c.chain, c.link, c.hash FROM consents c JOIN"
+            " (SELECT chain, max(link) AS link FROM consents"
+            " WHERE chain IN (SELECT value FROM json_each(?)) GROUP BY chain) AS head"
+            " ON c.chain = head.chain AND c.link = head.link",
+            (keys(wanted),),
+        )
+        self._heads.update(dict.fromkeys(wanted, (0, GENESIS)))
+        self._heads.update((row["chain"], (int(row["link"]), row["hash"])) for row in rows)
+
+    async def _lock_citizens(self, chains: Sequence[str]) -> None:
+        """PostgreSQL: lock the citizens' chains among these until the transaction ends (a
+        case's chain is held through its case)."""
+        citizens = [c for c in chains if c.startswith(CITIZEN_CHAIN)]
+        if citizens and self._session.dialect == "postgresql":
+            await self._session.rows(
+                "SELECT pg_advisory_xact_lock(?, hashtext(value))"
+                " FROM json_each(?) ORDER BY value",
+                (CHAIN_LOCKS, keys(citizens)),
+            )
 
     async def append(self, entry: ConsentEntry) -> ConsentRow:
         """Append one act as the next link of its chain; `at` is kept in UTC. The row goes
@@ -74,38 +102,34 @@ class SqlConsentLog:
         if at is not entry.at:
             entry = entry.model_copy(update={"at": at})
         chain = chain_of(entry)
-        seq = await self._next_seq(chain)
-        head = self._heads.get(chain)
-        if head is None:
-            last = await self._session.row(
-                "SELECT link, hash FROM consents WHERE chain = ? ORDER BY link DESC LIMIT 1",
-                (chain,),
-            )
-            head = (0, GENESIS) if last is None else (int(last["link"]), last["hash"])
-        row = append_link(entry, seq=seq, link=head[0] + 1, prev_hash=head[1])
+        if chain not in self._heads:
+            await self.prefetch([chain])
+        link, prev_hash = self._heads[chain]
+        row = append_link(entry, seq=await self._next_seq(), link=link + 1, prev_hash=prev_hash)
         self._session.defer("consents", _INSERT, consent_params(row), expect=1)
-        self._heads[chain] = (head[0] + 1, row.hash)
+        self._heads[chain] = (link + 1, row.hash)
         return row
 
-    async def _next_seq(self, chain: str) -> int:
-        """The new row's seq. PostgreSQL: the sequence's next, the chain locked first if this
-        unit of work has not yet read it. SQLite (one writer): the last seq plus one."""
-        if self._session.dialect == "postgresql":
-            if chain in self._heads:
-                found = await self._session.row("SELECT nextval('consents_seq') AS seq")
-            else:
-                found = await self._session.row(
-                    "SELECT pg_advisory_xact_lock(?, ?)::text AS locked,"
-                    " nextval('consents_seq') AS seq",
-                    (CHAIN_LOCKS, chain_lock(chain)),
+    async def _next_seq(self) -> int:
+        """The new row's seq: SQLite (one writer), the last seq plus one; PostgreSQL, the
+        sequence's next, taken a block at a time (1, 2, 4, … SEQ_BLOCK for this unit of
+        work): the seqs a transaction leaves unused are gaps, as a sequence's always are."""
+        if not self._seqs:
+            if self._session.dialect == "postgresql":
+                found = await self._session.rows(
+                    "SELECT nextval('consents_seq') AS seq FROM generate_series(1, ?)",
+                    (self._block,),
                 )
-            assert found is not None
-            return int(found["seq"])
-        if self._seq is None:
-            last = await self._session.row("SELECT max(seq) AS seq FROM consents")
-            self._seq = int(last["seq"] or 0) if last is not None else 0
-        self._seq += 1
-        return self._seq
+                self._seqs = sorted(int(row["seq"]) for row in found)
+                self._block = min(self._block * 2, SEQ_BLOCK)
+            else:
+                last = await self._session.row("SELECT max(seq) AS seq FROM consents")
+                after = int(last["seq"] or 0) if last is not None else 0
+                self._seqs = list(range(after + 1, after + 1 + SEQ_BLOCK))
+        seq = self._seqs.pop(0)
+        if self._session.dialect != "postgresql" and not self._seqs:
+            self._seqs = list(range(seq + 1, seq + 1 + SEQ_BLOCK))  # one writer: all ours
+        return seq
 
     async def rows(self, iin: str | None = None) -> list[ConsentRow]:
         """Rows in order, all or one citizen's."""

@@ -41,11 +41,12 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager, suppress
 from functools import lru_cache
 from typing import Any
+from urllib.parse import urlsplit
 
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 
-from bot.ports import Conflict
+from bot.ports import Conflict, StorageUnavailable
 from bot.storage.session import Dialect, Params, Row
 from bot.storage.sqlite import migrations
 from bot.storage.unit import CrashAtCommit, Gate, SqlUnitOfWork
@@ -274,7 +275,14 @@ class PostgresStorage:
         Reads the crash-test failpoint (`BOT_CRASH_AT_COMMIT`, `BOT_CRASH_WHEN`) here, once.
         """
         crash = CrashAtCommit.from_environment()
-        pool = await asyncpg.create_pool(url, min_size=1, max_size=POOL_SIZE)
+        try:
+            pool = await asyncpg.create_pool(url, min_size=1, max_size=POOL_SIZE)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+            where = urlsplit(url)
+            raise StorageUnavailable(
+                f"the PostgreSQL database at {where.hostname}:{where.port or 5432}"
+                f"{where.path} (DATABASE_URL) could not be opened: {error}"
+            ) from error
         try:
             async with pool.acquire() as conn:
                 await migrate(conn)

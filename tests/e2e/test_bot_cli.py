@@ -484,3 +484,17 @@ def test_a_read_only_command_opens_no_line_to_the_smsc_or_the_bot_api(
         ok(bot(consented, *command, env=serving))
         time.sleep(0.2)  # a connect the command began would have come by now
         assert (pending_connections(smsc), pending_connections(bot_api)) == (0, 0)
+
+
+def test_a_serve_whose_database_cannot_be_opened_says_why_in_one_line(tmp_path: Path) -> None:
+    env = {**ENV, "DATABASE_URL": "postgresql://bot:secret@127.0.0.1:9/benefits"}
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "--data-dir", str(tmp_path), "serve"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert done.stderr.startswith(
+        "error: the PostgreSQL database at 127.0.0.1:9/benefits (DATABASE_URL) could not be opened"
+    ), done.stderr
+    assert "Traceback" not in done.stderr and "secret" not in done.stderr
+    assert done.stderr.count("\n") == 1

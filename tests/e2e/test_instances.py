@@ -358,3 +358,40 @@ def test_the_world_ends_as_one_sqlite_instance_ends_it(run: Run, reference: Refe
         if run.summary.get(key) != reference.summary.get(key)
     }
     assert not differing, json.dumps(differing, ensure_ascii=False, indent=1)[:4000]
+
+
+def test_three_serves_started_at_the_same_moment_on_a_new_database_all_come_up(
+    tmp_path: Path,
+) -> None:
+    """They migrate one at a time (an advisory lock), then each serves."""
+    logs = [tmp_path / f"serve-{n}.err" for n in range(3)]  # a pipe nobody reads would fill
+    with fresh_database_sync() as url, ExitStack() as files:
+        env = {
+            **ENV,
+            "DATABASE_URL": url,
+            "BOT_CONSOLE": "false",
+            "BOT_METRICS": "false",  # three on one host: one port each, or none
+            "BOT_TICK_INTERVAL": "0.2",
+        }
+        serves = [
+            subprocess.Popen(
+                [sys.executable, "-m", "bot", "--data-dir", str(tmp_path / "data"), "serve"],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=files.enter_context(log.open("w")),
+                text=True,
+            )  # fmt: skip
+            for log in logs
+        ]
+        try:
+            for serve, log in zip(serves, logs, strict=True):
+                assert serve.stdout is not None
+                first = serve.stdout.readline()
+                assert first.startswith("serving"), first + log.read_text()
+        finally:
+            for serve in serves:
+                serve.send_signal(signal.SIGTERM)
+            for serve, log in zip(serves, logs, strict=True):
+                serve.communicate(timeout=60)
+                assert serve.returncode == 0, log.read_text()[-2000:]
