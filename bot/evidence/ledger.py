@@ -40,12 +40,22 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def canonical(seq: int, entry: ConsentEntry, text_digest: str) -> str:
-    """The one canonical JSON a row's hash covers: sorted keys, UTF-8 as is, no spaces."""
+def _canonical_json(document: dict[str, object]) -> str:
+    """A document as the one canonical JSON the ledger hashes: sorted keys, UTF-8 as is, no
+    spaces; an entry in it as `_entry_fields` gives it."""
+    return json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def _entry_fields(entry: ConsentEntry) -> dict[str, object]:
+    """An entry's fields as both row formats hash them: `at` as UTC ISO-8601 text."""
     fields: dict[str, object] = dict(entry.__dict__)  # JSON writes enums as their values and
     fields["at"] = utc_text(entry.at)  # tuples as lists: the same text as model_dump's JSON mode
-    document = {"seq": seq, "entry": fields, "text_hash": text_digest}
-    return json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return fields
+
+
+def canonical(seq: int, entry: ConsentEntry, text_digest: str) -> str:
+    """The one canonical JSON a row's hash covers: sorted keys, UTF-8 as is, no spaces."""
+    return _canonical_json({"seq": seq, "entry": _entry_fields(entry), "text_hash": text_digest})
 
 
 def row_hash(prev_hash: str, seq: int, entry: ConsentEntry, text_digest: str) -> str:
@@ -134,10 +144,10 @@ def chain_label(chain: str) -> str:
 def canonical_link(chain: str, link: int, entry: ConsentEntry, text_digest: str) -> str:
     """The canonical JSON a per-case row's hash covers: its chain, its link, its entry and
     the hash of its text (sorted keys, UTF-8 as is, no spaces)."""
-    fields: dict[str, object] = dict(entry.__dict__)
-    fields["at"] = utc_text(entry.at)
-    document = {"chain": chain, "link": link, "entry": fields, "text_hash": text_digest}
-    return json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    fields = _entry_fields(entry)
+    return _canonical_json(
+        {"chain": chain, "link": link, "entry": fields, "text_hash": text_digest}
+    )
 
 
 def link_hash(prev_hash: str, chain: str, link: int, entry: ConsentEntry, digest: str) -> str:
