@@ -47,6 +47,7 @@ from schwifty import IBAN
 
 from bot.app import App
 from bot.channels.sms_gateway import SimulatedSmsGateway
+from bot.ports import Conflict
 from bot.records import CaseRecord, Channel, SystemCounts
 from bot.registries.errors import Retriable
 from bot.service.decide import final_states
@@ -70,6 +71,7 @@ DRAIN = timedelta(minutes=1)  # past the gateway's receipt delay: the last SMS l
 # step is left once nothing is due, or nothing due changed for QUIET_STALL looks
 QUIET_PAUSE, QUIET_STALL = 0.02, 100
 REVIEWER = "demo-reviewer"
+REVIEWERS = 8  # operators deciding cases at once
 REVIEW_HOURS = (time(9), time(18))
 CODE = re.compile(r"(?:код[а-яё]*|code)\s+(\d{3})", re.IGNORECASE)
 RECORD_FILE = "demo.json"  # the prepared world's size and seed, for `demo --resume`
@@ -491,7 +493,7 @@ async def review(app: App, record: CaseRecord) -> bool:
         await decide_under_review(
             app.decider, record.case.id, assign=True, code=None, reviewer=REVIEWER
         )
-    except Retriable:
+    except (Retriable, Conflict):  # nothing decided: again next step
         return False
     except ValueError as refused:
         reason = refusal_reason(str(refused))
@@ -499,18 +501,26 @@ async def review(app: App, record: CaseRecord) -> bool:
             await decide_under_review(
                 app.decider, record.case.id, assign=False, code=reason, reviewer=REVIEWER
             )
-        except (ValueError, Retriable):
+        except (ValueError, Retriable, Conflict):
             return False
     return True
 
 
 async def reviewer(app: App, cases: list[CaseRecord], now: datetime) -> int:
-    """Decide the cases under review registered before today, in working hours."""
+    """Decide the cases under review registered before today, in working hours, REVIEWERS
+    at a time (each waits on the registries for the case file)."""
     if not review_time(now):
         return 0
     today = local_date(now)
     due = [r for r in cases if r.case.state is CaseState.UNDER_REVIEW]
-    return sum([await review(app, r) for r in due if local_date(registered(r)) < today])
+    desks = asyncio.Semaphore(REVIEWERS)
+
+    async def at_a_desk(record: CaseRecord) -> bool:
+        async with desks:
+            return await review(app, record)
+
+    waiting = [r for r in due if local_date(registered(r)) < today]
+    return sum(await asyncio.gather(*(at_a_desk(r) for r in waiting)))
 
 
 def registered(record: CaseRecord) -> datetime:
