@@ -25,6 +25,7 @@ from bot.records import (
     FunnelRow,
     InboundMessage,
     LedgerFilter,
+    LoginLimits,
     Operator,
     OperatorTask,
     OutboxMessage,
@@ -416,11 +417,16 @@ class WebSessions(Protocol):
     async def delete_for(self, operator: str) -> int:
         """End every session of an account; how many."""
 
-    async def record_failure(self, name: str, address: str, at: datetime) -> None:
-        """A failed login."""
+    async def attempt(
+        self, name: str, address: str, at: datetime, limits: LoginLimits
+    ) -> str | None:
+        """Count a login of `name` from `address` as failed, unless the failures within the
+        limits' window (of this name from this address, or of this name from anywhere) are at
+        their limit already: then None. Counting and checking are one step, whatever other
+        logins run at the same moment. The attempt's token, for `take_back`."""
 
-    async def failures_since(self, name: str, address: str, since: datetime) -> int:
-        """Failed logins for this name or from this address since a moment."""
+    async def take_back(self, attempt: str) -> None:
+        """The attempt's password was right: it is no failure."""
 
 
 class Audit(Protocol):

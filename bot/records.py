@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Literal
@@ -297,6 +297,15 @@ class WebSession(_Row):
     csrf: str  # the token every form of this session carries
     created_at: datetime
     expires_at: datetime
+
+
+class LoginLimits(_Row):
+    """How many failed logins a name may have within `window`: from one address, and from
+    all addresses together."""
+
+    window: timedelta
+    per_address: int
+    per_name: int
 
 
 class AuditEntry(_Row):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Literal
 
@@ -11,6 +12,21 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.registries.port import DEFAULT_TIMEOUT
 from domain.conversation import EXPIRE_AFTER, REMIND_AFTER
+
+
+def proxy_networks(text: str) -> tuple[IPv4Network | IPv6Network, ...]:
+    """Comma-separated addresses or networks ("127.0.0.1, 10.0.0.0/8"); ValueError naming
+    the one that is neither."""
+    found: list[IPv4Network | IPv6Network] = []
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        try:
+            found.append(ip_network(part, strict=False))
+        except ValueError:
+            raise ValueError(f"{part!r} is not an IP address or network") from None
+    return tuple(found)
+
 
 SQLITE_PREFIX = "sqlite:///"  # sqlite:///relative/path, sqlite:////absolute/path
 POSTGRES_PREFIXES = ("postgresql://", "postgres://")
@@ -80,6 +96,20 @@ class Settings(BaseSettings):
     console_host: str = "127.0.0.1"
     console_port: int = Field(default=8080, gt=0, lt=65536)
     console_secure_cookies: bool = False  # True when served over HTTPS (behind a proxy)
+    # the proxies in front of the console whose X-Forwarded-For names the browser's address:
+    # addresses or networks, comma-separated ("127.0.0.1, 10.0.0.0/8"); none: the peer's own
+    console_trusted_proxies: str = ""
+
+    @property
+    def console_proxies(self) -> tuple[IPv4Network | IPv6Network, ...]:
+        """`console_trusted_proxies` as networks (an address is a network of one)."""
+        return proxy_networks(self.console_trusted_proxies)
+
+    @field_validator("console_trusted_proxies")
+    @classmethod
+    def _proxies_readable(cls, value: str) -> str:
+        proxy_networks(value)
+        return value
 
     @property
     def database(self) -> Path:

@@ -51,6 +51,22 @@ def get_many(conn: sqlite3.Connection, iins: Iterable[str]) -> dict[str, Person]
     return {row["iin"]: Person.model_validate(dict(row)) for row in rows}
 
 
+def numbers(conn: sqlite3.Connection, iins: Iterable[str]) -> dict[str, int]:
+    """The registry's own row number of each of these people, by IIN: a reference to a
+    person that is not their IIN (a page links by it and names no IIN)."""
+    rows = conn.execute(
+        "SELECT iin, rowid FROM person WHERE iin IN (SELECT value FROM json_each(?))",
+        (json_keys(iins),),
+    ).fetchall()
+    return {row[0]: int(row[1]) for row in rows}
+
+
+def by_number(conn: sqlite3.Connection, number: int) -> Person | None:
+    """The person of this row number (`numbers`), or None."""
+    row = conn.execute(f"SELECT {_COLUMNS} FROM person WHERE rowid = ?", (number,)).fetchone()
+    return _person(row)
+
+
 def by_phone(conn: sqlite3.Connection, phone: str) -> Person | None:
     """The person whose e-government phone this is, or None."""
     row = conn.execute(f"SELECT {_COLUMNS} FROM person WHERE phone = ?", (phone,)).fetchone()

@@ -131,12 +131,12 @@ def _address(message: OutboxMessage) -> str:
 
 def retry_line(message: OutboxMessage) -> str:
     """One message that met a failure, in one line: what it is, where it got, and why."""
-    from bot.web.pages.cases import scrub  # noqa: PLC0415 (the console's scrubbing)
+    from bot.web.render import mask_words  # noqa: PLC0415 (the console's masking)
 
     return (
         f"{message.id:>7}  {message.case_id or '-':<16}  {message.channel:<8}  "
         f"{message.template_id:<22} {_address(message):<16}  {message.status.value:<9}  "
-        f"failed attempts {message.attempts}  last error: {scrub(message.last_error)}"
+        f"failed attempts {message.attempts}  last error: {mask_words(message.last_error)}"
     )
 
 

@@ -18,6 +18,7 @@ from bot.app import App
 from bot.composition import build_app
 from bot.ports import StorageUnavailable
 from bot.records import CaseRecord, DecisionRecord
+from bot.service.replies import mask_personal
 from bot.settings import Settings
 from bot.storage.verify import verify_stored
 from domain.calendar import ALMATY
@@ -127,7 +128,8 @@ async def consents(settings: Settings, args: argparse.Namespace) -> int:
                 out(json.dumps(row.model_dump(mode="json"), ensure_ascii=False))
                 continue
             who = parse_iin(e.iin).masked
-            reply = "" if e.raw_reply is None else f" reply {e.raw_reply!r} ({e.intent})"
+            said = None if e.raw_reply is None else mask_personal(e.raw_reply)
+            reply = "" if said is None else f" reply {said!r} ({e.intent})"
             out(f"{row.seq:>5}  {local(e.at)}  {e.act.value:<9} {who} case {e.case_id}{reply}")
         if not rows and not args.json:
             out("(no consent acts)")

@@ -5,6 +5,9 @@ Words match whatever the case, punctuation or emoji around them, with Latin look
 Cyrillic ("HET") and Kazakh letters typed without marks ("жок"); in IBANs Cyrillic look-alikes
 are read as Latin ("КZ86…"). STOP outweighs all, then an IBAN (or a failed attempt at one);
 otherwise the words must agree on one meaning, or the reply is "unknown".
+
+`mask_personal` masks a citizen's words for display with the same reading: every account
+attempt the parser would find, and every run of twelve digits or more (an IIN).
 """
 
 from __future__ import annotations
@@ -128,31 +131,52 @@ class _Token:
     latin_key: str  # lower-case `latin` for Latin words; "" when nothing was typed in ASCII
     word: str  # plain Cyrillic form for Cyrillic words; "" when the token is not such a word
     gap: str
+    start: int  # where `raw` begins in the cleaned text
 
 
-def _token(raw: str, gap: str) -> _Token:
+def _token(raw: str, gap: str, start: int) -> _Token:
     upper = raw.upper()
     latin, cyrillic = upper.translate(_TO_LATIN), upper.translate(_TO_CYRILLIC)
     latin_key = latin.lower() if raw.isascii() or _LATIN_LETTER.search(raw) else ""
     folds = _CYRILLIC.search(cyrillic) and not _LATIN_LETTER.search(cyrillic)  # "HET"
     word = _plain(cyrillic) if _CYRILLIC.search(raw) or folds else ""
-    return _Token(raw=raw, latin=latin, latin_key=latin_key, word=word, gap=gap)
+    return _Token(raw=raw, latin=latin, latin_key=latin_key, word=word, gap=gap, start=start)
+
+
+def _cleaned(text: str) -> tuple[str, list[int]]:
+    """The text as it is read, and for each of its characters the index in `text` of the
+    character it came from: controls and direction marks out, every space a plain space, NFKC
+    forms in (a letter with its combining marks at a time; "№" stays "#", not "No")."""
+    chars: list[str] = []
+    origins: list[int] = []
+    index = 0
+    while index < len(text):
+        char, end = text[index], index + 1
+        if char.isspace():
+            chars.append(" ")
+            origins.append(index)
+        elif unicodedata.category(char)[0] != "C":
+            while end < len(text) and unicodedata.category(text[end])[0] == "M":
+                end += 1
+            for normal in unicodedata.normalize("NFKC", text[index:end].replace("№", "#")):
+                chars.append(normal)
+                origins.append(index)
+        index = end
+    return "".join(chars), origins
 
 
 def _clean(text: str) -> str:
-    """The first MAX_CHARS characters; controls and direction marks out, NFKC forms in."""
-    kept = "".join(
-        " " if char.isspace() else char
-        for char in text[:MAX_CHARS]
-        if char.isspace() or unicodedata.category(char)[0] != "C"
-    )
-    return unicodedata.normalize("NFKC", kept.replace("№", "#"))  # NFKC would make № "No"
+    """The first MAX_CHARS characters, as they are read (`_cleaned`)."""
+    return _cleaned(text[:MAX_CHARS])[0]
 
 
 def _tokens(text: str) -> list[_Token]:
     found = list(_WORD.finditer(text))
     ends = [match.start() for match in found[1:]] + [len(text)] if found else []
-    return [_token(m.group(), text[m.end() : end]) for m, end in zip(found, ends, strict=True)]
+    return [
+        _token(m.group(), text[m.end() : end], m.start())
+        for m, end in zip(found, ends, strict=True)
+    ]
 
 
 def _joinable(tokens: list[_Token], index: int) -> bool:
@@ -164,8 +188,9 @@ def _joinable(tokens: list[_Token], index: int) -> bool:
     )
 
 
-def _kz_attempt(tokens: list[_Token], first: int) -> tuple[int, str] | None:
-    """(end, compact) of an IBAN attempt opening in token `first` with KZ and 2 digits."""
+def _kz_attempt(tokens: list[_Token], first: int) -> tuple[int, str, int] | None:
+    """(end, compact, where KZ stands in the token) of an IBAN attempt opening in token
+    `first` with KZ and 2 digits."""
     latin = tokens[first].latin
     run = _KZ_RUN.search(latin)
     if run is None:
@@ -176,29 +201,42 @@ def _kz_attempt(tokens: list[_Token], first: int) -> tuple[int, str] | None:
             compact, end = compact + tokens[end].latin, end + 1
     elif len(compact) > KZ_IBAN_LENGTH and isinstance(_check(compact[:KZ_IBAN_LENGTH]), Iban):
         compact = compact[:KZ_IBAN_LENGTH]  # a word glued on: "kz86…0100спасибо"
-    return (end, compact) if _KZ_ATTEMPT.match(compact) else None
+    return (end, compact, run.start()) if _KZ_ATTEMPT.match(compact) else None
 
 
-def _bare_attempt(tokens: list[_Token], first: int, taken: set[int]) -> tuple[int, str] | None:
-    """(end, compact) of a long account-like run without KZ, as "DE89 3704 0044 0532 0130 00"."""
-    if first in taken or not _ALNUM.fullmatch(tokens[first].latin):
+def _bare_part(token: _Token) -> bool:
+    """Letters and digits that may belong to an account written without KZ: Latin letters
+    and digits (of any script), nothing else."""
+    return _ALNUM.fullmatch(token.latin) is not None and all(
+        char.isascii() or char.isdigit() for char in token.raw
+    )
+
+
+def _bare_attempt(
+    tokens: list[_Token], first: int, taken: set[int]
+) -> tuple[int, str, int] | None:
+    """(end, compact, 0) of a long account-like run without KZ, as "DE89 3704 0044 0532 0130
+    00". Cyrillic letters are no part of one, even those with a Latin look-alike
+    ("800505303007 рахмет" is no account)."""
+    if first in taken or not _bare_part(tokens[first]):
         return None
-    in_run = _joinable(tokens, first) and _ALNUM.fullmatch(tokens[first - 1].latin)
+    in_run = _joinable(tokens, first) and _bare_part(tokens[first - 1])
     if in_run and first - 1 not in taken:
         return None  # not the start of its run
     end = first + 1
-    while _joinable(tokens, end) and end not in taken:
+    while _joinable(tokens, end) and end not in taken and _bare_part(tokens[end]):
         end += 1
     compact = "".join(token.latin for token in tokens[first:end])
     digits = sum(char.isdigit() for char in compact)
     if len(compact) < _BARE_MIN_LENGTH or digits < _BARE_MIN_DIGITS:
         return None
-    return end, compact
+    return end, compact, 0
 
 
-def _iban_spans(tokens: list[_Token]) -> list[tuple[int, int, str]]:
-    """(first, end, compact) of each IBAN attempt, in text order; KZ ones are found first."""
-    spans: list[tuple[int, int, str]] = []
+def _iban_spans(tokens: list[_Token]) -> list[tuple[int, int, str, int]]:
+    """(first, end, compact, where it starts in the first token) of each IBAN attempt, in
+    text order; KZ ones are found first."""
+    spans: list[tuple[int, int, str, int]] = []
     taken: set[int] = set()
     for bare in (False, True):
         for first in range(len(tokens)):
@@ -206,7 +244,7 @@ def _iban_spans(tokens: list[_Token]) -> list[tuple[int, int, str]]:
                 continue
             found = _bare_attempt(tokens, first, taken) if bare else _kz_attempt(tokens, first)
             if found is not None:
-                spans.append((first, found[0], found[1]))
+                spans.append((first, *found))
                 taken.update(range(first, found[0]))
     return sorted(spans)
 
@@ -294,7 +332,7 @@ def parse_reply(text: str) -> Reply:
     clean = _clean(text)
     tokens = _tokens(clean)
     spans = _iban_spans(tokens)
-    taken = {index for first, end, _ in spans for index in range(first, end)}
+    taken = {index for first, end, *_ in spans for index in range(first, end)}
     words = [token for index, token in enumerate(tokens) if index not in taken]
     codes = sorted({token.raw for token in words if _CODE.fullmatch(token.raw)})
     code, wrote_in = (codes[0] if len(codes) == 1 else None), _wrote_in(words)
@@ -304,8 +342,72 @@ def parse_reply(text: str) -> Reply:
     if len(codes) > 1:
         return Reply(kind="unknown", wrote_in=wrote_in)  # two cases quoted: which?
     if spans:
-        return _iban_reply([compact for *_, compact in spans], code, wrote_in)
+        return _iban_reply([compact for _, _, compact, _ in spans], code, wrote_in)
     if not tokens and not symbols and _is_blank(clean):
         return Reply(kind="empty")
     kind, language = _meaning(_signals(words) + symbols, words)
     return Reply(kind=kind, language=language, code=code, wrote_in=wrote_in)
+
+
+# ---------------------------------------------------------------- personal data in the words
+
+_DIGIT_RUN = re.compile(r"\d+(?:[ \-‐‑‒–—]+\d+)*")  # digits, in groups or not
+IIN_DIGITS = 12  # a run of this many digits or more may be an IIN
+SHOWN = 4  # the last letters or digits of an account or an IIN that stay visible
+
+
+def _letters_and_digits(clean: str, start: int, stop: int) -> list[int]:
+    return [i for i in range(start, stop) if _WORD.fullmatch(clean[i])]
+
+
+def _accounts(clean: str, tokens: list[_Token]) -> set[int]:
+    """The characters of `clean` that hide in every IBAN attempt the parser finds: all its
+    letters and digits but "KZ" and the last SHOWN."""
+    hidden: set[int] = set()
+    for first, end, compact, offset in _iban_spans(tokens):
+        head, last = tokens[first], tokens[end - 1]
+        exact = len(head.latin) == len(head.raw)  # else the whole token is the attempt's
+        start = head.start + (offset if exact else 0)
+        stop = last.start + len(last.raw)
+        if end - first == 1 and exact and len(head.raw) - offset > len(compact):
+            stop = start + len(compact)  # a word glued on after it: "KZ86…0100спасибо"
+        kept = 2 if compact.startswith("KZ") else 0
+        shown = _letters_and_digits(clean, start, stop)
+        hidden.update(shown[kept : max(kept, len(shown) - SHOWN)])
+    return hidden
+
+
+def _iins(clean: str) -> set[int]:
+    """The characters of `clean` that hide in every run of IIN_DIGITS digits or more (in
+    groups or not): all its digits but the last SHOWN."""
+    hidden: set[int] = set()
+    for run in _DIGIT_RUN.finditer(clean):
+        digits = [run.start() + i for i, char in enumerate(run.group()) if char.isdigit()]
+        if len(digits) >= IIN_DIGITS:
+            hidden.update(digits[: len(digits) - SHOWN])
+    return hidden
+
+
+def mask_personal(text: str) -> str:
+    """A citizen's words with every IBAN and IIN in them masked, each character hidden
+    shown as "*": the account's "KZ" and the last four letters or digits of each stay. The
+    accounts are found as `parse_reply` finds them (the same cleaning, tokens and attempts,
+    in every spelling it accepts), the IINs as any run of twelve digits or more; the whole
+    text is read, not only the part a reply is read by."""
+    clean, origins = _cleaned(text)
+    hidden = _accounts(clean, _tokens(clean)) | _iins(clean)
+    if not hidden:
+        return text
+    masked = {origins[i] for i in hidden}  # the characters of `text` they came from
+    out: list[str] = []
+    hiding = False  # inside a hidden letter: its combining marks go with it
+    for index, char in enumerate(text):
+        if index in masked:
+            out.append("*")
+            hiding = True
+        elif hiding and unicodedata.category(char)[0] == "M":
+            continue
+        else:
+            out.append(char)
+            hiding = False
+    return "".join(out)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from typing import Any
 
 from bot.instants import utc_text
-from bot.records import AuditEntry, Operator, WebSession
+from bot.records import AuditEntry, LoginLimits, Operator, WebSession
 from bot.storage.codec import column, row_fields
 from bot.storage.session import Session
+
+LOGIN_LOCKS = 0x6C6F67  # PostgreSQL: the advisory locks' class of login names ("log")
 
 
 def _params(record: Operator | WebSession | AuditEntry) -> dict[str, Any]:
@@ -79,20 +82,35 @@ class SqlWebSessions:
         """End every session of an account; how many."""
         return await self._session.run("DELETE FROM web_sessions WHERE operator = ?", (operator,))
 
-    async def record_failure(self, name: str, address: str, at: datetime) -> None:
-        """A failed login."""
-        await self._session.run(
-            "INSERT INTO login_failures (name, address, at) VALUES (?, ?, ?)",
-            (name, address, utc_text(at)),
-        )
-
-    async def failures_since(self, name: str, address: str, since: datetime) -> int:
-        """Failed logins for this name or from this address since a moment."""
+    async def attempt(
+        self, name: str, address: str, at: datetime, limits: LoginLimits
+    ) -> str | None:
+        """Count a login as failed unless the name is at a limit already (see the port).
+        SQLite: the unit of work is the file's only writer from its first statement, so the
+        count and the insert are one step; PostgreSQL: the name's advisory lock, held to the
+        end of the transaction, makes every other attempt on that name wait for this one."""
+        if self._session.dialect == "postgresql":
+            await self._session.rows("SELECT pg_advisory_xact_lock(?, hashtext(?))",
+                                     (LOGIN_LOCKS, name))  # fmt: skip
         row = await self._session.row(
-            "SELECT COUNT(*) FROM login_failures WHERE at >= ? AND (name = ? OR address = ?)",
-            (utc_text(since), name, address),
+            "SELECT COUNT(*) AS by_name,"
+            " COALESCE(SUM(CASE WHEN address = ? THEN 1 ELSE 0 END), 0) AS by_address"
+            " FROM login_failures WHERE name = ? AND at >= ?",
+            (address, name, utc_text(at - limits.window)),
         )
-        return 0 if row is None else int(row[0])
+        by_name, by_address = (0, 0) if row is None else (int(row[0]), int(row[1]))
+        if by_address >= limits.per_address or by_name >= limits.per_name:
+            return None
+        attempt = secrets.token_hex(16)
+        await self._session.run(
+            "INSERT INTO login_failures (name, address, at, attempt) VALUES (?, ?, ?, ?)",
+            (name, address, utc_text(at), attempt),
+        )
+        return attempt
+
+    async def take_back(self, attempt: str) -> None:
+        """The attempt's password was right: it is no failure."""
+        await self._session.run("DELETE FROM login_failures WHERE attempt = ?", (attempt,))
 
 
 class SqlAudit:

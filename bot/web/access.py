@@ -10,18 +10,24 @@ from bot.records import Role
 class Permission(StrEnum):
     """A kind of access a route needs."""
 
-    READ = "read"  # the ledger, cases, the dashboard (masked)
+    OVERVIEW = "overview"  # the dashboard and the system page (counts, no citizen), signing out
+    READ = "read"  # citizens' data, masked: the ledger, cases, the review queue, overdue cases
     REVEAL = "reveal"  # show an IIN or IBAN in full, with a reason, audited
     DECIDE = "decide"  # decide review cases
     SIMULATE = "simulate"  # the tester pages (simulation mode only)
     ADMIN = "admin"  # accounts and the audit
 
 
+# An admin keeps accounts and reads the audit; no citizen's data, masked or not, is theirs.
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.OPERATOR: frozenset({Permission.READ, Permission.REVEAL}),
-    Role.REVIEWER: frozenset({Permission.READ, Permission.REVEAL, Permission.DECIDE}),
-    Role.TESTER: frozenset({Permission.READ, Permission.REVEAL, Permission.SIMULATE}),
-    Role.ADMIN: frozenset({Permission.READ, Permission.ADMIN}),
+    Role.OPERATOR: frozenset({Permission.OVERVIEW, Permission.READ, Permission.REVEAL}),
+    Role.REVIEWER: frozenset(
+        {Permission.OVERVIEW, Permission.READ, Permission.REVEAL, Permission.DECIDE}
+    ),
+    Role.TESTER: frozenset(
+        {Permission.OVERVIEW, Permission.READ, Permission.REVEAL, Permission.SIMULATE}
+    ),
+    Role.ADMIN: frozenset({Permission.OVERVIEW, Permission.ADMIN}),
 }
 
 

@@ -20,14 +20,15 @@ from bot.web.pages import all_routes
 STATIC = Path(__file__).parent / "static"
 
 
-def build_console(
-    app: App, *, secure_cookies: bool = False, extra: Extension | None = None
-) -> web.Application:
-    """The console on a running bot, with the pages `extra` adds."""
+def build_console(app: App, *, extra: Extension | None = None) -> web.Application:
+    """The console on a running bot, with the pages `extra` adds; its cookies and the proxies
+    it trusts as the bot's settings say."""
     web_app = web.Application(middlewares=[security.headers, security.gate])
     console = Console(app, None if extra is None else extra.registries)
     web_app[CONSOLE] = console
-    web_app[security.CONFIG] = security.ConsoleConfig(app.storage, secure_cookies)
+    web_app[security.CONFIG] = security.ConsoleConfig(
+        app.storage, app.settings.console_secure_cookies, app.settings.console_proxies
+    )
     web_app[render.ENV_KEY] = render.environment()
     web_app[render.SIMULATION_KEY] = console.simulation
     web_app[routing.DECLARED] = {}
@@ -47,8 +48,7 @@ async def start_console(
     app: App, host: str, port: int, extra: Extension | None = None
 ) -> web.AppRunner:
     """Serve the console, with the pages `extra` adds; the runner to clean up."""
-    secure = app.settings.console_secure_cookies
-    runner = web.AppRunner(build_console(app, secure_cookies=secure, extra=extra))
+    runner = web.AppRunner(build_console(app, extra=extra))
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
     return runner

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from aiohttp import web
 
 from bot.records import AuditEntry
 from bot.web.app_state import console_of
 from bot.web.security import address, current, now
+
+MIN_REASON = 10  # visible characters of a reason to reveal an IIN or an account in full
+SEEN = frozenset("LNPS")  # letters, digits, punctuation, symbols: what a reader sees
+
+
+def reason_given(reason: str) -> bool:
+    """Whether a reason to reveal says something: MIN_REASON characters a reader sees at
+    least (spaces, invisible and zero-width characters, combining marks not counted)."""
+    return sum(unicodedata.category(char)[0] in SEEN for char in reason) >= MIN_REASON
 
 
 async def audited(

@@ -3,7 +3,8 @@
 The interface language is kk, ru or en (en is the msgids themselves), chosen by a cookie;
 templates use `_()` / `{% trans %}` (extracted by `scripts/catalogs.py` like the code's
 msgids). Filters mask personal data: an IIN shows its last four digits, an IBAN its bank
-and last four, a phone its operator code and last two digits.
+and last four, a phone its operator code and last two digits, and a citizen's own words
+every IIN and IBAN in them (`mask_words`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal
 from babel.support import NullTranslations
 
+from bot.service.replies import mask_personal
 from bot.web.access import Permission, may
 from bot.web.security import CSRF_FIELD, SIGNED
 from bot.wording.texts import N_, translations
@@ -41,12 +43,12 @@ ROLE_NAMES = {
 }
 # The menu: (path, label, permission, only in simulation).
 NAV: tuple[tuple[str, str, Permission, bool], ...] = (
-    ("/", N_("Dashboard"), Permission.READ, False),
+    ("/", N_("Dashboard"), Permission.OVERVIEW, False),
     ("/ledger", N_("Consent ledger"), Permission.READ, False),
     ("/cases", N_("Cases"), Permission.READ, False),
     ("/review", N_("Review queue"), Permission.READ, False),
     ("/overdue", N_("Overdue"), Permission.READ, False),
-    ("/system", N_("System"), Permission.READ, False),
+    ("/system", N_("System"), Permission.OVERVIEW, False),
     ("/sim", N_("Simulation"), Permission.SIMULATE, True),
     ("/audit", N_("Audit"), Permission.ADMIN, False),
     ("/accounts", N_("Accounts"), Permission.ADMIN, False),
@@ -83,6 +85,12 @@ def mask_iban(value: str | None) -> str:
     return " ".join(hidden[i : i + 4] for i in range(0, len(hidden), 4))
 
 
+def mask_words(text: str | None) -> str:
+    """A citizen's own words (a reply, a message, an error naming them) with every IIN and
+    every IBAN in them masked, in any spelling the reply parser reads (`mask_personal`)."""
+    return mask_personal(text) if text else ""
+
+
 def mask_phone_filter(value: str | None) -> str:
     """ "+7 701 *** ** 71"."""
     if not value:
@@ -103,7 +111,9 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(mask_iin=mask_iin, mask_iban=mask_iban, mask_phone=mask_phone_filter)
+    env.filters.update(
+        mask_iin=mask_iin, mask_iban=mask_iban, mask_phone=mask_phone_filter, mask_words=mask_words
+    )
     return env
 
 

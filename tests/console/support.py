@@ -46,39 +46,56 @@ async def console_world(
 class Browser:
     """A client that keeps cookies, signs in through the form and posts forms with their token."""
 
-    def __init__(self, client: TestClient[Any, Any]) -> None:
+    def __init__(
+        self, client: TestClient[Any, Any], headers: dict[str, str] | None = None
+    ) -> None:
         self.client = client
         self.csrf = ""
+        self.headers = headers or {}  # sent with every request (as a proxy would add them)
 
-    async def sign_in(self, name: str, password: str = PASSWORD) -> ClientResponse:
-        form = await self.client.get("/login")
+    async def login_token(self) -> str:
+        """The login form's token (its cookie is kept)."""
+        form = await self.client.get("/login", headers=self.headers)
         token = CSRF.search(await form.text())
         assert token is not None
-        response = await self.client.post(
+        return token.group(1)
+
+    async def try_login(self, token: str, name: str, password: str) -> ClientResponse:
+        """One post of the login form with a token already taken."""
+        return await self.client.post(
             "/login",
-            data={"csrf": token.group(1), "name": name, "password": password, "next": "/"},
+            data={"csrf": token, "name": name, "password": password, "next": "/"},
             allow_redirects=False,
+            headers=self.headers,
         )
+
+    async def sign_in(self, name: str, password: str = PASSWORD) -> ClientResponse:
+        response = await self.try_login(await self.login_token(), name, password)
         if response.status == 303:
-            home = await self.client.get("/")
+            home = await self.client.get("/", headers=self.headers)
             found = CSRF.search(await home.text())
             self.csrf = found.group(1) if found else ""
         return response
 
     async def get(self, path: str, **kwargs: Any) -> ClientResponse:
-        return await self.client.get(path, allow_redirects=False, **kwargs)
+        return await self.client.get(path, allow_redirects=False, headers=self.headers, **kwargs)
 
     async def post(self, path: str, data: dict[str, str] | None = None) -> ClientResponse:
         return await self.client.post(
-            path, data={"csrf": self.csrf, **(data or {})}, allow_redirects=False
+            path,
+            data={"csrf": self.csrf, **(data or {})},
+            allow_redirects=False,
+            headers=self.headers,
         )
 
 
 @asynccontextmanager
-async def browser(server: TestServer) -> AsyncIterator[Browser]:
+async def browser(
+    server: TestServer, headers: dict[str, str] | None = None
+) -> AsyncIterator[Browser]:
     client: TestClient[Any, Any] = TestClient(server)
     await client.start_server()
     try:
-        yield Browser(client)
+        yield Browser(client, headers)
     finally:
         await client.close()

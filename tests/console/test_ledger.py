@@ -296,7 +296,7 @@ async def test_reveal_needs_a_reason_then_shows_the_full_iin_and_audits_it(
     ]
 
 
-async def test_an_admin_may_not_reveal_and_sees_no_reveal_forms(
+async def test_an_admin_may_neither_read_the_ledger_nor_reveal_a_row(
     served: tuple[World, TestServer],
 ) -> None:
     world, server = served
@@ -304,8 +304,8 @@ async def test_an_admin_may_not_reveal_and_sees_no_reveal_forms(
     seq = (await world.ledger(yes))[0].seq
     async with browser(server) as admin, browser(server) as operator:
         await signed_in(admin, "admin")
-        _, text, seqs = await shown(admin)
-        assert seqs and 'action="/reveal"' not in text
+        status, text, seqs = await shown(admin)
+        assert status == 403 and not seqs and 'action="/reveal"' not in text
         refused = await admin.post("/reveal", {"seq": str(seq), "reason": "just curious, really"})
         assert refused.status == 403
         await signed_in(operator)

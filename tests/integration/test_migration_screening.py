@@ -85,4 +85,4 @@ async def test_a_case_from_before_screening_reads_with_no_terms_and_nobody_recei
     finally:
         await storage.close()
     with closing(sqlite3.connect(path)) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == len(migrations()) == 11
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == len(migrations()) == 12

@@ -33,6 +33,7 @@ from bot.records import (
     ConsentAct,
     ConsentEntry,
     InboundMessage,
+    LoginLimits,
     OperatorTask,
     OutboxMessage,
     OutboxStatus,
@@ -805,6 +806,54 @@ async def test_an_order_refused_for_the_family_amount_leaves_no_order_and_no_sha
         assert await uow.payments.family_paid(DECEASED) == (Decimal("114414.75"), Decimal(0))
 
 
+# ---------------------------------------------------------------- console logins
+
+LIMITS = LoginLimits(window=timedelta(minutes=15), per_address=5, per_name=20)
+AT = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
+
+
+async def attempt(storage: Storage, name: str, address: str, at: datetime = AT) -> str | None:
+    """One login attempt in a unit of work of its own, as the console makes it."""
+    async with storage.unit_of_work() as uow:
+        token = await uow.sessions.attempt(name, address, at, LIMITS)
+        await uow.commit()
+    return token
+
+
+async def test_failed_logins_are_held_per_name_and_address_and_per_name_never_per_address(
+    storage: Storage,
+) -> None:
+    assert all([await attempt(storage, "aigul", "10.0.0.1") for _ in range(5)])
+    assert await attempt(storage, "aigul", "10.0.0.1") is None  # that name from that address
+    assert await attempt(storage, "daulet", "10.0.0.1") is not None  # another name: not held
+    for n in range(15):  # the name from other addresses, up to twenty in all
+        assert await attempt(storage, "aigul", f"10.0.1.{n}") is not None
+    assert await attempt(storage, "aigul", "10.0.2.1") is None
+    assert await attempt(storage, "aigul", "10.0.2.1", AT + timedelta(minutes=16)) is not None
+
+
+async def test_a_login_whose_password_was_right_is_taken_back(storage: Storage) -> None:
+    tokens = [await attempt(storage, "aigul", "10.0.0.1") for _ in range(5)]
+    async with storage.unit_of_work() as uow:
+        for token in tokens[:2]:
+            assert token is not None
+            await uow.sessions.take_back(token)
+        await uow.commit()
+    assert await attempt(storage, "aigul", "10.0.0.1") is not None
+    assert await attempt(storage, "aigul", "10.0.0.1") is not None
+    assert await attempt(storage, "aigul", "10.0.0.1") is None
+
+
+async def test_logins_attempted_at_once_by_two_instances_never_pass_the_limit(
+    reopen: Reopen,
+) -> None:
+    one, two = await reopen(), await reopen()
+    tokens = await asyncio.gather(
+        *(attempt(storage, "aigul", "10.0.0.1") for _ in range(20) for storage in (one, two))
+    )
+    assert sum(token is not None for token in tokens) == LIMITS.per_address
+
+
 # ---------------------------------------------------------------- the SQLite file
 
 
@@ -872,7 +921,7 @@ async def test_postgresql_migrations_run_once_however_many_instances_open_at_onc
         finally:
             for storage in opened:
                 await storage.close()
-        assert await schema_version(url) == len(migrations()) == 11
+        assert await schema_version(url) == len(migrations()) == 12
 
 
 async def test_a_postgresql_database_newer_than_the_code_is_refused() -> None:

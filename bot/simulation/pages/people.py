@@ -23,6 +23,7 @@ from bot.simulation.pages.tester import (
     NAME_NEEDED,
     NO_FREE_IIN,
     NO_SUCH_PERSON,
+    REF,
     REFUSED,
     RELATIONS,
     REMOTE,
@@ -33,15 +34,18 @@ from bot.simulation.pages.tester import (
     back_to,
     date_field,
     field_text,
+    person_href,
     phone_path,
+    refs,
     registries_of,
+    resolved,
     settle,
     sim,
 )
 from bot.web.app_state import Console, console_of
 from bot.web.audit import audited
 from bot.web.pages.cases import case_href
-from bot.web.render import page
+from bot.web.render import mask_words, page
 from bot.wording.texts import CAUSES
 from domain.calendar import local_date
 from domain.cases import CaseState
@@ -72,8 +76,10 @@ def _resident(conn: sqlite3.Connection, person: Person) -> Resident:
 
 
 def _search(conn: sqlite3.Connection, text: str) -> list[Resident]:
-    """People by phone, IIN (its start) or name."""
+    """People by reference, phone, IIN (its start) or name."""
     found: list[Person] = []
+    if REF.fullmatch(text):
+        text = resolved(conn, text)
     if text:
         try:
             owner = population.by_phone(conn, normalize_phone(text))
@@ -91,6 +97,9 @@ async def _population(
     conn = console_of(request).registries
     found = [] if conn is None else _search(conn, query)
     today = local_date(world_clock.now(conn)) if conn is not None else None
+    if found:  # people's data were shown (IINs masked): whose, it says how many
+        what = f"population searched ({_described(query)}): {len(found)} shown"
+        await audited(request, "view_population", None, what)
     return page(
         request,
         "sim_population.html",
@@ -100,12 +109,18 @@ async def _population(
         remote_notice=Notice(REMOTE),
         query=query,
         found=found,
+        refs={} if conn is None else refs(conn, [r.person for r in found]),
         limit=SEARCH_LIMIT,
         today=today,
         groups=GROUPS,
         causes=CAUSES,
         back=request.path_qs if request.method == "GET" else "/sim/population",
     )
+
+
+def _described(query: str) -> str:
+    """A search as the audit keeps it: an IIN in it masked."""
+    return f"for {mask_words(query)!r}" if query else "no text"
 
 
 async def population_page(request: web.Request) -> web.StreamResponse:
@@ -117,9 +132,9 @@ async def person_page(request: web.Request) -> web.StreamResponse:
     """One person in full (the IIN too: simulation data), their kin, and the event forms."""
     console = console_of(request)
     conn = console.registries
-    iin = request.match_info["iin"]
     if conn is None:
         return await _population(request, "", Notice(REMOTE), 400)
+    iin = resolved(conn, request.match_info["person"])
     person = population.get(conn, iin)
     if person is None:
         return await _population(request, "", Notice(NO_SUCH_PERSON, {"value": iin}), 404)
@@ -133,6 +148,7 @@ async def person_page(request: web.Request) -> web.StreamResponse:
         person=person,
         resident=_resident(conn, person),
         kin=kin,
+        refs=refs(conn, [person, *(k.person for k, _ in kin)]),
         relations=RELATIONS,
         today=local_date(world_clock.now(conn)),
         groups=GROUPS,
@@ -214,7 +230,7 @@ async def add_person(request: web.Request) -> web.StreamResponse:
     except Refused as refused:
         return await _population(request, field_text(form, "q"), refused.notice, 400)
     await audited(request, "sim_person", added.iin, "added a simulated person")
-    raise web.HTTPSeeOther(f"/sim/person/{added.iin}")
+    raise web.HTTPSeeOther(person_href(registries_of(console), added.iin))
 
 
 # ---------------------------------------------------------------- life events
@@ -245,10 +261,10 @@ def _cause(form: Form) -> Cause:
         raise Refused(BAD_CAUSE, value=text) from None
 
 
-def _disability(form: Form) -> Disability:
+def _disability(conn: sqlite3.Connection, form: Form) -> Disability:
     """The disability registry's record from the form, as `emit disability` takes it."""
     fields: dict[str, Any] = {
-        "iin": field_text(form, "iin"),
+        "iin": resolved(conn, field_text(form, "iin")),
         "group": _group(form),
         "cause": _cause(form),
         "established_on": date_field(form, "established"),
@@ -294,7 +310,7 @@ async def emit_disability(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     try:
         conn = registries_of(console)
-        record = _disability(form)
+        record = _disability(conn, form)
         emitted = _emitted(lambda: actions.emit_disability(conn, record))
     except Refused as refused:
         return await _population(request, field_text(form, "iin"), refused.notice, 400)
@@ -310,6 +326,7 @@ async def emit_death(request: web.Request) -> web.StreamResponse:
     deceased = field_text(form, "iin")
     try:
         conn = registries_of(console)
+        deceased = resolved(conn, deceased)
         died = date_field(form, "died")
         assert died is not None
         declarant = field_text(form, "declarant")
@@ -322,7 +339,7 @@ async def emit_death(request: web.Request) -> web.StreamResponse:
 
 ROUTES = [
     sim("GET", "/sim/population", population_page, "sim_population"),
-    sim("GET", "/sim/person/{iin}", person_page, "sim_person"),
+    sim("GET", "/sim/person/{person}", person_page, "sim_person"),
     sim("POST", "/sim/people", add_person, "sim_add_person"),
     sim("POST", "/sim/events/disability", emit_disability, "sim_emit_disability"),
     sim("POST", "/sim/events/death", emit_death, "sim_emit_death"),

@@ -12,6 +12,7 @@ With remote registries the pages that change the state say so instead of failing
 from __future__ import annotations
 
 import asyncio
+import re
 import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -21,15 +22,17 @@ from aiohttp import web
 
 from bot.channels.sms_gateway import DEFAULT_RECEIPT_DELAY, SimulatedSmsGateway
 from bot.registries.errors import RegistryError
+from bot.registries.facts import Person
 from bot.web.access import Permission
 from bot.web.app_state import Console, console_of
 from bot.web.audit import audited
 from bot.web.render import page
 from bot.web.routing import Handler, Route
+from bot.web.security import local_target
 from bot.wording.texts import N_
 from domain.calendar import ALMATY
 from fake_registries import clock as world_clock
-from fake_registries import faults
+from fake_registries import faults, population
 from fake_registries.cli.common import (
     Invalid,
     parse_date,
@@ -102,10 +105,31 @@ def field_text(form: Form, name: str) -> str:
 
 def back_to(form: Form, default: str) -> str:
     """Where to go after a form: a tester page of this console, never elsewhere."""
-    target = field_text(form, "back")
-    if target.startswith("/sim") and "//" not in target and "\\" not in target:
-        return target
-    return default
+    target = local_target(field_text(form, "back"), default)
+    return target if target == "/sim" or target.startswith(("/sim/", "/sim?")) else default
+
+
+REF = re.compile(r"p[0-9]{1,12}")  # a person's reference in the registry (`person_href`)
+
+
+def person_href(conn: sqlite3.Connection, iin: str) -> str:
+    """A person's page, addressed by the registry's reference to them, not their IIN: a link
+    is kept in a browser's history and a proxy's log, where an IIN must not be."""
+    number = population.numbers(conn, [iin]).get(iin)
+    return f"/sim/person/{iin if number is None else f'p{number}'}"
+
+
+def refs(conn: sqlite3.Connection, people: list[Person]) -> dict[str, str]:
+    """The reference of each of these people (see `person_href`), by IIN."""
+    return {iin: f"p{n}" for iin, n in population.numbers(conn, (p.iin for p in people)).items()}
+
+
+def resolved(conn: sqlite3.Connection, text: str) -> str:
+    """The IIN a form or a link names: by the person's reference ("p123") or in full."""
+    if REF.fullmatch(text):
+        person = population.by_number(conn, int(text[1:]))
+        return text if person is None else person.iin
+    return text
 
 
 def registries_of(console: Console) -> sqlite3.Connection:

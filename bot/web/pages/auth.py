@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 import secrets
 
 from aiohttp import web
@@ -16,13 +15,6 @@ from bot.web.routing import PUBLIC, Route
 LOGIN_CSRF = "login_csrf"  # before a session exists, the login form's token is a cookie
 
 
-def _safe_next(target: str) -> str:
-    """Only a path of this console: never another site ("//host", "/\\host", a scheme)."""
-    if not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return "/"
-    return target
-
-
 async def login_form(request: web.Request) -> web.StreamResponse:
     """The login page, with a fresh form token."""
     token = secrets.token_urlsafe(24)
@@ -30,10 +22,10 @@ async def login_form(request: web.Request) -> web.StreamResponse:
     if chosen in LANGUAGES:  # a preference, not an act: the page is shown in it at once
         request = request.clone(headers={**request.headers, "Cookie": f"{LANG_COOKIE}={chosen}"})
     response = page(request, "login.html", login_csrf=token, error=None,
-                    next=_safe_next(request.query.get("next", "/")))  # fmt: skip
-    response.set_cookie(LOGIN_CSRF, token, httponly=True, samesite="Strict", path="/login")
+                    next=security.local_target(request.query.get("next", "/")))  # fmt: skip
+    security.small_cookie(request, response, LOGIN_CSRF, token, path="/login")
     if chosen in LANGUAGES:
-        response.set_cookie(LANG_COOKIE, chosen, samesite="Strict", path="/", httponly=True)
+        security.small_cookie(request, response, LANG_COOKIE, chosen)
     return response
 
 
@@ -42,17 +34,17 @@ async def login(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     cookie = request.cookies.get(LOGIN_CSRF, "")
     sent = str(form.get("csrf", ""))
-    if not cookie or not hmac.compare_digest(sent, cookie):
+    if not cookie or not security.same_token(sent, cookie):
         raise web.HTTPForbidden(text="the form's CSRF token is missing or wrong")
     name, password = str(form.get("name", "")).strip(), str(form.get("password", ""))
     outcome = await security.sign_in(request, name, password)
-    target = _safe_next(str(form.get("next", "/")))
+    target = security.local_target(str(form.get("next", "/")))
     if isinstance(outcome, str):
         token = secrets.token_urlsafe(24)
         status = 429 if outcome == "limited" else 401
         response = page(request, "login.html", status=status, login_csrf=token,
                         error=outcome, next=target)  # fmt: skip
-        response.set_cookie(LOGIN_CSRF, token, httponly=True, samesite="Strict", path="/login")
+        security.small_cookie(request, response, LOGIN_CSRF, token, path="/login")
         return response
     account, session_token = outcome
     async with request.app[security.CONFIG].storage.unit_of_work() as uow:
@@ -84,16 +76,16 @@ async def language(request: web.Request) -> web.StreamResponse:
     """Choose the interface language (kk, ru, en)."""
     form = await request.post()
     chosen = str(form.get("lang", ""))
-    back = _safe_next(str(form.get("back", "/")))
+    back = security.local_target(str(form.get("back", "/")))
     response = web.HTTPSeeOther(back)
     if chosen in LANGUAGES:
-        response.set_cookie(LANG_COOKIE, chosen, samesite="Strict", path="/", httponly=True)
+        security.small_cookie(request, response, LANG_COOKIE, chosen)
     raise response
 
 
 ROUTES = [
     Route("GET", "/login", login_form, PUBLIC, "login_form"),
     Route("POST", "/login", login, PUBLIC, "login"),
-    Route("POST", "/logout", logout, Permission.READ, "logout"),
-    Route("POST", "/language", language, Permission.READ, "language"),
+    Route("POST", "/logout", logout, Permission.OVERVIEW, "logout"),
+    Route("POST", "/language", language, Permission.OVERVIEW, "language"),
 ]

@@ -29,8 +29,8 @@ from bot.registries.facts import Event
 from bot.service.decide import case_file
 from bot.web.access import Permission, may
 from bot.web.app_state import console_of
-from bot.web.audit import audited
-from bot.web.render import language_of, mask_iban, mask_iin, page
+from bot.web.audit import MIN_REASON, audited, reason_given
+from bot.web.render import language_of, mask_iban, mask_iin, mask_words, page
 from bot.web.routing import Route
 from bot.web.security import current
 from bot.wording.texts import BENEFIT_NAMES, N_, ground_text, reason_text
@@ -62,23 +62,12 @@ STATE_NAMES: dict[str, str] = {
 REGISTRY_UNAVAILABLE = N_("registry unavailable")
 REASON_LANGUAGES = ("kk", "ru")  # the languages reason texts exist in; otherwise Russian
 
-# Personal data inside free text: a KZ IBAN (spaces allowed) and any run of exactly 12 digits.
-_IBAN_IN_TEXT = re.compile(r"\bKZ\d{2}(?: ?[0-9A-Z]){16}\b", re.IGNORECASE)
-_IIN_IN_TEXT = re.compile(r"(?<!\d)\d{12}(?!\d)")
 _PHONE_LIKE = re.compile(r"\+?[\d ()\-]{10,20}")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}.*")
 
 
 # ---------------------------------------------------------------- shared helpers
-
-
-def scrub(text: str | None) -> str:
-    """Free text with every IBAN and every 12-digit number (an IIN) in it masked."""
-    if not text:
-        return ""
-    masked = _IBAN_IN_TEXT.sub(lambda m: mask_iban(m.group(0).upper()), text)
-    return _IIN_IN_TEXT.sub(lambda m: mask_iin(m.group(0)), masked)
 
 
 async def world_now(app: App) -> datetime | None:
@@ -200,6 +189,11 @@ async def list_cases(request: web.Request) -> web.StreamResponse:
     wanted = CaseFilter(search=search.term, state=state or None, service=service or None)
     async with console_of(request).app.storage.unit_of_work() as uow:
         records, total = await uow.views.cases(wanted, (number - 1) * PAGE_SIZE, PAGE_SIZE)
+    if search.kind not in ("iin", "phone"):  # citizens' cases, masked: the view is audited
+        used = ", ".join(f"{k}={v}" for k, v in (("q", mask_words(q)), ("state", state),
+                                                  ("service", service)) if v)  # fmt: skip
+        what = f"cases page {number} ({used or 'no filters'}): {len(records)} shown"
+        await audited(request, "view_cases", None, what)
     pages = max(1, -(-total // PAGE_SIZE))
     previous = _href(q, state, service, number - 1) if number > 1 else None
     following = _href(q, state, service, number + 1) if number * PAGE_SIZE < total else None
@@ -262,7 +256,7 @@ def _text_cell(key: str, value: str) -> Cell:
             return ("text", value)
     if _ISO_MOMENT.fullmatch(value) and (moment := _moment(value)) is not None:
         return ("moment", moment)
-    return ("text", scrub(value))
+    return ("text", mask_words(value))
 
 
 def _cell(key: str, value: Any) -> Cell:
@@ -278,7 +272,7 @@ def _cell(key: str, value: Any) -> Cell:
     if isinstance(value, Mapping):
         parts = (f"{_label(k)}: {_cell(k, v)[1]}" for k, v in value.items())
         return ("text", "; ".join(parts))
-    return ("text", scrub(str(value)))
+    return ("text", mask_words(str(value)))
 
 
 def _items(title: str, items: Sequence[Mapping[str, Any]]) -> FileTable:
@@ -528,7 +522,6 @@ async def case_page(
         reasons=[(code.value, reason_text(code, lang)) for code in ReasonCode],
         error=error,
         detail=detail,
-        scrub=scrub,
         state_names=STATE_NAMES,
         service_names=SERVICE_NAMES,
     )
@@ -539,12 +532,11 @@ async def show_case(request: web.Request) -> web.StreamResponse:
     return await case_page(request, request.match_info["case_id"])
 
 
-MIN_REASON = 10  # characters: as for revealing an IIN in the ledger
 SHORT_REASON = N_("The account is shown in full only for a reason of at least 10 characters.")
 
 
 async def reveal_iban(request: web.Request) -> web.StreamResponse:
-    """The case's account in full, for a reason of at least MIN_REASON characters, audited."""
+    """The case's account in full, for a reason (`reason_given`), audited."""
     case_id = request.match_info["case_id"]
     form = await request.post()
     reason = str(form.get("reason", "")).strip()
@@ -553,7 +545,7 @@ async def reveal_iban(request: web.Request) -> web.StreamResponse:
     if record is None:
         return await case_page(request, case_id)
     account = record.case.account or record.case.account_on_file
-    if len(reason) < MIN_REASON or account is None:
+    if not reason_given(reason) or account is None:
         return await case_page(request, case_id, status=400, error=SHORT_REASON)
     await audited(
         request, "reveal_iban", record.addressee_iin, f"account of case {case_id}", reason

@@ -67,4 +67,4 @@ def not_offered_by_reason(records: list[CaseRecord], lang: str) -> list[tuple[st
     ]
 
 
-ROUTES = [Route("GET", "/", dashboard, Permission.READ, "dashboard")]
+ROUTES = [Route("GET", "/", dashboard, Permission.OVERVIEW, "dashboard")]

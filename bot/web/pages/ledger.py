@@ -11,6 +11,7 @@ import csv
 import io
 import re
 import sqlite3
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -25,8 +26,8 @@ from bot.records import Channel, ConsentAct, ConsentRow, LedgerFilter
 from bot.storage.verify import verify_stored
 from bot.web.access import Permission, may
 from bot.web.app_state import console_of
-from bot.web.audit import audited
-from bot.web.render import catalog, language_of, mask_iin, page
+from bot.web.audit import MIN_REASON, audited, reason_given
+from bot.web.render import catalog, language_of, mask_iin, mask_words, page
 from bot.web.routing import Route
 from bot.web.security import current
 from bot.wording.texts import N_
@@ -35,7 +36,6 @@ from domain.identity import InvalidIin, parse_iin
 
 PAGE_SIZE = 50
 MAX_PAGE = 1_000_000  # beyond this an offset is nonsense (and SQLite's integers end)
-MIN_REASON = 10  # characters of a reason to reveal
 FIELDS = ("since", "until", "service", "channel", "act", "iin")
 DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 SERVICES = {
@@ -70,7 +70,7 @@ CSV_COLUMNS = (
     "actor",
     "hash",
 )
-FORMULA = ("=", "+", "-", "@", "\t", "\r")  # a cell starting so is a formula to a spreadsheet
+FORMULA = frozenset("=+-@")  # a cell starting so is a formula to a spreadsheet...
 
 BAD_SINCE = N_("The start date must be a date like 2026-01-31.")
 BAD_UNTIL = N_("The end date must be a date like 2026-01-31.")
@@ -187,6 +187,9 @@ async def _show(request: web.Request, query: Query, status: int = 200) -> web.Re
             errors.append(UNREADABLE_ROWS)
         if query.filter.iin is not None and not errors:
             await audited(request, "view_ledger", query.filter.iin, "ledger filtered by IIN")
+        elif not errors:  # citizens' rows, IINs masked: which page and filters, audited too
+            what = f"ledger page {query.page} ({_described(query)}): {len(rows)} rows shown"
+            await audited(request, "view_ledger", None, what)
     pages = max(1, -(-total // PAGE_SIZE))
     words = catalog(language_of(request))
     return page(
@@ -220,9 +223,22 @@ async def ledger(request: web.Request) -> web.StreamResponse:
     return await _show(request, parse_query(request.query))
 
 
+def _formula_like(text: str) -> bool:
+    """Whether a spreadsheet could read the text as a formula: its first character that is
+    not a space, a line break or an invisible one is one of FORMULA (a full-width "＝" too),
+    or it starts with a tab or a line break."""
+    if text[:1] in ("\t", "\r", "\n"):
+        return True
+    for char in text:
+        if char.isspace() or unicodedata.category(char)[0] == "C":
+            continue
+        return unicodedata.normalize("NFKC", char)[:1] in FORMULA
+    return False
+
+
 def _cell(value: Any) -> Any:
     """A spreadsheet shows a cell as text, never evaluates it as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA):
+    if isinstance(value, str) and _formula_like(value):
         return "'" + value
     return value
 
@@ -238,7 +254,8 @@ def _described(query: Query) -> str:
 
 
 async def ledger_csv(request: web.Request) -> web.StreamResponse:
-    """Every row matching the filters as CSV (UTF-8 with a BOM, for Excel), IINs masked."""
+    """Every row matching the filters as CSV (UTF-8 with a BOM, for Excel), IINs masked, and
+    the IINs and IBANs in citizens' replies."""
     query = parse_query(request.query)
     if query.errors:
         return await _show(request, query, status=400)
@@ -266,7 +283,7 @@ async def ledger_csv(request: web.Request) -> web.StreamResponse:
                 entry.template_id,
                 entry.template_version,
                 row.text_hash,
-                entry.raw_reply or "",
+                mask_words(entry.raw_reply),
                 entry.actor,
                 row.hash,
             )
@@ -297,7 +314,8 @@ async def find_row(uow: UnitOfWork, seq: int) -> ConsentRow | None:
 
 
 async def reveal(request: web.Request) -> web.StreamResponse:
-    """A row's full IIN, for a reason of at least MIN_REASON characters, audited."""
+    """A row's full IIN and the citizen's words as written, for a reason (`reason_given`),
+    audited."""
     form = await request.post()
     text = str(form.get("seq", "")).strip()
     reason = str(form.get("reason", "")).strip()
@@ -314,7 +332,7 @@ async def reveal(request: web.Request) -> web.StreamResponse:
             request, "reveal.html", status=404, row=None, revealed=None, reason=reason,
             error=words.gettext(BAD_SEQ), acts=ACTS, min_reason=MIN_REASON,
         )  # fmt: skip
-    if len(reason) < MIN_REASON:
+    if not reason_given(reason):
         return page(
             request, "reveal.html", status=400, row=row, revealed=None, reason=reason,
             error=words.gettext(SHORT_REASON) % {"n": MIN_REASON}, acts=ACTS,

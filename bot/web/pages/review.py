@@ -59,6 +59,7 @@ async def queue(request: web.Request) -> web.StreamResponse:
     app = console_of(request).app
     async with app.storage.unit_of_work() as uow:
         records = await uow.cases.in_states(UNDER_REVIEW)  # as `python -m bot review list`
+    await audited(request, "view_review", None, f"review queue: {len(records)} cases shown")
     now = await world_now(app)
     return page(
         request,
@@ -124,6 +125,7 @@ async def overdue(request: web.Request) -> web.StreamResponse:
         locale = LOCALES[language_of(request)]
         found.sort(key=lambda r: r.case.due_at or now)
         rows = [(r, how_long(now - (r.case.due_at or now), locale)) for r in found]
+    await audited(request, "view_overdue", None, f"overdue cases: {len(rows)} shown")
     return page(
         request,
         "overdue.html",

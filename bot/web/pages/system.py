@@ -55,4 +55,4 @@ async def system(request: web.Request) -> web.StreamResponse:
     )
 
 
-ROUTES = [Route("GET", "/system", system, Permission.READ, "system")]
+ROUTES = [Route("GET", "/system", system, Permission.OVERVIEW, "system")]
