@@ -16,7 +16,7 @@ from bot.ports import ChatChannel, Clock, SmsGateway
 from bot.registries.port import RegistryClient
 from bot.registries.retrying import RetryingClient
 from bot.service.clock import RegistryClock
-from bot.service.decide import BATCH, SHARED_BATCH, Decider
+from bot.service.decide import Decider
 from bot.service.dispatcher import Dispatcher, RateLimit
 from bot.service.timers import OfferTimers
 from bot.settings import Settings
@@ -87,8 +87,7 @@ async def build_app(  # noqa: PLR0913 (each part may be given; all but settings 
         channels.append(TelegramChannel(telegram, storage, registries, clock, settings, limits))
     dispatcher = Dispatcher(storage, sms, RateLimit(settings.sms_rate), timers, channels)
     signer = Signer.load_or_create(settings.data_dir)
-    batch = SHARED_BATCH if settings.postgres_url else BATCH  # shared by instances, or not
-    decider = Decider(storage, registries, signer, clock, batch)
+    decider = Decider(storage, registries, signer, clock, shared=settings.postgres_url is not None)
     async_closers.extend(channel.close for channel in channels)
     return App(settings, storage, registries, clock, sms, dispatcher, decider, closers,
                chats=channels, async_closers=async_closers)  # fmt: skip

@@ -10,6 +10,7 @@ does not answer is not missing data: the timer is set a minute later and nothing
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -48,10 +49,15 @@ RETRY_AFTER = timedelta(minutes=1)
 HANDLED_STATES = frozenset({CaseState.REGISTERED, CaseState.UNDER_REVIEW})
 
 
-BATCH = 200  # decision timers fired in one transaction, one writer (SQLite)
-# ... with instances sharing the database: a decision waits on the registries, so a small
-# claim leaves the rest of a step's decisions to the other instances, which take them at once
-SHARED_BATCH = 2
+BATCH = 200  # decision timers fired in one transaction at most
+# With instances sharing the database, an instance claims the decisions it can make in about
+# CLAIM_SECONDS (by the time its recent decisions took) and leaves the rest of a step's to the
+# others, which take them at once: a decision waiting on slow registries is claimed two at a
+# time, one that takes a few milliseconds of CPU a hundred at a time, so a single instance
+# pays no transaction per decision for a sharing it does not need.
+CLAIM_SECONDS = 0.25
+CLAIM_MIN = 2
+PACE_WEIGHT = 0.2  # of the latest decision in the moving average of their durations
 
 
 def final_states() -> frozenset[CaseState]:
@@ -202,6 +208,15 @@ async def _within_family(uow: UnitOfWork, record: CaseRecord, decision: Decision
         )
 
 
+def claim_for(pace: float) -> int:
+    """The decisions to claim at once, sharing them with other instances, when each took
+    `pace` seconds lately: what fits in about CLAIM_SECONDS, CLAIM_MIN to BATCH (CLAIM_MIN
+    before any was timed)."""
+    if pace <= 0:
+        return CLAIM_MIN
+    return max(CLAIM_MIN, min(BATCH, int(CLAIM_SECONDS / pace)))
+
+
 class Decider:
     """Checks and decides registered cases, signing with the authorised person's key."""
 
@@ -211,10 +226,21 @@ class Decider:
         registries: RegistryClient,
         signer: Signer,
         clock: Clock,
-        batch: int = BATCH,
+        shared: bool = False,
     ) -> None:
         self.storage, self.registries, self.signer, self.clock = storage, registries, signer, clock
-        self.batch = batch  # decision timers claimed in one transaction
+        self.shared = shared  # other instances share the database and its decisions
+        self.pace = 0.0  # seconds a decision took lately (a moving average; 0: none yet)
+
+    @property
+    def claim(self) -> int:
+        """How many due decisions one transaction takes: BATCH alone on the database; with
+        others, `claim_for` the pace of this instance's recent decisions."""
+        return claim_for(self.pace) if self.shared else BATCH
+
+    def _paced(self, seconds: float) -> None:
+        self.pace = seconds if self.pace <= 0 else (
+            PACE_WEIGHT * seconds + (1 - PACE_WEIGHT) * self.pace)  # fmt: skip
 
     async def decide_now(
         self,
@@ -286,11 +312,13 @@ class Decider:
         """Fire every decision timer due now, a batch per transaction; the number fired."""
 
         async def due(uow: UnitOfWork) -> list[str]:
-            due = await uow.timers.due(now, self.batch, frozenset({TimerKind.DECIDE}))
+            due = await uow.timers.due(now, self.claim, frozenset({TimerKind.DECIDE}))
             return [case_id for case_id, _ in due]
 
         async def fire(uow: UnitOfWork, case_id: str) -> None:
+            started = time.monotonic()
             await self.fire(uow, case_id, now)
+            self._paced(time.monotonic() - started)
 
         return await drain(self.storage, due, fire, read_ahead_cases)
 

@@ -14,9 +14,12 @@ one payment per case (one per assigned case, one burial per deceased), no family
 orders over its family amount; the ledger verifies; every instance did part of the work; and
 the world ends as one SQLite instance ends it (funnel, payments, SMS).
 
-The whole run is made twice: with every instance alive, and with one serve killed by SIGKILL
-in the middle (once replies are being handled): its claims die with its transactions and
-session, and the other two finish its work.
+The whole run is made three times: with every instance alive; with one serve killed by
+SIGKILL in the middle (once replies are being handled): its claims die with its transactions
+and session, and the other two finish its work; and with faults injected once every case is
+open (as `tests/e2e/test_faults.py` does for one instance): 30 % of every registry's calls fail
+and 20 % of SMS submissions fail temporarily, set from outside with the testers' commands
+while the instances run. Each run ends as the clean single SQLite instance ends the world.
 
 Runs in the PostgreSQL pass (`BOT_TEST_DATABASE=postgresql`, scripts/check.py).
 """
@@ -36,12 +39,21 @@ from contextlib import ExitStack, closing
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
 import asyncpg
 import pytest
 
+from bot.app import App
 from bot.channels.sms_gateway import path_in as gateway_path
+from bot.composition import build_app
+from bot.service.intake import take_events
+from bot.settings import Settings
+from bot.simulation.demo import RECORD_FILE
+from bot.storage.unit import CRASH_AT_COMMIT, CRASH_WHEN
+from fake_registries import db as registries_db
+from fake_registries import faults, feed
+from fake_registries.faults import FaultSettings
 from tests.e2e.test_bot_cli import ENV, ROOT
 from tests.postgres import fresh_database_sync, on_postgresql
 from tests.soak import report
@@ -58,8 +70,16 @@ FINAL = {
     "not_offered",
 }  # fmt: skip
 RESULTS = ("assigned", "refused")  # the decision's SMS (bot.wording.notice_texts)
-SETTLE_STEPS = 30  # clock moves of five minutes, after the demo, until nothing is in flight
+SETTLE_STEPS = 48  # clock moves, after the demo, until nothing is in flight...
+SETTLE_STEP = {False: "5m", True: "1h"}  # ... of five minutes; of an hour with SMS failing
 KILL_AFTER_REPLIES = 300  # "one killed": SIGKILL a serve once this many replies were handled
+Variant = Literal["all alive", "one killed", "failing", "demo crashing"]
+Moment = tuple[int, Literal["before", "after"]]  # a commit of the demo's own life, and when
+DEMO_MOMENTS: list[Moment] = [(40, "after"), (60, "before"), (80, "after")]  # "demo crashing"
+Popen = subprocess.Popen[str]
+REGISTRY_ERROR_RATE, SMS_TEMPORARY_RATE = "0.3", "0.2"  # "failing": the faults injected
+BAD_FEED = FaultSettings(duplicate_rate=1.0, reorder_rate=0.5, seed=7)  # the replay's feed
+REPLAY_PAGE = 500
 
 
 @dataclass
@@ -71,7 +91,13 @@ class Run:
     summary: dict[str, Any]
     serve_outputs: list[str]  # the serves that were not killed
     seconds: float
-    killed: bool
+    variant: Variant
+    demo_kills: int  # "demo crashing": the demo's lives that were killed
+
+    @property
+    def killed(self) -> bool:
+        """Whether a serve was killed (its output is not kept)."""
+        return self.variant == "one killed"
 
 
 def bot(data_dir: Path, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -133,9 +159,66 @@ def kill_one_in_the_middle(
     serve.wait(timeout=60)
 
 
-def three_instances(data_dir: Path, url: str, *, kill_one: bool = False) -> Run:
-    """The demo and two serve processes on one database, until the world is settled; with
-    `kill_one`, the first serve is killed with SIGKILL in the middle."""
+def feed_taken(data_dir: Path, url: str) -> bool:
+    """Whether the instances have taken the registries' whole feed (every case is open)."""
+    with closing(sqlite3.connect(registries_db.path_in(data_dir))) as conn:
+        last = feed.last_id(conn)
+    taken = asyncio.run(fetch(url, "SELECT last_event_id FROM feed_cursor"))[0][0]
+    return last > 0 and int(taken) >= last
+
+
+def inject_faults(data_dir: Path, url: str, demo: subprocess.Popen[str]) -> None:
+    """Once every case is open, make every registry fail 30 % of its calls and the SMS
+    gateway 20 % of its submissions, with the testers' commands, the instances running."""
+    deadline = time.monotonic() + 300
+    while not feed_taken(data_dir, url):
+        assert demo.poll() is None, "the demo ended before its feed was taken"
+        assert time.monotonic() < deadline, "the feed was not taken in 300 s"
+        time.sleep(0.05)
+    env = {k: v for k, v in ENV.items() if k != "DATABASE_URL"}
+    for registry in faults.REGISTRIES:
+        done = subprocess.run(
+            [sys.executable, "-m", "fake_registries", "--data-dir", str(data_dir), "faults",
+             "set", "--registry", registry, "--error-rate", REGISTRY_ERROR_RATE],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stdout + done.stderr
+    bot(data_dir, "sms", "faults", "--temporary-rate", SMS_TEMPORARY_RATE, "--seed", "7", env=env)
+
+
+def demo_life(data_dir: Path, env: dict[str, str], moment: Moment | None) -> Popen:
+    """A life of the demo: the first, or one resumed from what the files and the database
+    hold; with a moment, it dies by SIGKILL at that commit of its own."""
+    start = ["--resume"] if (data_dir / RECORD_FILE).exists() else [
+        "--citizens", str(CITIZENS), "--seed", str(SEED)]  # fmt: skip
+    if moment is not None:
+        env = {**env, CRASH_AT_COMMIT: str(moment[0]), CRASH_WHEN: moment[1]}
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot", "demo", "--data-dir", str(data_dir), "--json", *start],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+
+
+def crash_and_resume(data_dir: Path, env: dict[str, str], demo: Popen) -> tuple[Popen, int]:
+    """Let the demo die at each of its moments and resume it; the life that will run to the
+    end, and how many lives were killed (a world that ended before a moment ends there)."""
+    kills = 0
+    for moment in DEMO_MOMENTS[1:] + [None]:
+        _, err = demo.communicate(timeout=1200)
+        if demo.returncode == 0:
+            return demo, kills  # it ended before its moment: nothing to resume
+        assert demo.returncode == -signal.SIGKILL, err[-3000:]
+        kills += 1
+        demo = demo_life(data_dir, env, moment)
+    return demo, kills
+
+
+def three_instances(data_dir: Path, url: str, variant: Variant = "all alive") -> Run:
+    """The demo and two serve processes on one database, until the world is settled, in a
+    variant: every instance alive; one serve killed with SIGKILL in the middle; the
+    registries and the SMS gateway failing a share of their calls once every case is open;
+    the demo's process killed at moments of its own commits and resumed."""
+    kill_one, failing = variant == "one killed", variant == "failing"
     env = {**ENV, "DATABASE_URL": url}
     # as the demo's own instance: simulated hours pass in seconds, so no real-time SMS rate
     serve_env = {
@@ -145,11 +228,8 @@ def three_instances(data_dir: Path, url: str, *, kill_one: bool = False) -> Run:
         "BOT_SMS_RATE": "1000000",
     }
     started = time.monotonic()
-    demo = subprocess.Popen(
-        [sys.executable, "-m", "bot", "demo", "--citizens", str(CITIZENS), "--seed", str(SEED),
-         "--data-dir", str(data_dir), "--json"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+    demo = demo_life(data_dir, env, DEMO_MOMENTS[0] if variant == "demo crashing" else None)
+    kills = 0
     serves: list[subprocess.Popen[str]] = []
     files = ExitStack()  # the serves' output files, closed once they stopped
     try:
@@ -171,14 +251,18 @@ def three_instances(data_dir: Path, url: str, *, kill_one: bool = False) -> Run:
             )
             for out_path, err_path in logs
         ]
+        if failing:
+            inject_faults(data_dir, url, demo)
         if kill_one:
             kill_one_in_the_middle(serves[0], demo, url)
+        if variant == "demo crashing":
+            demo, kills = crash_and_resume(data_dir, env, demo)
         out, err = demo.communicate(timeout=1200)
         assert demo.returncode == 0, err[-3000:]
         for _ in range(SETTLE_STEPS):  # the last messages are sent and their receipts come
             if not in_flight(url):
                 break
-            bot(data_dir, "clock", "advance", "5m", env=env)
+            bot(data_dir, "clock", "advance", SETTLE_STEP[failing], env=env)
             time.sleep(1.0)
         assert in_flight(url) == 0
         outputs = []
@@ -196,7 +280,8 @@ def three_instances(data_dir: Path, url: str, *, kill_one: bool = False) -> Run:
                 process.kill()
                 process.communicate()  # the demo's pipes; a serve's files
         files.close()
-    return Run(data_dir, url, json.loads(out), outputs, time.monotonic() - started, kill_one)
+    return Run(data_dir, url, json.loads(out), outputs, time.monotonic() - started, variant,
+               kills)  # fmt: skip
 
 
 @dataclass
@@ -224,13 +309,28 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> Reference:
     return Reference(json.loads(done.stdout), Counter(dict(found)))
 
 
-@pytest.fixture(scope="module", params=["all alive", "one killed"])
+@pytest.fixture(scope="module", params=list(get_args(Variant)))
 def run(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
-    """The three instances' run, once for the module's checks: every instance alive, then
-    one serve killed with SIGKILL in the middle."""
+    """The three instances' run, once for the module's checks, in each variant."""
     with fresh_database_sync() as url:
         data_dir = tmp_path_factory.mktemp("instances") / "data"
-        yield three_instances(data_dir, url, kill_one=request.param == "one killed")
+        yield three_instances(data_dir, url, request.param)
+
+
+def test_the_demo_was_killed_and_resumed_where_it_was_meant_to_be(run: Run) -> None:
+    if run.variant != "demo crashing":
+        pytest.skip("the demo runs one life in this variant")
+    assert run.demo_kills >= 2, run.demo_kills
+
+
+def test_the_faults_were_met_where_they_were_injected(run: Run) -> None:
+    if run.variant != "failing":
+        pytest.skip("no faults injected in this run")
+    temporary = gateway_rows(
+        run.data_dir, "SELECT count(*) FROM submission WHERE outcome = 'temporary'"
+    )[0][0]
+    retried = rows(run, "SELECT count(*) FROM outbox WHERE attempts > 0")[0][0]
+    assert temporary > 100 and retried > 100, (temporary, retried)
 
 
 def rows(run: Run, query: str) -> list[asyncpg.Record]:
@@ -350,14 +450,84 @@ def test_no_familys_survivor_orders_exceed_its_family_amount(run: Run) -> None:
 SAME_ENDING = ("cases", "services", "payments", "ledger_rows", "sms")  # summary keys compared
 
 
+def sms_sent(run: Run) -> dict[str, dict[str, int]]:
+    """The run's SMS handed to the gateway by language, as the demo's summary counts them,
+    read from the database once every message left (the summary is written when the demo
+    ends, while a message that met a temporary failure may still wait for its retry)."""
+    found = rows(
+        run,
+        "SELECT language, count(*) AS messages, sum(segments) AS segments FROM outbox"
+        " WHERE channel = 'sms' AND status IN ('sent', 'delivered') GROUP BY language",
+    )
+    counts = {r["language"]: {"messages": r["messages"], "segments": int(r["segments"])}
+              for r in found}  # fmt: skip
+    counts["all"] = {k: sum(c[k] for c in counts.values()) for k in ("messages", "segments")}
+    return counts
+
+
 def test_the_world_ends_as_one_sqlite_instance_ends_it(run: Run, reference: Reference) -> None:
     """Funnel, payments and SMS: the same world, the same ending, however many instances."""
+    ending = {**run.summary, "sms": sms_sent(run)}
     differing = {
-        key: (run.summary.get(key), reference.summary.get(key))
+        key: (ending.get(key), reference.summary.get(key))
         for key in SAME_ENDING
-        if run.summary.get(key) != reference.summary.get(key)
+        if ending.get(key) != reference.summary.get(key)
     }
     assert not differing, json.dumps(differing, ensure_ascii=False, indent=1)[:4000]
+
+
+def settled_state(run: Run) -> dict[str, Any]:
+    """What a replay must not change: cases and their states, messages by reference, ledger
+    rows, payment orders, and the gateway's submissions."""
+    found = {
+        "cases": sorted(tuple(r) for r in rows(run, "SELECT id, state FROM cases")),
+        "outbox": sorted(r[0] for r in rows(run, "SELECT client_ref FROM outbox")),
+        "ledger_rows": rows(run, "SELECT count(*) FROM consents")[0][0],
+        "payments": sorted(r[0] for r in rows(run, "SELECT case_id FROM payments")),
+    }
+    found["submissions"] = gateway_rows(run.data_dir, "SELECT count(*) FROM submission")[0][0]
+    return found
+
+
+async def replay(app: App) -> int:
+    """Take the whole feed again from its first event, a page per transaction; how many."""
+    taken, cursor = 0, 0
+    while page := await app.registries.events_after(cursor, REPLAY_PAGE):
+        taken += len(page)
+        await take_events(app.storage, app.registries, page, await app.clock.now())
+        cursor = page[-1].id
+    return taken
+
+
+async def replay_at_once(run: Run) -> list[int]:
+    """Two more instances take the whole feed again at the same time, the feed delivering
+    every event twice and swapping half of its neighbours; then each ticks."""
+    with closing(registries_db.connect(registries_db.path_in(run.data_dir))) as conn:
+        faults.set_settings(conn, BAD_FEED)
+    settings = {"data_dir": run.data_dir, "DATABASE_URL": run.url, "sms_rate": 1_000_000.0}
+    apps = [await build_app(Settings.model_validate(settings)) for _ in range(2)]
+    try:
+        taken = list(await asyncio.gather(*(replay(app) for app in apps)))
+        for app in apps:
+            await app.tick()
+    finally:
+        for app in apps:
+            await app.close()
+    return taken
+
+
+def test_the_feed_taken_again_badly_by_two_instances_at_once_adds_nothing(run: Run) -> None:
+    """As `tests/e2e/test_feed_replay.py` for one instance: a feed that delivers every event
+    twice and out of order, taken again from its first event, opens no case and sends,
+    records or pays nothing more; here by two instances at the same moment."""
+    if run.variant != "all alive":
+        pytest.skip("replayed once, after the run with every instance alive")
+    before = settled_state(run)
+    with closing(sqlite3.connect(registries_db.path_in(run.data_dir))) as conn:
+        events = feed.last_id(conn)
+    taken = asyncio.run(replay_at_once(run))
+    assert all(t > events for t in taken), (taken, events)  # some delivered twice, to each
+    assert settled_state(run) == before
 
 
 def test_three_serves_started_at_the_same_moment_on_a_new_database_all_come_up(
