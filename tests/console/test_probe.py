@@ -218,12 +218,17 @@ IIN_REPLY = "да, мой ИИН 800505303007"
 IBAN_REPLY = "STOP мой счет KZ86 125K ZT50 0410 0100"
 
 
+async def offered(world: World, phone: str) -> str:
+    """A person with this phone, offered the disability benefit in Russian; the phone."""
+    world.disability(world.person(phone=phone, language="ru"))
+    await world.settle()
+    return phone
+
+
 async def replies_in_the_ledger(world: World) -> None:
     """A citizen consents quoting their IIN; another says STOP quoting an account."""
     for phone, text in (("+77012345671", IIN_REPLY), ("+77012345672", IBAN_REPLY)):
-        world.disability(world.person(phone=phone, language="ru"))
-        await world.settle()
-        await world.reply(phone, text)
+        await world.reply(await offered(world, phone), text)
     raw = {row.entry.raw_reply for row in await world.ledger()}
     assert {IIN_REPLY, IBAN_REPLY} <= raw  # the evidence keeps the words exactly
 
@@ -279,9 +284,7 @@ async def test_the_case_page_masks_every_spelling_of_an_account_the_bot_accepts(
     served: tuple[World, TestServer], spelling: str
 ) -> None:
     world, server = served
-    phone = "+77012345673"
-    world.disability(world.person(phone=phone, language="ru"))
-    await world.settle()
+    phone = await offered(world, "+77012345673")
     await world.reply(phone, "1")
     await world.reply(phone, spelling)
     record = await world.case_of(phone)
@@ -360,9 +363,7 @@ async def test_the_csv_never_hands_a_spreadsheet_a_formula_whatever_leads_it(
     served: tuple[World, TestServer], reply: str
 ) -> None:
     world, server = served
-    phone = "+77012345674"
-    world.disability(world.person(phone=phone, language="ru"))
-    await world.settle()
+    phone = await offered(world, "+77012345674")
     await world.reply(phone, reply)
     assert reply in {row.entry.raw_reply for row in await world.ledger()}  # consent, as typed
     async with browser(server) as you:

@@ -44,17 +44,15 @@ from typing import Any, Literal, get_args
 import asyncpg
 import pytest
 
-from bot.app import App
 from bot.channels.sms_gateway import path_in as gateway_path
 from bot.composition import build_app
-from bot.service.intake import take_events
 from bot.settings import Settings
 from bot.simulation.demo import RECORD_FILE
 from bot.storage.unit import CRASH_AT_COMMIT, CRASH_WHEN
 from fake_registries import db as registries_db
 from fake_registries import faults, feed
-from fake_registries.faults import FaultSettings
 from tests.e2e.test_bot_cli import ENV, ROOT
+from tests.e2e.test_feed_replay import BAD_FEED, replay
 from tests.postgres import fresh_database_sync, on_postgresql
 from tests.soak import report
 
@@ -78,8 +76,6 @@ Moment = tuple[int, Literal["before", "after"]]  # a commit of the demo's own li
 DEMO_MOMENTS: list[Moment] = [(40, "after"), (60, "before"), (80, "after")]  # "demo crashing"
 Popen = subprocess.Popen[str]
 REGISTRY_ERROR_RATE, SMS_TEMPORARY_RATE = "0.3", "0.2"  # "failing": the faults injected
-BAD_FEED = FaultSettings(duplicate_rate=1.0, reorder_rate=0.5, seed=7)  # the replay's feed
-REPLAY_PAGE = 500
 
 
 @dataclass
@@ -487,16 +483,6 @@ def settled_state(run: Run) -> dict[str, Any]:
     }
     found["submissions"] = gateway_rows(run.data_dir, "SELECT count(*) FROM submission")[0][0]
     return found
-
-
-async def replay(app: App) -> int:
-    """Take the whole feed again from its first event, a page per transaction; how many."""
-    taken, cursor = 0, 0
-    while page := await app.registries.events_after(cursor, REPLAY_PAGE):
-        taken += len(page)
-        await take_events(app.storage, app.registries, page, await app.clock.now())
-        cursor = page[-1].id
-    return taken
 
 
 async def replay_at_once(run: Run) -> list[int]:
