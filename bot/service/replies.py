@@ -351,7 +351,7 @@ def parse_reply(text: str) -> Reply:
 
 # ---------------------------------------------------------------- personal data in the words
 
-_DIGIT_RUN = re.compile(r"\d+(?:[ \-‐‑‒–—]+\d+)*")  # digits, in groups or not
+_DIGIT_RUN = re.compile(rf"\d+(?:{_SEPARATOR.pattern}\d+)*")  # digits, grouped as an IBAN may be
 IIN_DIGITS = 12  # a run of this many digits or more may be an IIN
 SHOWN = 4  # the last letters or digits of an account or an IIN that stay visible
 

@@ -20,7 +20,7 @@ import logging
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from ipaddress import IPv4Network, IPv6Network, ip_address
+from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address
 from urllib.parse import quote, unquote, urlsplit
 
 from aiohttp import web
@@ -100,12 +100,17 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("ascii", "replace")).hexdigest()
 
 
-def _trusted(text: str, proxies: tuple[IPv4Network | IPv6Network, ...]) -> bool:
+def _ip(text: str) -> IPv4Address | IPv6Address | None:
+    """The address `text` names, or None when it names none."""
     try:
-        ip = ip_address(text)
+        return ip_address(text)
     except ValueError:
-        return False
-    return any(ip in network for network in proxies)
+        return None
+
+
+def _trusted(text: str, proxies: tuple[IPv4Network | IPv6Network, ...]) -> bool:
+    ip = _ip(text)
+    return ip is not None and any(ip in network for network in proxies)
 
 
 def address(request: web.Request) -> str:
@@ -121,16 +126,8 @@ def address(request: web.Request) -> str:
             for hop in value.split(",")]  # fmt: skip
     for hop in reversed(hops):
         if not _trusted(hop, proxies):
-            return hop if _is_address(hop) else peer
-    return hops[0] if hops and _is_address(hops[0]) else peer
-
-
-def _is_address(text: str) -> bool:
-    try:
-        ip_address(text)
-    except ValueError:
-        return False
-    return True
+            return hop if _ip(hop) is not None else peer
+    return hops[0] if hops and _ip(hops[0]) is not None else peer
 
 
 LIMITS = LoginLimits(window=LOGIN_WINDOW, per_address=LOGIN_LIMIT, per_name=NAME_LIMIT)

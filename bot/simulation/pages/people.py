@@ -230,7 +230,7 @@ async def add_person(request: web.Request) -> web.StreamResponse:
     except Refused as refused:
         return await _population(request, field_text(form, "q"), refused.notice, 400)
     await audited(request, "sim_person", added.iin, "added a simulated person")
-    raise web.HTTPSeeOther(person_href(registries_of(console), added.iin))
+    raise web.HTTPSeeOther(person_href(registries_of(console), added))
 
 
 # ---------------------------------------------------------------- life events

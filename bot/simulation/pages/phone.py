@@ -104,7 +104,7 @@ async def _thread(
         error=notice,
         phone=phone,
         owner=owner,
-        owner_href=None if owner is None or conn is None else person_href(conn, owner.iin),
+        owner_href=None if owner is None or conn is None else person_href(conn, owner),
         bubbles=bubbles,
         draft=draft,
         remote=conn is None,

@@ -112,16 +112,15 @@ def back_to(form: Form, default: str) -> str:
 REF = re.compile(r"p[0-9]{1,12}")  # a person's reference in the registry (`person_href`)
 
 
-def person_href(conn: sqlite3.Connection, iin: str) -> str:
+def refs(conn: sqlite3.Connection, people: list[Person]) -> dict[str, str]:
+    """The reference of each of these people ("p123", see `person_href`), by IIN."""
+    return {iin: f"p{n}" for iin, n in population.numbers(conn, (p.iin for p in people)).items()}
+
+
+def person_href(conn: sqlite3.Connection, person: Person) -> str:
     """A person's page, addressed by the registry's reference to them, not their IIN: a link
     is kept in a browser's history and a proxy's log, where an IIN must not be."""
-    number = population.numbers(conn, [iin]).get(iin)
-    return f"/sim/person/{iin if number is None else f'p{number}'}"
-
-
-def refs(conn: sqlite3.Connection, people: list[Person]) -> dict[str, str]:
-    """The reference of each of these people (see `person_href`), by IIN."""
-    return {iin: f"p{n}" for iin, n in population.numbers(conn, (p.iin for p in people)).items()}
+    return f"/sim/person/{refs(conn, [person]).get(person.iin, person.iin)}"
 
 
 def resolved(conn: sqlite3.Connection, text: str) -> str:
